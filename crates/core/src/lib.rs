@@ -1,0 +1,36 @@
+//! Types shared by every McDewey crate.
+//!
+//! A library is a folder tree `<product>/<version>/<doc-set>/<file>`; files may sit in
+//! deeper subfolders below the doc set. Every chunk of every file has a stable
+//! [`ChunkId`] `product::version::doc-set::file-stem::ordinal`, and a [`Chunk`] carries
+//! everything a citation needs: source path, page, heading path.
+
+mod chunk;
+mod path;
+mod version;
+
+pub use chunk::{Chunk, ChunkId, PageLabel};
+pub use path::DocPath;
+pub use version::{normalize_version, Version};
+
+/// Errors about names and identifiers: a path that is not library-shaped, an id that
+/// does not parse. Each message names the offending value.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum CoreError {
+    /// A file path that cannot be placed in the library tree.
+    #[error("{path}: {reason}")]
+    InvalidPath {
+        /// The path as given, relative to the library root.
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A chunk id that does not have the form `product::version::doc-set::file-stem::ordinal`.
+    #[error("invalid chunk id {id:?}: {reason}")]
+    InvalidChunkId {
+        /// The id as given.
+        id: String,
+        /// Why it was refused.
+        reason: String,
+    },
+}

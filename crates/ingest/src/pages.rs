@@ -1,0 +1,1 @@
+//! Printed page numbers inferred from a document's own tables of contents.
