@@ -1,4 +1,313 @@
 //! Ingestion: discover library files, parse them into blocks with headings and pages,
 //! and cut them into chunks that carry exact citations. No index code lives here.
+//!
+//! Every format's parser produces [`Block`]s (text, kind, source lines, page); the
+//! [`chunker`] is format-neutral, so PDF and HTML parsers slot in beside [`markdown`].
 
+pub mod blocks;
+pub mod chunker;
+pub mod discover;
+mod inline;
+pub mod markdown;
 pub mod pages;
+
+pub use blocks::{Block, BlockKind};
+pub use chunker::{chunk_blocks, ChunkDraft, ChunkOptions};
+pub use discover::{discover, Discovery, Format, LibraryFile, Skipped};
+pub use inline::clean_inline;
+
+use mcdewey_core::{Chunk, ChunkId};
+use std::path::PathBuf;
+
+/// Why a document or library could not be read. Messages name the file.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The library folder is missing or not a folder.
+    #[error("library folder {root}: {reason}")]
+    LibraryUnreadable {
+        /// The folder given.
+        root: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// Library-relative path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file is larger than the configured limit.
+    #[error("{path}: file too large ({size} bytes, limit {limit} bytes; raise --max-file-size)")]
+    TooLarge {
+        /// Library-relative path.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+    /// The parser failed on this file (a bug: please report it with the file).
+    #[error("{path}: parser failed: {reason}")]
+    Parser {
+        /// Library-relative path.
+        path: String,
+        /// What the parser reported.
+        reason: String,
+    },
+    /// A file with a text extension holds binary data.
+    #[error("{path}: binary content in a .{ext} file ({reason})")]
+    Binary {
+        /// Library-relative path.
+        path: String,
+        /// Its extension.
+        ext: String,
+        /// What gave it away.
+        reason: String,
+    },
+}
+
+/// Settings for reading documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestOptions {
+    /// Chunk size bounds.
+    pub chunk: ChunkOptions,
+    /// Files larger than this are refused.
+    pub max_file_bytes: u64,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            chunk: ChunkOptions::default(),
+            max_file_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// A parsed document and its chunks.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file it came from.
+    pub file: LibraryFile,
+    /// blake3 of the file's bytes, hex.
+    pub content_hash: String,
+    /// Its chunks, ordinals from 0 in file order.
+    pub chunks: Vec<Chunk>,
+    /// Problems that did not stop indexing (e.g. invalid UTF-8 replaced).
+    pub warnings: Vec<String>,
+}
+
+/// The blake3 hash of a file's bytes, hex: the key of incremental indexing.
+pub fn content_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// Bumped whenever parsing or chunking changes the chunks of an unchanged file, so that
+/// indexes built before are rebuilt.
+pub const PARSER_VERSION: u32 = 1;
+
+/// Reads, parses and chunks one library file.
+pub fn read_document(file: &LibraryFile, opts: &IngestOptions) -> Result<Document, IngestError> {
+    let bytes = read_bytes(file, opts)?;
+    parse_document(file, &bytes, opts)
+}
+
+/// Reads a library file's bytes, refusing files over the size limit.
+pub fn read_bytes(file: &LibraryFile, opts: &IngestOptions) -> Result<Vec<u8>, IngestError> {
+    let source = file.path.source();
+    let io = |e: std::io::Error| IngestError::Io {
+        path: source.clone(),
+        source: e,
+    };
+    let size = std::fs::metadata(&file.abs).map_err(io)?.len();
+    if size > opts.max_file_bytes {
+        return Err(IngestError::TooLarge {
+            path: source,
+            size,
+            limit: opts.max_file_bytes,
+        });
+    }
+    std::fs::read(&file.abs).map_err(io)
+}
+
+/// Parses and chunks a document from its bytes.
+pub fn parse_document(
+    file: &LibraryFile,
+    bytes: &[u8],
+    opts: &IngestOptions,
+) -> Result<Document, IngestError> {
+    let source = file.path.source();
+    let ext = file.path.extension().unwrap_or_default();
+    let mut warnings = Vec::new();
+    let text = decode_text(bytes).map_err(|reason| IngestError::Binary {
+        path: source.clone(),
+        ext: ext.clone(),
+        reason,
+    })?;
+    let text = match text {
+        Decoded::Clean(t) => t,
+        Decoded::Repaired {
+            text,
+            first_bad,
+            bad,
+        } => {
+            warnings.push(format!(
+                "{source}: invalid UTF-8 ({bad} bad sequence(s), first at byte {first_bad}); replaced with U+FFFD"
+            ));
+            text
+        }
+    };
+    let dialect = match file.format {
+        Format::Markdown => markdown::Dialect::Markdown,
+        Format::Text => markdown::Dialect::PlainText,
+    };
+    let blocks = markdown::parse_text(&text, dialect);
+    let drafts = chunk_blocks(&blocks, &opts.chunk);
+    if drafts.is_empty() {
+        warnings.push(format!("{source}: no text to index"));
+    }
+    let prefix = ChunkId::document_prefix(&file.path, &file.stem);
+    let chunks = drafts
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| Chunk {
+            id: ChunkId::new(prefix.clone(), u32::try_from(i).unwrap_or(u32::MAX)),
+            source: source.clone(),
+            product: file.path.product.clone(),
+            version: file.path.version.clone(),
+            doc_set: file.path.doc_set.clone(),
+            heading: d.heading,
+            page: d.page,
+            page_end: d.page_end,
+            text: d.text,
+            raw: d.raw,
+            line_start: d.line_start,
+            line_end: d.line_end,
+        })
+        .collect();
+    Ok(Document {
+        file: file.clone(),
+        content_hash: content_hash(bytes),
+        chunks,
+        warnings,
+    })
+}
+
+enum Decoded {
+    Clean(String),
+    Repaired {
+        text: String,
+        first_bad: usize,
+        bad: usize,
+    },
+}
+
+/// Decodes UTF-8 text (a BOM is dropped). NUL bytes, or invalid sequences in more than
+/// 30 % of the characters, mean binary
+/// content; fewer invalid sequences (a Latin-1 file) are replaced and reported.
+fn decode_text(bytes: &[u8]) -> Result<Decoded, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(pos) = bytes.iter().take(1 << 16).position(|&b| b == 0) {
+        return Err(format!("NUL byte at offset {pos}"));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(Decoded::Clean(s.to_string())),
+        Err(err) => {
+            let first_bad = err.valid_up_to();
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let bad = text.matches('\u{FFFD}').count();
+            if bad * 10 > text.chars().count().max(1) * 3 {
+                return Err(format!(
+                    "not UTF-8 text: {bad} invalid sequences, first at byte {first_bad}"
+                ));
+            }
+            Ok(Decoded::Repaired {
+                text,
+                first_bad,
+                bad,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcdewey_core::DocPath;
+
+    fn file(rel: &str) -> LibraryFile {
+        let path = DocPath::parse(rel).unwrap();
+        LibraryFile {
+            stem: path.stem(),
+            format: Format::from_extension(&path.extension().unwrap()).unwrap(),
+            abs: PathBuf::from("/nowhere").join(rel),
+            size: 0,
+            path,
+        }
+    }
+
+    #[test]
+    fn chunks_get_ids_in_file_order() {
+        let f = file("cucm/v15/security-guide/security-modes.md");
+        let doc = parse_document(
+            &f,
+            b"# Security Modes\n\nText one.\n",
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(doc.chunks.len(), 1);
+        assert_eq!(
+            doc.chunks[0].id.to_string(),
+            "cucm::v15::security-guide::security-modes::0"
+        );
+        assert_eq!(
+            doc.chunks[0].source,
+            "cucm/v15/security-guide/security-modes.md"
+        );
+        assert_eq!(doc.chunks[0].heading, ["Security Modes"]);
+        assert!(doc.warnings.is_empty());
+    }
+
+    #[test]
+    fn binary_and_invalid_utf8_are_reported_with_the_file_name() {
+        let f = file("p/v1/d/image.md");
+        let err =
+            parse_document(&f, b"\x89PNG\r\n\x1a\n\0\0\0", &IngestOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "p/v1/d/image.md: binary content in a .md file (NUL byte at offset 8)"
+        );
+        let doc = parse_document(
+            &f,
+            b"Caf\xe9 menu and more text here.\n",
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(doc.chunks.len(), 1);
+        assert!(doc.warnings[0]
+            .starts_with("p/v1/d/image.md: invalid UTF-8 (1 bad sequence(s), first at byte 3)"));
+        let noise: Vec<u8> = (0..400).map(|i| 0x80 + (i % 60) as u8).collect();
+        let err = parse_document(&f, &noise, &IngestOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("not UTF-8 text"), "{err}");
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let abs = dir.path().join("big.md");
+        std::fs::write(&abs, vec![b'a'; 2048]).unwrap();
+        let mut f = file("p/v1/d/big.md");
+        f.abs = abs;
+        let opts = IngestOptions {
+            max_file_bytes: 1024,
+            ..Default::default()
+        };
+        let err = read_document(&f, &opts).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "p/v1/d/big.md: file too large (2048 bytes, limit 1024 bytes; raise --max-file-size)"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The embedded store: a tantivy index of chunks with a technical-token analyzer, a
+//! manifest of indexed files committed atomically with it, and incremental updates from
+//! a library folder.
+
+pub mod analyzer;
+pub mod schema;
+pub mod store;
+pub mod update;
+
+pub use store::{Bm25Weights, DocEntry, Filter, Manifest, SkipEntry, Store, StoreWriter};
+pub use update::{settings_fingerprint, update_library, Progress, UpdateSummary};
+
+use std::path::PathBuf;
+
+/// Store errors. Messages name the data folder or file concerned and, where there is
+/// one, the command that fixes it.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// No index was built in the data folder yet.
+    #[error(
+        "no index in {data_dir}; build one with `mcdewey index --library DIR --data {data_dir}`"
+    )]
+    NoIndex {
+        /// The data folder.
+        data_dir: PathBuf,
+    },
+    /// Another process is writing to the index.
+    #[error(
+        "the index in {data_dir} is being updated by another process; try again when it is done"
+    )]
+    Locked {
+        /// The data folder.
+        data_dir: PathBuf,
+    },
+    /// The library holds no document McDewey can read.
+    #[error("library folder {root} has no documents to index ({skipped} file(s) skipped); expected <product>/<version>/<doc-set>/<file>.md|.txt")]
+    EmptyLibrary {
+        /// The library folder.
+        root: PathBuf,
+        /// Files found but skipped.
+        skipped: usize,
+    },
+    /// The library could not be read.
+    #[error(transparent)]
+    Library(#[from] mcdewey_ingest::IngestError),
+    /// An error of the tantivy index.
+    #[error("index {path}: {source}")]
+    Tantivy {
+        /// The index folder.
+        path: PathBuf,
+        /// The tantivy error.
+        source: tantivy::TantivyError,
+    },
+    /// A file of the data folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The data folder holds something McDewey did not write.
+    #[error("{path}: corrupt index data ({reason}); delete the data folder and index again")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl IndexError {
+    fn tantivy(path: &std::path::Path, source: tantivy::TantivyError) -> IndexError {
+        IndexError::Tantivy {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! The embedded store: one tantivy index in `<data>/tantivy` whose every commit carries
+//! the manifest of indexed files as its payload, so index and manifest change together
+//! atomically or not at all.
+
+use crate::analyzer::{technical_analyzer, ANALYZER};
+use crate::schema::Fields;
+use crate::IndexError;
+use mcdewey_core::{Chunk, ChunkId};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// What was indexed, per library file: the key of incremental updates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Fingerprint of the settings the index was built with (analyzer, chunking); a
+    /// change means every file is indexed again.
+    pub settings: String,
+    /// Library folder of the last update.
+    pub library: Option<String>,
+    /// Indexed documents by library-relative path.
+    pub documents: BTreeMap<String, DocEntry>,
+    /// Files of the last update that were not indexed, with reasons.
+    pub skipped: Vec<SkipEntry>,
+    /// Unix time of the last update.
+    pub updated_at: u64,
+}
+
+/// One indexed file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocEntry {
+    /// blake3 of the indexed content.
+    pub hash: String,
+    /// Chunk id prefix `product::version::doc-set::file-stem`.
+    pub document: String,
+    /// Number of chunks.
+    pub chunks: u32,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Unix time it was indexed.
+    pub indexed_at: u64,
+    /// Problems met while reading it (the file is indexed nonetheless).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Set when the file's current content could not be read and this entry (and its
+    /// chunks) is the last good version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
+}
+
+/// A file left out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkipEntry {
+    /// Library-relative path.
+    pub path: String,
+    /// The reason.
+    pub reason: String,
+}
+
+/// Restricts retrieval to parts of the library. Empty means everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this product.
+    pub product: Option<String>,
+    /// Only these (product, version) pairs, when set.
+    pub versions: Option<Vec<(String, String)>>,
+    /// Only this doc set.
+    pub doc_set: Option<String>,
+}
+
+/// Field weights for keyword retrieval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bm25Weights {
+    /// Boost of a term match in the heading path over one in the body.
+    pub heading: f32,
+}
+
+impl Default for Bm25Weights {
+    fn default() -> Self {
+        Bm25Weights { heading: 1.5 }
+    }
+}
+
+/// The embedded index of a data folder.
+pub struct Store {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl Store {
+    /// Opens the index in `data_dir`; an error says how to build it when there is none.
+    pub fn open(data_dir: &Path) -> Result<Store, IndexError> {
+        let dir = data_dir.join("tantivy");
+        if !dir.join("meta.json").exists() {
+            return Err(IndexError::NoIndex {
+                data_dir: data_dir.to_path_buf(),
+            });
+        }
+        let index = Index::open_in_dir(&dir).map_err(|e| IndexError::tantivy(&dir, e))?;
+        Store::from_index(data_dir, index)
+    }
+
+    /// Opens the index in `data_dir`, creating an empty one if there is none.
+    pub fn open_or_create(data_dir: &Path) -> Result<Store, IndexError> {
+        let dir = data_dir.join("tantivy");
+        if dir.join("meta.json").exists() {
+            return Store::open(data_dir);
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| IndexError::Io {
+            path: dir.clone(),
+            source: e,
+        })?;
+        let index = Index::create_in_dir(&dir, Fields::new().schema)
+            .map_err(|e| IndexError::tantivy(&dir, e))?;
+        Store::from_index(data_dir, index)
+    }
+
+    fn from_index(data_dir: &Path, index: Index) -> Result<Store, IndexError> {
+        let dir = data_dir.join("tantivy");
+        index.tokenizers().register(ANALYZER, technical_analyzer());
+        let fields =
+            Fields::from_schema(&index.schema()).map_err(|e| IndexError::tantivy(&dir, e))?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| IndexError::tantivy(&dir, e))?;
+        Ok(Store {
+            dir: data_dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn err(&self, e: tantivy::TantivyError) -> IndexError {
+        IndexError::tantivy(&self.dir.join("tantivy"), e)
+    }
+
+    /// The manifest of the last commit (empty for a new index).
+    pub fn manifest(&self) -> Result<Manifest, IndexError> {
+        let meta = self.index.load_metas().map_err(|e| self.err(e))?;
+        match meta.payload {
+            None => Ok(Manifest::default()),
+            Some(p) => serde_json::from_str(&p).map_err(|e| IndexError::Corrupt {
+                path: self.dir.join("tantivy/meta.json"),
+                reason: format!("manifest payload: {e}"),
+            }),
+        }
+    }
+
+    /// Makes the last commit visible to searches.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        self.reader.reload().map_err(|e| self.err(e))
+    }
+
+    /// Number of chunks searchable now.
+    pub fn chunk_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// A chunk by id.
+    pub fn chunk(&self, id: &ChunkId) -> Result<Option<Chunk>, IndexError> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(self.fields.chunk_term(id), IndexRecordOption::Basic);
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| self.err(e))?;
+        match top.first() {
+            None => Ok(None),
+            Some(&(_, addr)) => {
+                let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
+                Ok(self.fields.to_chunk(&doc))
+            }
+        }
+    }
+
+    /// Chunks `from..=to` (ordinals) of a document, in order.
+    pub fn chunk_range(
+        &self,
+        document: &str,
+        from: u32,
+        to: u32,
+    ) -> Result<Vec<Chunk>, IndexError> {
+        if to < from {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let doc_q = TermQuery::new(
+            Term::from_field_text(self.fields.document, document),
+            IndexRecordOption::Basic,
+        );
+        let range = RangeQuery::new(
+            Bound::Included(Term::from_field_u64(self.fields.ordinal, u64::from(from))),
+            Bound::Included(Term::from_field_u64(self.fields.ordinal, u64::from(to))),
+        );
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(doc_q) as Box<dyn Query>),
+            (Occur::Must, Box::new(range)),
+        ]);
+        let limit = usize::try_from(to - from + 1)
+            .unwrap_or(usize::MAX)
+            .min(100_000);
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(|e| self.err(e))?;
+        let mut chunks = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
+            chunks.extend(self.fields.to_chunk(&doc));
+        }
+        chunks.sort_by_key(|c| c.id.ordinal);
+        Ok(chunks)
+    }
+
+    /// Every chunk of a document, in order.
+    pub fn document_chunks(&self, document: &str) -> Result<Vec<Chunk>, IndexError> {
+        self.chunk_range(document, 0, u32::MAX - 1)
+    }
+
+    /// Keyword retrieval: BM25 over body and (boosted) heading path for the analysed
+    /// query terms, restricted by `filter`. Returns ids with scores, best first.
+    pub fn bm25(
+        &self,
+        query: &str,
+        filter: &Filter,
+        weights: Bm25Weights,
+        limit: usize,
+    ) -> Result<Vec<(ChunkId, f32)>, IndexError> {
+        let mut analyzer = self
+            .index
+            .tokenizers()
+            .get(ANALYZER)
+            .expect("analyzer registered at open");
+        let mut seen = HashSet::new();
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in crate::analyzer::analyze(&mut analyzer, query) {
+            if !seen.insert(term.clone()) {
+                continue;
+            }
+            let body = TermQuery::new(
+                Term::from_field_text(self.fields.body, &term),
+                IndexRecordOption::WithFreqs,
+            );
+            let heading = TermQuery::new(
+                Term::from_field_text(self.fields.heading_text, &term),
+                IndexRecordOption::WithFreqs,
+            );
+            should.push((Occur::Should, Box::new(body)));
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(heading), weights.heading)),
+            ));
+        }
+        if should.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        if let Some(f) = self.filter_query(filter) {
+            clauses.push((Occur::Must, Box::new(BoostQuery::new(f, 0.0))));
+        }
+        let q = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
+            if let Some(id) = doc
+                .get_first(self.fields.chunk_id)
+                .and_then(|v| tantivy::schema::Value::as_str(&v))
+                .and_then(|s| s.parse().ok())
+            {
+                out.push((id, score));
+            }
+        }
+        Ok(out)
+    }
+
+    fn filter_query(&self, filter: &Filter) -> Option<Box<dyn Query>> {
+        let term = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(p) = &filter.product {
+            must.push((Occur::Must, term(self.fields.product, p)));
+        }
+        if let Some(d) = &filter.doc_set {
+            must.push((Occur::Must, term(self.fields.doc_set, d)));
+        }
+        if let Some(pairs) = &filter.versions {
+            let any: Vec<(Occur, Box<dyn Query>)> = pairs
+                .iter()
+                .map(|(p, v)| {
+                    let both: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, term(self.fields.product, p)),
+                        (Occur::Must, term(self.fields.version, v)),
+                    ]));
+                    (Occur::Should, both)
+                })
+                .collect();
+            if any.is_empty() {
+                // No version matched: nothing may match.
+                must.push((Occur::Must, term(self.fields.version, "\u{0}none")));
+            } else {
+                must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            }
+        }
+        (!must.is_empty()).then(|| Box::new(BooleanQuery::new(must)) as Box<dyn Query>)
+    }
+
+    /// A writer for an update. Only one may exist per data folder at a time; a second
+    /// one fails with [`IndexError::Locked`].
+    pub fn writer(&self) -> Result<StoreWriter, IndexError> {
+        let writer: IndexWriter = self
+            .index
+            .writer_with_num_threads(1, 64 * 1024 * 1024)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
+                    data_dir: self.dir.clone(),
+                },
+                e => self.err(e),
+            })?;
+        Ok(StoreWriter {
+            writer,
+            fields: self.fields.clone(),
+            dir: self.dir.clone(),
+        })
+    }
+}
+
+/// Stages changes to the index; nothing is visible until [`StoreWriter::commit`].
+pub struct StoreWriter {
+    writer: IndexWriter,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+impl StoreWriter {
+    /// Replaces every chunk of `source` with `chunks`.
+    pub fn replace(&mut self, source: &str, chunks: &[Chunk]) -> Result<(), IndexError> {
+        self.writer.delete_term(self.fields.source_term(source));
+        for chunk in chunks {
+            self.writer
+                .add_document(self.fields.to_document(chunk))
+                .map_err(|e| IndexError::tantivy(&self.dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// Removes every chunk of `source`.
+    pub fn remove(&mut self, source: &str) {
+        self.writer.delete_term(self.fields.source_term(source));
+    }
+
+    /// Removes every chunk.
+    pub fn clear(&mut self) -> Result<(), IndexError> {
+        self.writer
+            .delete_all_documents()
+            .map(|_| ())
+            .map_err(|e| IndexError::tantivy(&self.dir, e))
+    }
+
+    /// Commits staged changes together with the new manifest, atomically.
+    pub fn commit(mut self, manifest: &Manifest) -> Result<(), IndexError> {
+        let payload = serde_json::to_string(manifest).expect("a manifest always serialises");
+        let mut prepared = self
+            .writer
+            .prepare_commit()
+            .map_err(|e| IndexError::tantivy(&self.dir, e))?;
+        prepared.set_payload(&payload);
+        prepared
+            .commit()
+            .map_err(|e| IndexError::tantivy(&self.dir, e))?;
+        self.writer
+            .wait_merging_threads()
+            .map_err(|e| IndexError::tantivy(&self.dir, e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,288 @@
+//! Blocks into chunks: structure-aware, heading-scoped, size-bounded.
+
+use crate::blocks::{Block, BlockKind};
+use mcdewey_core::PageLabel;
+
+/// Chunk size bounds, in characters of cleaned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkOptions {
+    /// A chunk is closed before a block that would take it past this size.
+    pub target_chars: usize,
+    /// No chunk grows past this; larger blocks are split by lines, then sentences.
+    pub max_chars: usize,
+    /// A section smaller than this is joined with the next one instead of standing alone.
+    pub min_chars: usize,
+}
+
+impl Default for ChunkOptions {
+    /// Measured on the CUCM dev set (docs/evaluation.md): around 1,000 characters keeps
+    /// procedures whole while fitting the embedding model's 256-token window.
+    fn default() -> Self {
+        ChunkOptions {
+            target_chars: 1000,
+            max_chars: 1600,
+            min_chars: 250,
+        }
+    }
+}
+
+/// A chunk before it is given its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkDraft {
+    /// Heading path of the section the chunk starts in.
+    pub heading: Vec<String>,
+    /// Cleaned text.
+    pub text: String,
+    /// Original source text.
+    pub raw: String,
+    /// First source line (1-based).
+    pub line_start: u32,
+    /// Last source line (1-based, inclusive).
+    pub line_end: u32,
+    /// Page the chunk starts on.
+    pub page: Option<PageLabel>,
+    /// Last page the chunk may run to, when it differs from `page`.
+    pub page_end: Option<PageLabel>,
+}
+
+#[derive(Default)]
+struct Open {
+    heading: Vec<String>,
+    texts: Vec<String>,
+    raws: Vec<String>,
+    chars: usize,
+    body_chars: usize,
+    line_start: u32,
+    line_end: u32,
+    page: Option<PageLabel>,
+    page_end: Option<PageLabel>,
+}
+
+impl Open {
+    fn add(&mut self, text: &str, raw: &str, block: &Block, body: bool) {
+        if self.texts.is_empty() {
+            self.line_start = block.line_start;
+            self.page = block.page.clone();
+        }
+        self.line_end = block.line_end;
+        let last = block.page_end.as_ref().or(block.page.as_ref());
+        if last.is_some() && last != self.page.as_ref() {
+            self.page_end = last.cloned();
+        }
+        self.texts.push(text.to_string());
+        self.raws.push(raw.to_string());
+        self.chars += text.len() + 1;
+        if body {
+            self.body_chars += text.len();
+        }
+    }
+}
+
+/// Cuts blocks into chunks.
+///
+/// A heading closes the open chunk when that chunk holds at least `min_chars` of body
+/// text; small sections are joined to the next. Tables and code blocks stay whole when
+/// they fit in `max_chars`; longer blocks are split by lines, then by sentences.
+pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(u8, String)> = Vec::new();
+    let mut open = Open::default();
+    let path = |stack: &[(u8, String)]| stack.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>();
+
+    for block in blocks {
+        if let Some(level) = block.heading_level() {
+            if open.body_chars >= opts.min_chars {
+                flush(&mut open, &mut out);
+            }
+            while stack.last().is_some_and(|(l, _)| *l >= level) {
+                stack.pop();
+            }
+            stack.push((level, block.text.clone()));
+            if open.body_chars == 0 {
+                open.heading = path(&stack);
+            }
+            open.add(&block.text, &block.raw, block, false);
+            continue;
+        }
+        let pieces = if block.text.len() > opts.max_chars {
+            split_text(&block.text, opts.target_chars)
+        } else {
+            vec![block.text.clone()]
+        };
+        let whole = pieces.len() == 1;
+        for piece in pieces {
+            let fits_target = open.chars + piece.len() <= opts.target_chars;
+            let small_fits_max =
+                open.body_chars < opts.min_chars && open.chars + piece.len() <= opts.max_chars;
+            if open.body_chars > 0 && !fits_target && !small_fits_max {
+                flush(&mut open, &mut out);
+                open.heading = path(&stack);
+            }
+            if open.texts.is_empty() {
+                open.heading = path(&stack);
+            }
+            let raw = if whole {
+                block.raw.as_str()
+            } else {
+                piece.as_str()
+            };
+            open.add(&piece, raw, block, true);
+        }
+        if matches!(block.kind, BlockKind::Table | BlockKind::Code)
+            && open.chars >= opts.target_chars
+        {
+            flush(&mut open, &mut out);
+            open.heading = path(&stack);
+        }
+    }
+    flush(&mut open, &mut out);
+    out
+}
+
+fn flush(open: &mut Open, out: &mut Vec<ChunkDraft>) {
+    if open.texts.is_empty() {
+        return;
+    }
+    let done = std::mem::take(open);
+    out.push(ChunkDraft {
+        heading: done.heading,
+        text: done.texts.join("\n"),
+        raw: done.raws.join("\n\n"),
+        line_start: done.line_start,
+        line_end: done.line_end,
+        page: done.page,
+        page_end: done.page_end,
+    });
+}
+
+/// Splits a long text into pieces of about `target` characters: at line breaks first,
+/// then at sentence ends, then at spaces.
+fn split_text(text: &str, target: usize) -> Vec<String> {
+    let mut units: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.len() <= target {
+            units.push(line.to_string());
+        } else {
+            units.extend(split_sentences(line, target));
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for unit in units {
+        if !cur.is_empty() && cur.len() + unit.len() + 1 > target {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push('\n');
+        }
+        cur.push_str(&unit);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn split_sentences(line: &str, target: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in line.split(' ') {
+        let sentence_end = cur.ends_with(". ") || cur.ends_with("? ") || cur.ends_with("! ");
+        let at_sentence = cur.len() + word.len() > target && (sentence_end || cur.len() > target);
+        if at_sentence || cur.len() + word.len() > target * 3 / 2 {
+            out.push(cur.trim_end().to_string());
+            cur.clear();
+        }
+        cur.push_str(word);
+        cur.push(' ');
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim_end().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::{parse_text, Dialect};
+
+    fn chunks(md: &str, opts: &ChunkOptions) -> Vec<ChunkDraft> {
+        chunk_blocks(&parse_text(md, Dialect::Markdown), opts)
+    }
+
+    #[test]
+    fn sections_become_chunks_with_breadcrumbs() {
+        let body = "word ".repeat(80);
+        let md = format!("# Guide\n\n## Security Modes\n\n{body}\n\n### Mixed Mode\n\n{body}\n\n## Certificates\n\n{body}\n");
+        let out = chunks(&md, &ChunkOptions::default());
+        let paths: Vec<Vec<String>> = out.iter().map(|c| c.heading.clone()).collect();
+        assert_eq!(
+            paths,
+            [
+                vec!["Guide".to_string(), "Security Modes".to_string()],
+                vec![
+                    "Guide".to_string(),
+                    "Security Modes".to_string(),
+                    "Mixed Mode".to_string()
+                ],
+                vec!["Guide".to_string(), "Certificates".to_string()],
+            ]
+        );
+        assert!(out[1].text.starts_with("Mixed Mode\nword"));
+        assert_eq!(out[0].line_start, 1);
+    }
+
+    #[test]
+    fn small_sections_join_the_next() {
+        let md = "## A\n\nShort.\n\n### Procedure\n\nStep one.\n\n## B\n\nOther.\n";
+        let out = chunks(md, &ChunkOptions::default());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].heading, ["A"]);
+        assert_eq!(out[0].text, "A\nShort.\nProcedure\nStep one.\nB\nOther.");
+    }
+
+    #[test]
+    fn long_sections_split_under_max_and_tables_stay_whole() {
+        let para = "This is a sentence about certificates. ".repeat(100);
+        let table = (0..20)
+            .map(|i| format!("Row {i}\tvalue {i}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let md = format!("## Long\n\n{para}\n\n{table}\n");
+        let opts = ChunkOptions::default();
+        let out = chunks(&md, &opts);
+        assert!(out.len() >= 4, "{}", out.len());
+        assert!(
+            out.iter().all(|c| c.text.len() <= opts.max_chars),
+            "{:?}",
+            out.iter().map(|c| c.text.len()).collect::<Vec<_>>()
+        );
+        assert!(out
+            .iter()
+            .any(|c| c.text.contains("Row 0\tvalue 0") && c.text.contains("Row 19\tvalue 19")));
+        assert!(out.iter().all(|c| c.heading == ["Long"]));
+    }
+
+    #[test]
+    fn every_source_line_with_text_lands_in_some_chunk() {
+        let md = "# T\n\nintro\n\n- a\n- b\ncontinued\n\n\tx\ty\n\n```\ncode\n```\n\n**Bold Head**\n\nend\n";
+        let out = chunks(md, &ChunkOptions::default());
+        let all: String = out
+            .iter()
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for needle in [
+            "intro",
+            "- a",
+            "- b\ncontinued",
+            "x\ty",
+            "code",
+            "Bold Head",
+            "end",
+        ] {
+            assert!(all.contains(needle), "{needle} missing from {all:?}");
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Finding the documents of a library folder.
+
+use crate::IngestError;
+use mcdewey_core::DocPath;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A file format McDewey can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// `.md`, `.markdown`
+    Markdown,
+    /// `.txt`, `.text`
+    Text,
+}
+
+impl Format {
+    /// The format of a file extension (lower case), if supported.
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext {
+            "md" | "markdown" => Some(Format::Markdown),
+            "txt" | "text" => Some(Format::Text),
+            _ => None,
+        }
+    }
+}
+
+/// A document found in the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryFile {
+    /// Where it sits in the library.
+    pub path: DocPath,
+    /// Absolute (or root-joined) path on disk.
+    pub abs: PathBuf,
+    /// Size in bytes at discovery.
+    pub size: u64,
+    /// Its format.
+    pub format: Format,
+    /// The `file-stem` part of its chunk ids, unique within its doc set.
+    pub stem: String,
+}
+
+/// A file that was found but will not be indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Path relative to the library root.
+    pub path: String,
+    /// Why, in words a user can act on.
+    pub reason: String,
+}
+
+/// The result of walking a library folder.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// Documents to index, sorted by path.
+    pub files: Vec<LibraryFile>,
+    /// Files left out, with reasons.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Walks `root` and lists its documents.
+///
+/// Hidden files and folders (`.git`, `.DS_Store`) are ignored silently; symbolic links
+/// are not followed, so nothing outside the library is read. Files with unsupported
+/// extensions or outside a `<product>/<version>/<doc-set>/` folder are reported as
+/// skipped. When two files of one folder differ only by extension (`intro.md`,
+/// `intro.txt`), the one whose format sorts first (Markdown, then text), then by name,
+/// keeps the bare stem and the others use their full file name as stem, so every chunk
+/// id stays unique.
+pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
+    let meta = std::fs::metadata(root).map_err(|e| IngestError::LibraryUnreadable {
+        root: root.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(IngestError::LibraryUnreadable {
+            root: root.to_path_buf(),
+            reason: "not a directory".into(),
+        });
+    }
+    let mut out = Discovery::default();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                let path = err
+                    .path()
+                    .and_then(|p| p.strip_prefix(root).ok())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| root.display().to_string());
+                out.skipped.push(Skipped {
+                    path,
+                    reason: format!("cannot read: {err}"),
+                });
+                continue;
+            }
+        };
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let Some(rel_str) = rel
+            .to_str()
+            .map(|s| s.replace(std::path::MAIN_SEPARATOR, "/"))
+        else {
+            out.skipped.push(Skipped {
+                path: rel.display().to_string(),
+                reason: "file name is not valid UTF-8".into(),
+            });
+            continue;
+        };
+        if file_type.is_symlink() {
+            out.skipped.push(Skipped {
+                path: rel_str,
+                reason: "symbolic link, not followed".into(),
+            });
+            continue;
+        }
+        if !file_type.is_file() {
+            out.skipped.push(Skipped {
+                path: rel_str,
+                reason: "not a regular file (a pipe, socket or device), not read".into(),
+            });
+            continue;
+        }
+        let doc_path = match DocPath::parse(&rel_str) {
+            Ok(p) => p,
+            Err(err) => {
+                let reason = err.to_string();
+                let reason = reason
+                    .strip_prefix(&format!("{rel_str}: "))
+                    .unwrap_or(&reason)
+                    .to_string();
+                out.skipped.push(Skipped {
+                    path: rel_str,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let Some(format) = doc_path
+            .extension()
+            .as_deref()
+            .and_then(Format::from_extension)
+        else {
+            let ext = doc_path
+                .extension()
+                .map(|e| format!(".{e}"))
+                .unwrap_or_else(|| "no extension".into());
+            out.skipped.push(Skipped {
+                path: rel_str,
+                reason: format!("unsupported format ({ext}); supported: .md .markdown .txt"),
+            });
+            continue;
+        };
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let stem = doc_path.stem();
+        out.files.push(LibraryFile {
+            path: doc_path,
+            abs: entry.path().to_path_buf(),
+            size,
+            format,
+            stem,
+        });
+    }
+    disambiguate_stems(&mut out.files);
+    Ok(out)
+}
+
+fn disambiguate_stems(files: &mut [LibraryFile]) {
+    let mut groups: BTreeMap<(String, String, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let key = (
+            f.path.product.clone(),
+            f.path.version.clone(),
+            f.path.doc_set.clone(),
+            f.stem.clone(),
+        );
+        groups.entry(key).or_default().push(i);
+    }
+    for (_, mut members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by(|&a, &b| {
+            (files[a].format, &files[a].path.file).cmp(&(files[b].format, &files[b].path.file))
+        });
+        for &i in &members[1..] {
+            files[i].stem = files[i].path.file.clone();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(root: &Path, rel: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "text").unwrap();
+    }
+
+    #[test]
+    fn finds_documents_and_explains_skips() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "cucm/v15/guide/a.md");
+        touch(root, "cucm/v15/guide/sub/b.txt");
+        touch(root, "cucm/v15/guide/a.txt");
+        touch(root, "cucm/v15/guide/pic.png");
+        touch(root, "cucm/v15/loose.md");
+        touch(root, "cucm/v15/guide/.hidden.md");
+        touch(root, ".git/config");
+        let d = discover(root).unwrap();
+        let files: Vec<(&str, &str)> = d
+            .files
+            .iter()
+            .map(|f| (f.path.file.as_str(), f.stem.as_str()))
+            .collect();
+        assert_eq!(
+            files,
+            [("a.md", "a"), ("a.txt", "a.txt"), ("sub/b.txt", "sub/b")]
+        );
+        let skipped: Vec<&str> = d.skipped.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(skipped, ["cucm/v15/guide/pic.png", "cucm/v15/loose.md"]);
+        assert!(d.skipped[0].reason.contains("unsupported format (.png)"));
+        assert!(d.skipped[1]
+            .reason
+            .contains("not in a <product>/<version>/<doc-set>/<file> folder"));
+    }
+
+    #[test]
+    fn a_missing_library_is_a_clear_error() {
+        let err = discover(Path::new("/nonexistent/library")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/library"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "p/v1/d/real.md");
+        std::os::unix::fs::symlink("/etc/passwd", dir.path().join("p/v1/d/passwd.md")).unwrap();
+        let d = discover(dir.path()).unwrap();
+        assert_eq!(d.files.len(), 1);
+        assert_eq!(d.skipped[0].reason, "symbolic link, not followed");
+    }
+}

@@ -1,0 +1,88 @@
+//! `mcdewey eval`.
+
+use crate::query_cmd::open_engine;
+use crate::Paths;
+use anyhow::{Context, Result};
+use mcdewey_search::eval::{aggregate, score_query, EvalQuery, Metrics, QueryScore};
+use mcdewey_search::SearchRequest;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+pub fn run(paths: &Paths, queries_path: &Path, run_path: Option<&Path>, json: bool) -> Result<()> {
+    let text = std::fs::read_to_string(queries_path)
+        .with_context(|| format!("queries file {}", queries_path.display()))?;
+    let mut queries = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let q: EvalQuery = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not a query object", queries_path.display(), n + 1))?;
+        queries.push(q);
+    }
+    let engine = open_engine(paths)?;
+    let mut run_out = match run_path {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("run file {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let mut scores: Vec<QueryScore> = Vec::new();
+    for q in &queries {
+        let response = engine.search(&SearchRequest {
+            query: q.query.clone(),
+            limit: Some(10),
+            ..Default::default()
+        })?;
+        let texts: Vec<&str> = response.results.iter().map(|r| r.text.as_str()).collect();
+        scores.push(score_query(q, &texts));
+        if let Some(out) = run_out.as_mut() {
+            let results: Vec<serde_json::Value> = response
+                .results
+                .iter()
+                .map(|r| serde_json::json!({"text": r.text, "source": r.source, "chunk_id": r.chunk_id}))
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"id": q.id, "results": results})
+            )?;
+        }
+    }
+    if let Some(mut out) = run_out {
+        out.flush()?;
+    }
+    let overall = aggregate(&scores);
+    let mut by_kind: BTreeMap<String, Vec<QueryScore>> = BTreeMap::new();
+    for s in &scores {
+        by_kind
+            .entry(s.kind.clone().unwrap_or_default())
+            .or_default()
+            .push(s.clone());
+    }
+    let kinds: BTreeMap<String, Metrics> = by_kind
+        .iter()
+        .map(|(k, v)| (k.clone(), aggregate(v)))
+        .collect();
+    if json {
+        let report = serde_json::json!({"queries": queries_path, "overall": overall, "by_kind": kinds, "per_query": scores});
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{:<20} {:>4} {:>7} {:>7} {:>7} {:>7}",
+            "slice", "n", "Hit@1", "Hit@5", "MRR@10", "Rec@5"
+        );
+        let line = |name: &str, m: &Metrics| {
+            println!(
+                "{:<20} {:>4} {:>7.3} {:>7.3} {:>7.3} {:>7.3}",
+                name, m.n, m.hit1, m.hit5, m.mrr10, m.recall5
+            )
+        };
+        line("ALL", &overall);
+        for (k, m) in &kinds {
+            line(&format!("kind={k}"), m);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! `mcdewey index`.
+
+use crate::Paths;
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use mcdewey_index::{update_library, Progress, Store, UpdateSummary};
+use mcdewey_ingest::IngestOptions;
+
+pub fn run(paths: &Paths, max_file_size: u64, json: bool) -> Result<()> {
+    let opts = IngestOptions {
+        max_file_bytes: max_file_size,
+        ..Default::default()
+    };
+    let summary = index_library(paths, &opts)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary_json(&summary))?);
+    } else {
+        print_summary(paths, &summary);
+    }
+    Ok(())
+}
+
+/// Updates the index of `paths.data` from `paths.library`, with a progress bar on a terminal.
+pub fn index_library(paths: &Paths, opts: &IngestOptions) -> Result<UpdateSummary> {
+    std::fs::create_dir_all(&paths.data)
+        .map_err(|e| anyhow::anyhow!("data folder {}: {e}", paths.data.display()))?;
+    let store = Store::open_or_create(&paths.data)?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} indexing [{bar:30}] {pos}/{len} files  {wide_msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let summary = update_library(&store, &paths.library, opts, &mut |p| match p {
+        Progress::Discovered { total } => bar.set_length(total as u64),
+        Progress::File { done, path, .. } => {
+            bar.set_position(done as u64);
+            bar.set_message(path);
+        }
+        Progress::Committing => bar.set_message("committing"),
+    });
+    bar.finish_and_clear();
+    Ok(summary?)
+}
+
+fn summary_json(s: &UpdateSummary) -> serde_json::Value {
+    serde_json::json!({
+        "documents": s.documents,
+        "chunks": s.chunks,
+        "added": s.added,
+        "changed": s.changed,
+        "unchanged": s.unchanged,
+        "removed": s.removed,
+        "rebuilt": s.rebuilt,
+        "skipped": s.skipped.iter().map(|k| serde_json::json!({"path": k.path, "reason": k.reason})).collect::<Vec<_>>(),
+        "warnings": s.warnings,
+    })
+}
+
+fn print_summary(paths: &Paths, s: &UpdateSummary) {
+    println!(
+        "Indexed {} into {}: {} documents, {} chunks.",
+        paths.library.display(),
+        paths.data.display(),
+        s.documents,
+        s.chunks
+    );
+    println!(
+        "  {} added, {} changed, {} unchanged, {} removed{}",
+        s.added.len(),
+        s.changed.len(),
+        s.unchanged,
+        s.removed.len(),
+        if s.rebuilt {
+            " (settings changed: full rebuild)"
+        } else {
+            ""
+        }
+    );
+    if !s.skipped.is_empty() {
+        println!("  {} skipped:", s.skipped.len());
+        for k in &s.skipped {
+            println!("    {}: {}", k.path, k.reason);
+        }
+    }
+    for w in &s.warnings {
+        println!("  warning: {w}");
+    }
+}

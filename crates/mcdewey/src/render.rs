@@ -1,0 +1,106 @@
+//! Text output for people.
+
+use mcdewey_core::Chunk;
+use mcdewey_search::{LibraryTree, SearchResponse};
+use std::fmt::Write;
+
+/// `p. 153`, `pp. 153-155`, or nothing.
+pub fn page_text(page: Option<&str>, page_end: Option<&str>) -> String {
+    match (page, page_end) {
+        (Some(p), Some(e)) => format!("pp. {p}-{e}"),
+        (Some(p), None) => format!("p. {p}"),
+        _ => "page unknown".to_string(),
+    }
+}
+
+fn snippet(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
+}
+
+pub fn results(r: &SearchResponse) -> String {
+    let mut out = String::new();
+    if r.results.is_empty() {
+        let _ = writeln!(out, "No results for {:?}.", r.query);
+        return out;
+    }
+    for hit in &r.results {
+        let _ = writeln!(
+            out,
+            "{:>2}. {}  [{}]  {}",
+            hit.rank,
+            hit.source,
+            hit.version,
+            page_text(hit.page_label.as_deref(), hit.page_end.as_deref())
+        );
+        if !hit.heading.is_empty() {
+            let _ = writeln!(out, "    {}", hit.heading.join(" › "));
+        }
+        let _ = writeln!(out, "    {}  (score {:.2})", hit.chunk_id, hit.score);
+        let _ = writeln!(out, "    {}", snippet(&hit.text, 240));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn chunk(c: &Chunk) -> String {
+    let mut out = String::new();
+    let page = page_text(
+        c.page.as_ref().map(|p| p.0.as_str()),
+        c.page_end.as_ref().map(|p| p.0.as_str()),
+    );
+    let _ = writeln!(out, "{}", c.id);
+    let _ = writeln!(
+        out,
+        "source:  {} (lines {}-{})",
+        c.source, c.line_start, c.line_end
+    );
+    let _ = writeln!(out, "version: {}", c.version);
+    let _ = writeln!(out, "page:    {page}");
+    if !c.heading.is_empty() {
+        let _ = writeln!(out, "heading: {}", c.heading.join(" › "));
+    }
+    let _ = writeln!(out, "\n{}", c.text);
+    out
+}
+
+pub fn library(t: &LibraryTree) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} documents, {} chunks", t.documents, t.chunks);
+    for p in &t.products {
+        let _ = writeln!(
+            out,
+            "{}  ({} documents, {} chunks)",
+            p.name, p.documents, p.chunks
+        );
+        for v in &p.versions {
+            let _ = writeln!(
+                out,
+                "  {}  ({} documents, {} chunks)",
+                v.name, v.documents, v.chunks
+            );
+            for d in &v.doc_sets {
+                let _ = writeln!(
+                    out,
+                    "    {}  ({} documents, {} chunks)",
+                    d.name,
+                    d.documents.len(),
+                    d.chunks
+                );
+                for doc in &d.documents {
+                    let stale = if doc.stale.is_some() {
+                        "  [stale: current file unreadable]"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(out, "      {}  {} chunks{stale}", doc.source, doc.chunks);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,456 @@
+//! Drives the real `mcdewey` binary over the sample library and over libraries made here.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sample_library() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/library");
+    assert!(
+        p.join("cucm").is_dir(),
+        "the sample library is missing at {}; clone the repository with shared/ beside it",
+        p.display()
+    );
+    p
+}
+
+fn mcdewey(args: &[&str], library: &Path, data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+        .args(args)
+        .arg("--library")
+        .arg(library)
+        .arg("--data")
+        .arg(data)
+        .env_remove("MCDEWEY_LIBRARY")
+        .env_remove("MCDEWEY_DATA")
+        .output()
+        .expect("mcdewey runs")
+}
+
+fn ok_json(out: Output) -> Value {
+    assert!(
+        out.status.success(),
+        "mcdewey failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Indexes the sample library once per test binary run into its own folder.
+fn indexed_sample() -> (PathBuf, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let lib = sample_library();
+    let summary = ok_json(mcdewey(&["index", "--json"], &lib, data.path()));
+    assert_eq!(summary["documents"], 4, "{summary}");
+    (lib, data)
+}
+
+#[test]
+fn ctl_update_command_is_found_in_both_releases_with_versions_and_pages() {
+    let (lib, data) = indexed_sample();
+    let r = ok_json(mcdewey(
+        &["search", "utils ctl update CTLFile", "--json"],
+        &lib,
+        data.path(),
+    ));
+    assert_eq!(r["query"], "utils ctl update CTLFile");
+    let results = r["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    let sources: Vec<&str> = results
+        .iter()
+        .map(|h| h["source"].as_str().unwrap())
+        .collect();
+    assert!(
+        sources.contains(&"cucm/v12.5.1su1/security-guide/security-guide.md"),
+        "{sources:?}"
+    );
+    assert!(
+        sources.contains(&"cucm/v12.5.1/security-guide/cisco-ctl-client-setup.md"),
+        "{sources:?}"
+    );
+    for (i, hit) in results.iter().enumerate() {
+        assert_eq!(hit["rank"], i + 1);
+        for field in [
+            "chunk_id", "source", "product", "version", "doc_set", "text",
+        ] {
+            assert!(hit[field].is_string(), "{field} in {hit}");
+        }
+        assert!(hit["heading"].is_array());
+        assert!(hit["score"].is_number());
+        assert!(hit["page"].is_null() || hit["page"].is_u64());
+        let id = hit["chunk_id"].as_str().unwrap();
+        assert!(id.starts_with(&format!(
+            "cucm::{}::security-guide::",
+            hit["version"].as_str().unwrap()
+        )));
+    }
+    let su1 = results
+        .iter()
+        .find(|h| {
+            h["version"] == "v12.5.1su1"
+                && h["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("utils ctl update CTLFile")
+        })
+        .expect("a 12.5(1)SU1 chunk with the command");
+    assert!(
+        su1["page"].is_u64(),
+        "the SU1 guide's chunks carry pages: {su1}"
+    );
+}
+
+#[test]
+fn show_and_library_agree_with_search() {
+    let (lib, data) = indexed_sample();
+    let r = ok_json(mcdewey(
+        &["search", "CAPF", "--json", "--limit", "3"],
+        &lib,
+        data.path(),
+    ));
+    let hit = &r["results"][0];
+    let id = hit["chunk_id"].as_str().unwrap();
+    let shown = ok_json(mcdewey(&["show", id, "--json"], &lib, data.path()));
+    assert_eq!(shown["chunk_id"], id);
+    assert_eq!(shown["text"], hit["text"]);
+    let text = mcdewey(&["show", id], &lib, data.path());
+    assert!(String::from_utf8_lossy(&text.stdout)
+        .contains(&format!("source:  {}", hit["source"].as_str().unwrap())));
+
+    let tree = ok_json(mcdewey(&["library", "--json"], &lib, data.path()));
+    let versions: Vec<&str> = tree["products"][0]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        versions,
+        ["v12.5.1", "v12.5.1su1", "v15"],
+        "release-train order"
+    );
+    assert_eq!(tree["documents"], 4);
+
+    let missing = mcdewey(
+        &["show", "cucm::v15::security-guide::nope::0"],
+        &lib,
+        data.path(),
+    );
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("chunk cucm::v15::security-guide::nope::0 not found"));
+    let malformed = mcdewey(&["show", "nope"], &lib, data.path());
+    assert!(
+        stderr(&malformed).contains("chunk_id: invalid chunk id \"nope\""),
+        "{}",
+        stderr(&malformed)
+    );
+}
+
+#[test]
+fn version_filters_resolve_written_forms_and_latest() {
+    let (lib, data) = indexed_sample();
+    let only = |args: &[&str]| -> Vec<String> {
+        let r = ok_json(mcdewey(args, &lib, data.path()));
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["version"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let su1 = only(&["search", "mixed mode", "--json", "--version", "12.5(1)SU1"]);
+    assert!(
+        !su1.is_empty() && su1.iter().all(|v| v == "v12.5.1su1"),
+        "{su1:?}"
+    );
+    let latest = only(&["search", "mixed mode", "--json", "--version", "latest"]);
+    assert!(
+        !latest.is_empty() && latest.iter().all(|v| v == "v15"),
+        "{latest:?}"
+    );
+    let all = only(&["search", "mixed mode", "--json", "--limit", "30"]);
+    assert!(
+        all.iter().any(|v| v == "v15") && all.iter().any(|v| v != "v15"),
+        "all versions by default"
+    );
+    let bad = mcdewey(
+        &["search", "mixed mode", "--version", "v99"],
+        &lib,
+        data.path(),
+    );
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains(
+            "version: no version \"v99\" in the library; known: cucm: v12.5.1 v12.5.1su1 v15"
+        ),
+        "{}",
+        stderr(&bad)
+    );
+    let bad = mcdewey(&["search", "x", "--product", "junos"], &lib, data.path());
+    assert!(
+        stderr(&bad).contains("product: no product \"junos\""),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+fn write(root: &Path, rel: &str, content: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
+#[test]
+fn updates_are_incremental_and_ids_of_other_files_stay() {
+    let lib = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let body = |topic: &str| {
+        format!(
+            "# {topic}\n\n{}\n",
+            format!("{topic} details and more words. ").repeat(60)
+        )
+    };
+    write(
+        lib.path(),
+        "acme/v1/guide/alpha.md",
+        body("Alpha").as_bytes(),
+    );
+    write(lib.path(), "acme/v1/guide/beta.md", body("Beta").as_bytes());
+    write(
+        lib.path(),
+        "acme/v1/guide/sub/gamma.txt",
+        b"Gamma text file.\n",
+    );
+    let first = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    assert_eq!(first["added"].as_array().unwrap().len(), 3);
+    let alpha_ids = |data: &Path| -> Vec<String> {
+        let r = ok_json(mcdewey(&["search", "alpha", "--json"], lib.path(), data));
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["chunk_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = alpha_ids(data.path());
+    assert!(
+        before.contains(&"acme::v1::guide::alpha::0".to_string()),
+        "{before:?}"
+    );
+    let gamma = ok_json(mcdewey(
+        &["search", "gamma", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    assert_eq!(
+        gamma["results"][0]["chunk_id"],
+        "acme::v1::guide::sub/gamma::0"
+    );
+
+    let again = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    assert_eq!(again["unchanged"], 3);
+    assert!(
+        again["added"].as_array().unwrap().is_empty()
+            && again["changed"].as_array().unwrap().is_empty()
+    );
+
+    write(
+        lib.path(),
+        "acme/v1/guide/beta.md",
+        body("Delta").as_bytes(),
+    );
+    std::fs::remove_file(lib.path().join("acme/v1/guide/sub/gamma.txt")).unwrap();
+    write(
+        lib.path(),
+        "acme/v2/guide/new.md",
+        b"# New\n\nBrand new release notes.\n",
+    );
+    let third = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    assert_eq!(
+        third["changed"],
+        serde_json::json!(["acme/v1/guide/beta.md"])
+    );
+    assert_eq!(
+        third["removed"],
+        serde_json::json!(["acme/v1/guide/sub/gamma.txt"])
+    );
+    assert_eq!(third["added"], serde_json::json!(["acme/v2/guide/new.md"]));
+    assert_eq!(third["unchanged"], 1);
+    assert_eq!(
+        alpha_ids(data.path()),
+        before,
+        "ids of an untouched file do not move"
+    );
+    let beta = ok_json(mcdewey(
+        &["search", "beta", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    assert!(
+        beta["results"].as_array().unwrap().is_empty(),
+        "old content is gone: {beta}"
+    );
+    let gone = ok_json(mcdewey(
+        &["search", "gamma", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    assert!(gone["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bad_files_are_reported_by_name_and_never_stop_the_others() {
+    let lib = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write(
+        lib.path(),
+        "acme/v1/guide/good.md",
+        b"# Good\n\nThe good document about routers.\n",
+    );
+    write(
+        lib.path(),
+        "acme/v1/guide/binary.md",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    );
+    write(
+        lib.path(),
+        "acme/v1/guide/latin1.md",
+        b"# Caf\xe9\n\nMen\xfc of the caf\xe9 routers.\n",
+    );
+    write(
+        lib.path(),
+        "acme/v1/guide/noise.txt",
+        &(0..3000).map(|i| 0x80 + (i % 50) as u8).collect::<Vec<_>>(),
+    );
+    write(lib.path(), "acme/v1/loose.md", b"not in a doc set");
+    write(lib.path(), "acme/v1/guide/slides.pptx", b"PK");
+    let big = vec![b'a'; 50 * 1024 * 1024 + 1];
+    write(lib.path(), "acme/v1/guide/huge.md", &big);
+    drop(big);
+    #[cfg(unix)]
+    {
+        let fifo = lib.path().join("acme/v1/guide/pipe.md");
+        let made = Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(made, "mkfifo works");
+    }
+    let out = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    assert_eq!(out["documents"], 2, "{out}");
+    let skipped: Vec<(String, String)> = out["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let reason = |path: &str| {
+        skipped
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("{path} not reported in {skipped:?}"))
+    };
+    assert!(reason("acme/v1/guide/binary.md").contains("binary content"));
+    assert!(reason("acme/v1/guide/noise.txt").contains("not UTF-8 text"));
+    assert!(
+        reason("acme/v1/loose.md").contains("not in a <product>/<version>/<doc-set>/<file> folder")
+    );
+    assert!(reason("acme/v1/guide/slides.pptx").contains("unsupported format (.pptx)"));
+    assert!(reason("acme/v1/guide/huge.md")
+        .contains("file too large (52428801 bytes, limit 33554432 bytes"));
+    #[cfg(unix)]
+    assert!(reason("acme/v1/guide/pipe.md").contains("not a regular file"));
+    assert!(out["warnings"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("acme/v1/guide/latin1.md: invalid UTF-8"));
+    let r = ok_json(mcdewey(
+        &["search", "routers", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    assert_eq!(r["results"].as_array().unwrap().len(), 2);
+
+    // The huge file is indexed when the limit allows it.
+    let more = mcdewey(
+        &["index", "--json", "--max-file-size", "60000000"],
+        lib.path(),
+        data.path(),
+    );
+    assert_eq!(ok_json(more)["documents"], 3);
+}
+
+#[test]
+fn a_file_that_turns_bad_keeps_its_last_good_version() {
+    let lib = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    write(
+        lib.path(),
+        "acme/v1/guide/doc.md",
+        b"# Doc\n\nFirewall rules explained.\n",
+    );
+    ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    write(lib.path(), "acme/v1/guide/doc.md", b"\0\0\0binary now");
+    let out = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    assert!(
+        out["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("previously indexed version is kept"),
+        "{out}"
+    );
+    let r = ok_json(mcdewey(
+        &["search", "firewall", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    assert_eq!(
+        r["results"].as_array().unwrap().len(),
+        1,
+        "nothing indexed is lost"
+    );
+}
+
+#[test]
+fn missing_or_empty_libraries_and_missing_indexes_say_what_to_do() {
+    let data = tempfile::tempdir().unwrap();
+    let out = mcdewey(&["index"], Path::new("/nonexistent/lib"), data.path());
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("library folder /nonexistent/lib"),
+        "{}",
+        stderr(&out)
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = mcdewey(&["index"], empty.path(), data.path());
+    assert!(
+        stderr(&out).contains("has no documents to index"),
+        "{}",
+        stderr(&out)
+    );
+    let fresh = tempfile::tempdir().unwrap();
+    let out = mcdewey(&["search", "x"], empty.path(), fresh.path());
+    assert!(stderr(&out).contains("no index in"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("mcdewey index"), "{}", stderr(&out));
+    let (lib, data) = indexed_sample();
+    let out = mcdewey(&["search", "   "], &lib, data.path());
+    assert!(stderr(&out).contains("query: empty"), "{}", stderr(&out));
+    let out = mcdewey(&["search", "x", "--limit", "0"], &lib, data.path());
+    assert!(
+        stderr(&out).contains("limit: 0 is out of range 1..=100"),
+        "{}",
+        stderr(&out)
+    );
+}

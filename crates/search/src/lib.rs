@@ -1,0 +1,319 @@
+//! Search: a query and filters in, ranked chunks with citations out.
+//!
+//! The engine resolves filters against what the library holds (`--version latest`,
+//! `12.5(1)SU1` for the folder `v12.5.1su1`), retrieves candidates, and returns results
+//! in the JSON shape scripts depend on ([`SearchResponse`]). Servers and the CLI call
+//! this crate; none reaches into the index directly.
+
+pub mod eval;
+mod library;
+
+pub use library::{DocSetNode, DocumentNode, LibraryTree, ProductNode, VersionNode};
+
+use mcdewey_core::{Chunk, ChunkId, Version};
+use mcdewey_index::{Bm25Weights, Filter, IndexError, Manifest, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Search errors: each names the field or value at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query is empty or has no searchable word.
+    #[error("query: empty; give some words to search for")]
+    EmptyQuery,
+    /// A filter names something the library does not have.
+    #[error("{field}: no {field} {value:?} in the library; known: {known}")]
+    UnknownFilter {
+        /// `product`, `version` or `doc_set`.
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// The values that exist.
+        known: String,
+    },
+    /// A value is out of range or malformed.
+    #[error("{field}: {reason}")]
+    InvalidArgument {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No chunk has this id.
+    #[error("chunk {0} not found")]
+    ChunkNotFound(String),
+    /// The store failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// Most results one request may ask for.
+pub const MAX_LIMIT: usize = 100;
+/// Longest accepted query, in characters.
+pub const MAX_QUERY_CHARS: usize = 2000;
+
+/// A search request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchRequest {
+    /// Words, a question, a CLI command, an error message…
+    pub query: String,
+    /// Only this product (folder name).
+    pub product: Option<String>,
+    /// Only this version: a folder name (`v12.5.1su1`), the version as written
+    /// (`12.5(1)SU1`), or `latest` (the newest version of each product).
+    pub version: Option<String>,
+    /// Only this doc set.
+    pub doc_set: Option<String>,
+    /// How many results (1..=100); 10 when absent.
+    pub limit: Option<usize>,
+}
+
+/// One ranked result, with its citation. This is the JSON shape of `mcdewey search
+/// --json` and `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    /// 1-based rank.
+    pub rank: usize,
+    /// Stable chunk id.
+    pub chunk_id: String,
+    /// Document path relative to the library root.
+    pub source: String,
+    /// Product folder.
+    pub product: String,
+    /// Version folder.
+    pub version: String,
+    /// Doc-set folder.
+    pub doc_set: String,
+    /// Printed page number the chunk starts on, or null when unknown or not a number.
+    pub page: Option<u32>,
+    /// Printed page label (`"153"`, `"xvii"`), or null when unknown.
+    pub page_label: Option<String>,
+    /// Last page the chunk may run to, when its page is known only as a range.
+    pub page_end: Option<String>,
+    /// Heading path, from the document title down.
+    pub heading: Vec<String>,
+    /// The full chunk text.
+    pub text: String,
+    /// Retrieval score (higher is better; comparable within one response only).
+    pub score: f32,
+}
+
+impl SearchResult {
+    /// The result for a chunk at a rank.
+    pub fn new(rank: usize, chunk: Chunk, score: f32) -> SearchResult {
+        SearchResult {
+            rank,
+            chunk_id: chunk.id.to_string(),
+            source: chunk.source,
+            product: chunk.product,
+            version: chunk.version,
+            doc_set: chunk.doc_set,
+            page: chunk.page.as_ref().and_then(|p| p.number()),
+            page_label: chunk.page.map(|p| p.0),
+            page_end: chunk.page_end.map(|p| p.0),
+            heading: chunk.heading,
+            text: chunk.text,
+            score,
+        }
+    }
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// Ranked results.
+    pub results: Vec<SearchResult>,
+}
+
+/// The search engine over one store.
+pub struct Engine {
+    store: Store,
+    weights: Bm25Weights,
+}
+
+impl Engine {
+    /// An engine over an opened store.
+    pub fn new(store: Store) -> Engine {
+        Engine {
+            store,
+            weights: Bm25Weights::default(),
+        }
+    }
+
+    /// The store searched.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let query = req.query.trim();
+        if query.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::InvalidArgument {
+                field: "query",
+                reason: format!("longer than {MAX_QUERY_CHARS} characters"),
+            });
+        }
+        let limit = check_limit(req.limit)?;
+        let filter = self.resolve_filter(req)?;
+        let hits = self.store.bm25(query, &filter, self.weights, limit)?;
+        let mut results = Vec::with_capacity(hits.len());
+        for (id, score) in hits {
+            if let Some(chunk) = self.store.chunk(&id)? {
+                results.push(SearchResult::new(results.len() + 1, chunk, score));
+            }
+        }
+        Ok(SearchResponse {
+            query: req.query.clone(),
+            results,
+        })
+    }
+
+    /// Turns the request's product / version / doc-set into a store filter, checking
+    /// each against the library.
+    pub fn resolve_filter(&self, req: &SearchRequest) -> Result<Filter, SearchError> {
+        let manifest = self.store.manifest()?;
+        resolve_filter(&manifest, req)
+    }
+
+    /// One chunk by id.
+    pub fn chunk(&self, id: &str) -> Result<Chunk, SearchError> {
+        let parsed: ChunkId =
+            id.parse()
+                .map_err(|e: mcdewey_core::CoreError| SearchError::InvalidArgument {
+                    field: "chunk_id",
+                    reason: e.to_string(),
+                })?;
+        self.store
+            .chunk(&parsed)?
+            .ok_or_else(|| SearchError::ChunkNotFound(id.to_string()))
+    }
+
+    /// A chunk with up to `before` chunks before and `after` chunks after it, in
+    /// document order.
+    pub fn context(&self, id: &str, before: u32, after: u32) -> Result<Vec<Chunk>, SearchError> {
+        let chunk = self.chunk(id)?;
+        let from = chunk.id.ordinal.saturating_sub(before);
+        let to = chunk.id.ordinal.saturating_add(after);
+        Ok(self.store.chunk_range(&chunk.id.document, from, to)?)
+    }
+
+    /// Products, versions, doc sets and documents with counts.
+    pub fn library(&self) -> Result<LibraryTree, SearchError> {
+        Ok(LibraryTree::from_manifest(&self.store.manifest()?))
+    }
+}
+
+fn check_limit(limit: Option<usize>) -> Result<usize, SearchError> {
+    match limit {
+        None => Ok(10),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(SearchError::InvalidArgument {
+            field: "limit",
+            reason: format!("{n} is out of range 1..={MAX_LIMIT}"),
+        }),
+    }
+}
+
+/// Resolves filters against the documents of a manifest.
+pub fn resolve_filter(manifest: &Manifest, req: &SearchRequest) -> Result<Filter, SearchError> {
+    let tree = LibraryTree::from_manifest(manifest);
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let product = nonempty(&req.product);
+    let doc_set = nonempty(&req.doc_set);
+    let version = nonempty(&req.version);
+    if let Some(p) = &product {
+        if !tree.products.iter().any(|n| &n.name == p) {
+            return Err(SearchError::UnknownFilter {
+                field: "product",
+                value: p.clone(),
+                known: tree
+                    .products
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    let in_scope = |name: &str| product.as_deref().is_none_or(|p| p == name);
+    if let Some(d) = &doc_set {
+        let known: Vec<&str> = tree
+            .products
+            .iter()
+            .filter(|p| in_scope(&p.name))
+            .flat_map(|p| {
+                p.versions
+                    .iter()
+                    .flat_map(|v| v.doc_sets.iter().map(|d| d.name.as_str()))
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !known.contains(&d.as_str()) {
+            return Err(SearchError::UnknownFilter {
+                field: "doc_set",
+                value: d.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    let versions = match &version {
+        None => None,
+        Some(v) if v.eq_ignore_ascii_case("latest") => Some(
+            tree.products
+                .iter()
+                .filter(|p| in_scope(&p.name))
+                .filter_map(|p| p.versions.last().map(|v| (p.name.clone(), v.name.clone())))
+                .collect(),
+        ),
+        Some(v) => {
+            let pairs: Vec<(String, String)> = tree
+                .products
+                .iter()
+                .filter(|p| in_scope(&p.name))
+                .flat_map(|p| {
+                    p.versions
+                        .iter()
+                        .filter(|n| Version::parse(&n.name).matches(v))
+                        .map(|n| (p.name.clone(), n.name.clone()))
+                })
+                .collect();
+            if pairs.is_empty() {
+                let mut known: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for p in tree.products.iter().filter(|p| in_scope(&p.name)) {
+                    known.insert(
+                        p.name.clone(),
+                        p.versions.iter().map(|v| v.name.clone()).collect(),
+                    );
+                }
+                return Err(SearchError::UnknownFilter {
+                    field: "version",
+                    value: v.clone(),
+                    known: known
+                        .iter()
+                        .map(|(p, vs)| format!("{p}: {}", vs.join(" ")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                        + "; or latest",
+                });
+            }
+            Some(pairs)
+        }
+    };
+    Ok(Filter {
+        product,
+        versions,
+        doc_set,
+    })
+}
