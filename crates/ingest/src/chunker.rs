@@ -18,10 +18,18 @@ impl Default for ChunkOptions {
     /// Measured on the CUCM dev set (docs/evaluation.md): around 1,000 characters keeps
     /// procedures whole while fitting the embedding model's 256-token window.
     fn default() -> Self {
+        ChunkOptions::scaled(1000)
+    }
+}
+
+impl ChunkOptions {
+    /// Bounds around a target size: at most 1.6 times it, sections under a quarter of
+    /// it joined to the next.
+    pub fn scaled(target_chars: usize) -> ChunkOptions {
         ChunkOptions {
-            target_chars: 1000,
-            max_chars: 1600,
-            min_chars: 250,
+            target_chars,
+            max_chars: target_chars * 8 / 5,
+            min_chars: target_chars / 4,
         }
     }
 }

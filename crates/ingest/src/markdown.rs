@@ -215,7 +215,10 @@ impl Parser<'_> {
                 "Example",
                 "Step",
             ];
-            if NOT_HEADINGS.iter().any(|w| w.eq_ignore_ascii_case(first))
+            // Headings are capitalised; a bold lower-case line is a command or a term.
+            let lower = inner.chars().next().is_some_and(char::is_lowercase);
+            if lower
+                || NOT_HEADINGS.iter().any(|w| w.eq_ignore_ascii_case(first))
                 || ends_with_page_number(&inner)
             {
                 return None;
@@ -481,7 +484,7 @@ mod tests {
 
     #[test]
     fn bold_lines_are_headings_unless_admonitions_or_captions() {
-        let md = "## Chapter\n\n**Smart Card Service**\n\nText.\n\n**Note**\n\nA note.\n\n**Table 1: Ports**\n\n**Phone Setup 159**\n";
+        let md = "## Chapter\n\n**Smart Card Service**\n\nText.\n\n**Note**\n\nA note.\n\n**Table 1: Ports**\n\n**Phone Setup 159**\n\n**utils ctl update CTLFile**\n";
         let blocks = parse_text(md, Dialect::Markdown);
         assert_eq!(blocks[1].kind, BlockKind::Heading(3));
         assert_eq!(blocks[1].text, "Smart Card Service");

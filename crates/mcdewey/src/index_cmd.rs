@@ -4,12 +4,15 @@ use crate::Paths;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use mcdewey_index::{update_library, Progress, Store, UpdateSummary};
-use mcdewey_ingest::IngestOptions;
+use mcdewey_ingest::{ChunkOptions, IngestOptions};
 
-pub fn run(paths: &Paths, max_file_size: u64, json: bool) -> Result<()> {
+pub fn run(paths: &Paths, max_file_size: u64, chunk_chars: usize, json: bool) -> Result<()> {
+    if !(200..=20_000).contains(&chunk_chars) {
+        anyhow::bail!("--chunk-chars: {chunk_chars} is out of range 200..=20000");
+    }
     let opts = IngestOptions {
         max_file_bytes: max_file_size,
-        ..Default::default()
+        chunk: ChunkOptions::scaled(chunk_chars),
     };
     let summary = index_library(paths, &opts)?;
     if json {

@@ -62,6 +62,10 @@ enum Command {
         /// Largest file to read, in bytes.
         #[arg(long, default_value_t = 32 * 1024 * 1024)]
         max_file_size: u64,
+        /// Target chunk size in characters (chunks stay under 1.6x this; sections under
+        /// a quarter of it join the next). Changing it re-indexes everything.
+        #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
+        chunk_chars: usize,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -129,8 +133,9 @@ fn main() -> ExitCode {
         Command::Index {
             paths,
             max_file_size,
+            chunk_chars,
             json,
-        } => index_cmd::run(&paths, max_file_size, json),
+        } => index_cmd::run(&paths, max_file_size, chunk_chars, json),
         Command::Search {
             query,
             filters,
