@@ -6,9 +6,11 @@ pub mod analyzer;
 pub mod schema;
 pub mod store;
 pub mod update;
+pub mod vectors;
 
 pub use store::{Bm25Weights, DocEntry, Filter, Manifest, SkipEntry, Store, StoreWriter};
-pub use update::{settings_fingerprint, update_library, Progress, UpdateSummary};
+pub use update::{embedding_text, settings_fingerprint, update_library, Progress, UpdateSummary};
+pub use vectors::{EmbeddingCache, VectorEntry, VectorSet};
 
 use std::path::PathBuf;
 
@@ -40,6 +42,9 @@ pub enum IndexError {
         /// Files found but skipped.
         skipped: usize,
     },
+    /// The embedding model failed.
+    #[error(transparent)]
+    Embed(#[from] mcdewey_embed::EmbedError),
     /// The library could not be read.
     #[error(transparent)]
     Library(#[from] mcdewey_ingest::IngestError),

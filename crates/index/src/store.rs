@@ -29,6 +29,13 @@ pub struct Manifest {
     pub skipped: Vec<SkipEntry>,
     /// Unix time of the last update.
     pub updated_at: u64,
+    /// File name (in `<data>/vectors`) of the chunk vectors of this commit, when the
+    /// index was built with an embedding model.
+    #[serde(default)]
+    pub vectors: Option<String>,
+    /// Id of the embedding model that made the vectors.
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 /// One indexed file.
@@ -143,6 +150,14 @@ impl Store {
     /// The data folder.
     pub fn data_dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The chunk vectors named by the last commit, if it has any.
+    pub fn vectors(&self) -> Result<Option<crate::VectorSet>, IndexError> {
+        match self.manifest()?.vectors {
+            None => Ok(None),
+            Some(name) => crate::VectorSet::load(&self.dir.join("vectors").join(name)).map(Some),
+        }
     }
 
     fn err(&self, e: tantivy::TantivyError) -> IndexError {

@@ -2,9 +2,13 @@
 
 use crate::analyzer::ANALYZER_VERSION;
 use crate::store::{DocEntry, Manifest, SkipEntry, Store};
+use crate::vectors::{EmbeddingCache, VectorEntry, VectorSet};
 use crate::IndexError;
+use mcdewey_core::Chunk;
+use mcdewey_embed::Embedder;
 use mcdewey_ingest::{discover, parse_document, read_bytes, IngestOptions, PARSER_VERSION};
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,6 +28,13 @@ pub enum Progress {
         total: usize,
         /// The one just looked at.
         path: String,
+    },
+    /// Chunks are being embedded.
+    Embedding {
+        /// Chunks embedded so far.
+        done: usize,
+        /// Chunks to embed.
+        total: usize,
     },
     /// Changes are being committed.
     Committing,
@@ -50,6 +61,10 @@ pub struct UpdateSummary {
     pub warnings: Vec<String>,
     /// Whether every document was indexed again because settings changed.
     pub rebuilt: bool,
+    /// Chunks embedded by the model in this update (the rest came from the cache).
+    pub embedded: usize,
+    /// Chunks with a vector after the update.
+    pub vectors: usize,
 }
 
 /// The settings fingerprint stored in the manifest.
@@ -81,6 +96,132 @@ fn parse_guarded(
     })
 }
 
+/// The text embedded for a chunk: its heading path, then its text, so a passage is
+/// understood in the context of its section.
+pub fn embedding_text(chunk: &Chunk) -> String {
+    if chunk.heading.is_empty() {
+        chunk.text.clone()
+    } else {
+        format!("{}\n{}", chunk.heading.join(" > "), chunk.text)
+    }
+}
+
+/// Texts embedded per call, so progress moves and memory stays flat.
+const EMBED_BATCH: usize = 64;
+
+/// Builds the vector set of the new manifest: vectors of unchanged documents come from
+/// the previous generation (same model) or the cache; only new text is embedded.
+fn build_vectors(
+    store: &Store,
+    old: &Manifest,
+    manifest: &Manifest,
+    fresh: &HashMap<String, Vec<Chunk>>,
+    embedder: &dyn Embedder,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(VectorSet, usize), IndexError> {
+    let model_id = embedder.model_id();
+    let previous = match (&old.vectors, &old.model) {
+        (Some(_), Some(m)) if m == model_id => store.vectors().ok().flatten(),
+        _ => None,
+    };
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    if let Some(prev) = &previous {
+        for (i, e) in prev.entries.iter().enumerate() {
+            by_id.insert(e.id.as_str(), i);
+        }
+    }
+    let mut cache = EmbeddingCache::open(store.data_dir(), model_id, embedder.dim());
+    let mut set = VectorSet::new(model_id, embedder.dim());
+    // (entry, text) of chunks whose vector is neither in the old generation nor cached.
+    let mut missing: Vec<(VectorEntry, String)> = Vec::new();
+    let mut placed: Vec<(VectorEntry, Option<Vec<f32>>, String)> = Vec::new();
+    for (source, entry) in &manifest.documents {
+        let chunks: Vec<Chunk> = match fresh.get(source) {
+            Some(c) => c.clone(),
+            None => {
+                let prefix = format!("{}::", entry.document);
+                let reusable = previous.as_ref().is_some_and(|p| {
+                    (0..entry.chunks).all(|o| by_id.contains_key(format!("{prefix}{o}").as_str()))
+                        && p.entries
+                            .iter()
+                            .filter(|e| e.id.starts_with(&prefix))
+                            .count()
+                            == entry.chunks as usize
+                });
+                if reusable {
+                    let prev = previous.as_ref().expect("checked");
+                    for o in 0..entry.chunks {
+                        let i = by_id[format!("{prefix}{o}").as_str()];
+                        placed.push((
+                            prev.entries[i].clone(),
+                            Some(prev.vector(i).to_vec()),
+                            String::new(),
+                        ));
+                    }
+                    continue;
+                }
+                store.document_chunks(&entry.document)?
+            }
+        };
+        for chunk in chunks {
+            let e = VectorEntry {
+                id: chunk.id.to_string(),
+                product: chunk.product.clone(),
+                version: chunk.version.clone(),
+                doc_set: chunk.doc_set.clone(),
+            };
+            let text = embedding_text(&chunk);
+            let cached = cache.get(&text).cloned();
+            placed.push((e, cached, text));
+        }
+    }
+    for (e, v, text) in &placed {
+        if v.is_none() {
+            missing.push((e.clone(), text.clone()));
+        }
+    }
+    let total = missing.len();
+    let mut done = 0;
+    progress(Progress::Embedding { done, total });
+    for batch in missing.chunks(EMBED_BATCH) {
+        let texts: Vec<&str> = batch.iter().map(|(_, t)| t.as_str()).collect();
+        let vecs = embedder.embed_passages(&texts)?;
+        for ((_, text), v) in batch.iter().zip(vecs) {
+            cache.insert(text, v);
+        }
+        done += batch.len();
+        progress(Progress::Embedding { done, total });
+    }
+    for (e, v, text) in placed {
+        let v = match v {
+            Some(v) => v,
+            None => cache
+                .get(&text)
+                .cloned()
+                .unwrap_or_else(|| vec![0.0; embedder.dim()]),
+        };
+        set.push(e, &v);
+    }
+    if let Err(err) = cache.save() {
+        tracing::warn!(target: "mcdewey::index", "embedding cache not saved: {err}");
+    }
+    Ok((set, total))
+}
+
+/// Deletes vector generations other than the current one (left by earlier updates or
+/// by an update that crashed before its commit).
+fn remove_old_generations(data_dir: &Path, current: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("vectors")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if Some(name.as_str()) != current && name.starts_with("gen-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -97,6 +238,7 @@ pub fn update_library(
     store: &Store,
     library: &Path,
     opts: &IngestOptions,
+    embedder: Option<&dyn Embedder>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateSummary, IndexError> {
     let discovery = discover(library)?;
@@ -126,7 +268,10 @@ pub fn update_library(
             })
             .collect(),
         updated_at: now(),
+        vectors: None,
+        model: None,
     };
+    let mut fresh: HashMap<String, Vec<Chunk>> = HashMap::new();
     let mut summary = UpdateSummary {
         rebuilt: rebuild,
         ..Default::default()
@@ -153,6 +298,7 @@ pub fn update_library(
             Ok(None) => summary.unchanged += 1,
             Ok(Some(doc)) => {
                 writer.replace(&source, &doc.chunks)?;
+                fresh.insert(source.clone(), doc.chunks.clone());
                 summary.warnings.extend(doc.warnings.iter().cloned());
                 manifest.documents.insert(
                     source.clone(),
@@ -206,9 +352,34 @@ pub fn update_library(
         summary.removed.push(source);
     }
     manifest.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(embedder) = embedder {
+        let (set, embedded) = build_vectors(store, &old, &manifest, &fresh, embedder, progress)?;
+        let generation = old
+            .vectors
+            .as_deref()
+            .and_then(|n| {
+                n.strip_prefix("gen-")?
+                    .strip_suffix(".bin")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map_or(1, |g| g + 1);
+        let dir = store.data_dir().join("vectors");
+        std::fs::create_dir_all(&dir).map_err(|e| IndexError::Io {
+            path: dir.clone(),
+            source: e,
+        })?;
+        let name = format!("gen-{generation}.bin");
+        set.save(&dir.join(&name))?;
+        summary.embedded = embedded;
+        summary.vectors = set.len();
+        manifest.vectors = Some(name);
+        manifest.model = Some(embedder.model_id().to_string());
+    }
     progress(Progress::Committing);
     writer.commit(&manifest)?;
     store.reload()?;
+    remove_old_generations(store.data_dir(), manifest.vectors.as_deref());
     summary.documents = manifest.documents.len();
     summary.chunks = store.chunk_count();
     summary.skipped = manifest.skipped;

@@ -194,7 +194,9 @@ fn split_text(text: &str, target: usize) -> Vec<String> {
 fn split_sentences(line: &str, target: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    for word in line.split(' ') {
+    // A "word" longer than the target (a base64 blob, a line of dashes) is cut hard.
+    let words = line.split(' ').flat_map(|w| hard_split(w, target));
+    for word in words {
         let sentence_end = cur.ends_with(". ") || cur.ends_with("? ") || cur.ends_with("! ");
         let at_sentence = cur.len() + word.len() > target && (sentence_end || cur.len() > target);
         if at_sentence || cur.len() + word.len() > target * 3 / 2 {
@@ -207,6 +209,21 @@ fn split_sentences(line: &str, target: usize) -> Vec<String> {
     if !cur.trim().is_empty() {
         out.push(cur.trim_end().to_string());
     }
+    out
+}
+
+fn hard_split(word: &str, max: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = word;
+    while rest.len() > max {
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out.push(rest);
     out
 }
 
@@ -270,6 +287,19 @@ mod tests {
             .iter()
             .any(|c| c.text.contains("Row 0\tvalue 0") && c.text.contains("Row 19\tvalue 19")));
         assert!(out.iter().all(|c| c.heading == ["Long"]));
+    }
+
+    #[test]
+    fn unbroken_text_is_cut_under_max() {
+        let md = format!("## Blob\n\n{}\n", "é".repeat(5000));
+        let opts = ChunkOptions::default();
+        let out = chunks(&md, &opts);
+        assert!(out.len() >= 5);
+        assert!(
+            out.iter().all(|c| c.text.len() <= opts.max_chars),
+            "{:?}",
+            out.iter().map(|c| c.text.len()).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -1,15 +1,23 @@
 //! `mcdewey eval`.
 
-use crate::query_cmd::open_engine;
-use crate::Paths;
+use crate::query_cmd::open_engine_for;
+use crate::{ModelArgs, Paths};
 use anyhow::{Context, Result};
 use mcdewey_search::eval::{aggregate, score_query, EvalQuery, Metrics, QueryScore};
-use mcdewey_search::SearchRequest;
+use mcdewey_search::{Mode, SearchRequest};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-pub fn run(paths: &Paths, queries_path: &Path, run_path: Option<&Path>, json: bool) -> Result<()> {
+pub fn run(
+    paths: &Paths,
+    model: &ModelArgs,
+    queries_path: &Path,
+    run_path: Option<&Path>,
+    mode: &str,
+    json: bool,
+) -> Result<()> {
+    let mode: Mode = mode.parse()?;
     let text = std::fs::read_to_string(queries_path)
         .with_context(|| format!("queries file {}", queries_path.display()))?;
     let mut queries = Vec::new();
@@ -21,7 +29,7 @@ pub fn run(paths: &Paths, queries_path: &Path, run_path: Option<&Path>, json: bo
             .with_context(|| format!("{}:{}: not a query object", queries_path.display(), n + 1))?;
         queries.push(q);
     }
-    let engine = open_engine(paths)?;
+    let engine = open_engine_for(paths, model, mode)?;
     let mut run_out = match run_path {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("run file {}", p.display()))?,
@@ -33,6 +41,7 @@ pub fn run(paths: &Paths, queries_path: &Path, run_path: Option<&Path>, json: bo
         let response = engine.search(&SearchRequest {
             query: q.query.clone(),
             limit: Some(10),
+            mode: Some(mode),
             ..Default::default()
         })?;
         let texts: Vec<&str> = response.results.iter().map(|r| r.text.as_str()).collect();
@@ -66,7 +75,7 @@ pub fn run(paths: &Paths, queries_path: &Path, run_path: Option<&Path>, json: bo
         .map(|(k, v)| (k.clone(), aggregate(v)))
         .collect();
     if json {
-        let report = serde_json::json!({"queries": queries_path, "overall": overall, "by_kind": kinds, "per_query": scores});
+        let report = serde_json::json!({"queries": queries_path, "mode": mode, "overall": overall, "by_kind": kinds, "per_query": scores});
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(

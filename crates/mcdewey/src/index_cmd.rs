@@ -1,12 +1,19 @@
 //! `mcdewey index`.
 
-use crate::Paths;
+use crate::{ModelArgs, Paths};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
+use mcdewey_embed::Embedder;
 use mcdewey_index::{update_library, Progress, Store, UpdateSummary};
 use mcdewey_ingest::{ChunkOptions, IngestOptions};
 
-pub fn run(paths: &Paths, max_file_size: u64, chunk_chars: usize, json: bool) -> Result<()> {
+pub fn run(
+    paths: &Paths,
+    max_file_size: u64,
+    chunk_chars: usize,
+    model: Option<&ModelArgs>,
+    json: bool,
+) -> Result<()> {
     if !(200..=20_000).contains(&chunk_chars) {
         anyhow::bail!("--chunk-chars: {chunk_chars} is out of range 200..=20000");
     }
@@ -14,7 +21,8 @@ pub fn run(paths: &Paths, max_file_size: u64, chunk_chars: usize, json: bool) ->
         max_file_bytes: max_file_size,
         chunk: ChunkOptions::scaled(chunk_chars),
     };
-    let summary = index_library(paths, &opts)?;
+    let embedder = model.map(ModelArgs::load).transpose()?;
+    let summary = index_library(paths, &opts, embedder.as_deref())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary_json(&summary))?);
     } else {
@@ -24,7 +32,11 @@ pub fn run(paths: &Paths, max_file_size: u64, chunk_chars: usize, json: bool) ->
 }
 
 /// Updates the index of `paths.data` from `paths.library`, with a progress bar on a terminal.
-pub fn index_library(paths: &Paths, opts: &IngestOptions) -> Result<UpdateSummary> {
+pub fn index_library(
+    paths: &Paths,
+    opts: &IngestOptions,
+    embedder: Option<&dyn Embedder>,
+) -> Result<UpdateSummary> {
     std::fs::create_dir_all(&paths.data)
         .map_err(|e| anyhow::anyhow!("data folder {}: {e}", paths.data.display()))?;
     let store = Store::open_or_create(&paths.data)?;
@@ -34,11 +46,24 @@ pub fn index_library(paths: &Paths, opts: &IngestOptions) -> Result<UpdateSummar
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let summary = update_library(&store, &paths.library, opts, &mut |p| match p {
+    let summary = update_library(&store, &paths.library, opts, embedder, &mut |p| match p {
         Progress::Discovered { total } => bar.set_length(total as u64),
         Progress::File { done, path, .. } => {
             bar.set_position(done as u64);
             bar.set_message(path);
+        }
+        Progress::Embedding { done, total } => {
+            if done == 0 {
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} embedding [{bar:30}] {pos}/{len} chunks  {eta} left",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                );
+                bar.set_length(total as u64);
+            }
+            bar.set_position(done as u64);
         }
         Progress::Committing => bar.set_message("committing"),
     });
@@ -55,6 +80,8 @@ fn summary_json(s: &UpdateSummary) -> serde_json::Value {
         "unchanged": s.unchanged,
         "removed": s.removed,
         "rebuilt": s.rebuilt,
+        "embedded": s.embedded,
+        "vectors": s.vectors,
         "skipped": s.skipped.iter().map(|k| serde_json::json!({"path": k.path, "reason": k.reason})).collect::<Vec<_>>(),
         "warnings": s.warnings,
     })
@@ -80,6 +107,14 @@ fn print_summary(paths: &Paths, s: &UpdateSummary) {
             ""
         }
     );
+    if s.vectors > 0 {
+        println!(
+            "  {} chunks with vectors, {} embedded now",
+            s.vectors, s.embedded
+        );
+    } else {
+        println!("  keyword-only index (no embedding model)");
+    }
     if !s.skipped.is_empty() {
         println!("  {} skipped:", s.skipped.len());
         for k in &s.skipped {

@@ -38,6 +38,36 @@ pub struct Paths {
     pub data: PathBuf,
 }
 
+/// The embedding model.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Sentence-transformers model folder (fetch the default with scripts/fetch-model).
+    /// Default: ~/.cache/mcdewey/models/all-MiniLM-L6-v2.
+    #[arg(long, env = "MCDEWEY_MODEL", global = true)]
+    pub model: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// The model folder to use.
+    pub fn dir(&self) -> PathBuf {
+        self.model.clone().unwrap_or_else(|| {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
+                });
+            cache.join("mcdewey/models/all-MiniLM-L6-v2")
+        })
+    }
+
+    /// Loads the model.
+    pub fn load(&self) -> anyhow::Result<std::sync::Arc<dyn mcdewey_embed::Embedder>> {
+        Ok(std::sync::Arc::new(mcdewey_embed::BertEmbedder::load(
+            &self.dir(),
+        )?))
+    }
+}
+
 /// Filters shared by search-like commands.
 #[derive(Args, Debug, Clone, Default)]
 pub struct FilterArgs {
@@ -66,6 +96,11 @@ enum Command {
         /// a quarter of it join the next). Changing it re-indexes everything.
         #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
         chunk_chars: usize,
+        /// Build a keyword-only index, without the embedding model.
+        #[arg(long)]
+        no_embed: bool,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -79,6 +114,11 @@ enum Command {
         /// Number of results (1-100).
         #[arg(long, short = 'n', default_value_t = 10)]
         limit: usize,
+        /// Retrieval: bm25 (keywords), vector (meaning) or hybrid (both, fused).
+        #[arg(long, default_value = "hybrid")]
+        mode: String,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Print JSON: {"query", "results": [{rank, chunk_id, source, product, version,
         /// doc_set, page, heading, text, score, ...}]}.
         #[arg(long)]
@@ -112,6 +152,11 @@ enum Command {
         /// Also write the run (top 10 per query) as JSONL for score.py.
         #[arg(long)]
         run: Option<PathBuf>,
+        /// Retrieval: bm25, vector or hybrid.
+        #[arg(long, default_value = "hybrid")]
+        mode: String,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Print the metrics as JSON.
         #[arg(long)]
         json: bool,
@@ -134,15 +179,25 @@ fn main() -> ExitCode {
             paths,
             max_file_size,
             chunk_chars,
+            no_embed,
+            model,
             json,
-        } => index_cmd::run(&paths, max_file_size, chunk_chars, json),
+        } => index_cmd::run(
+            &paths,
+            max_file_size,
+            chunk_chars,
+            (!no_embed).then_some(&model),
+            json,
+        ),
         Command::Search {
             query,
             filters,
             limit,
+            mode,
+            model,
             json,
             paths,
-        } => query_cmd::search(&paths, query, filters, limit, json),
+        } => query_cmd::search(&paths, &model, query, filters, limit, &mode, json),
         Command::Show {
             chunk_id,
             json,
@@ -152,9 +207,11 @@ fn main() -> ExitCode {
         Command::Eval {
             queries,
             run,
+            mode,
+            model,
             json,
             paths,
-        } => eval_cmd::run(&paths, &queries, run.as_deref(), json),
+        } => eval_cmd::run(&paths, &model, &queries, run.as_deref(), &mode, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

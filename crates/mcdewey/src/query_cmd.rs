@@ -1,30 +1,43 @@
 //! `mcdewey search`, `show` and `library`.
 
 use crate::render;
-use crate::{FilterArgs, Paths};
+use crate::{FilterArgs, ModelArgs, Paths};
 use anyhow::Result;
 use mcdewey_index::Store;
-use mcdewey_search::{Engine, SearchRequest};
+use mcdewey_search::{Engine, Mode, SearchRequest};
 
-/// Opens the engine over `paths.data`.
+/// Opens the engine over `paths.data`, keyword search only.
 pub fn open_engine(paths: &Paths) -> Result<Engine> {
     Ok(Engine::new(Store::open(&paths.data)?))
 }
 
+/// Opens the engine for a retrieval mode: the model is loaded unless the mode is bm25.
+pub fn open_engine_for(paths: &Paths, model: &ModelArgs, mode: Mode) -> Result<Engine> {
+    let store = Store::open(&paths.data)?;
+    Ok(match mode {
+        Mode::Bm25 => Engine::new(store),
+        _ => Engine::with_embedder(store, model.load()?)?,
+    })
+}
+
 pub fn search(
     paths: &Paths,
+    model: &ModelArgs,
     query: String,
     filters: FilterArgs,
     limit: usize,
+    mode: &str,
     json: bool,
 ) -> Result<()> {
-    let engine = open_engine(paths)?;
+    let mode: Mode = mode.parse()?;
+    let engine = open_engine_for(paths, model, mode)?;
     let response = engine.search(&SearchRequest {
         query,
         product: filters.product,
         version: filters.version,
         doc_set: filters.doc_set,
         limit: Some(limit),
+        mode: Some(mode),
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&response)?);

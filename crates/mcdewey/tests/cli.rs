@@ -41,13 +41,21 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Indexes the sample library once per test binary run into its own folder.
-fn indexed_sample() -> (PathBuf, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
+/// Indexes the sample library once per test binary run (tests share it read-only).
+fn indexed_sample() -> (PathBuf, &'static Path) {
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let lib = sample_library();
-    let summary = ok_json(mcdewey(&["index", "--json"], &lib, data.path()));
-    assert_eq!(summary["documents"], 4, "{summary}");
-    (lib, data)
+    let data = DATA.get_or_init(|| {
+        let data = tempfile::tempdir().unwrap();
+        let summary = ok_json(mcdewey(&["index", "--json"], &lib, data.path()));
+        assert_eq!(summary["documents"], 4, "{summary}");
+        assert_eq!(
+            summary["vectors"], summary["chunks"],
+            "every chunk has a vector: {summary}"
+        );
+        data
+    });
+    (lib, data.path())
 }
 
 #[test]
@@ -56,7 +64,7 @@ fn ctl_update_command_is_found_in_both_releases_with_versions_and_pages() {
     let r = ok_json(mcdewey(
         &["search", "utils ctl update CTLFile", "--json"],
         &lib,
-        data.path(),
+        data,
     ));
     assert_eq!(r["query"], "utils ctl update CTLFile");
     let results = r["results"].as_array().unwrap();
@@ -111,18 +119,18 @@ fn show_and_library_agree_with_search() {
     let r = ok_json(mcdewey(
         &["search", "CAPF", "--json", "--limit", "3"],
         &lib,
-        data.path(),
+        data,
     ));
     let hit = &r["results"][0];
     let id = hit["chunk_id"].as_str().unwrap();
-    let shown = ok_json(mcdewey(&["show", id, "--json"], &lib, data.path()));
+    let shown = ok_json(mcdewey(&["show", id, "--json"], &lib, data));
     assert_eq!(shown["chunk_id"], id);
     assert_eq!(shown["text"], hit["text"]);
-    let text = mcdewey(&["show", id], &lib, data.path());
+    let text = mcdewey(&["show", id], &lib, data);
     assert!(String::from_utf8_lossy(&text.stdout)
         .contains(&format!("source:  {}", hit["source"].as_str().unwrap())));
 
-    let tree = ok_json(mcdewey(&["library", "--json"], &lib, data.path()));
+    let tree = ok_json(mcdewey(&["library", "--json"], &lib, data));
     let versions: Vec<&str> = tree["products"][0]["versions"]
         .as_array()
         .unwrap()
@@ -136,14 +144,10 @@ fn show_and_library_agree_with_search() {
     );
     assert_eq!(tree["documents"], 4);
 
-    let missing = mcdewey(
-        &["show", "cucm::v15::security-guide::nope::0"],
-        &lib,
-        data.path(),
-    );
+    let missing = mcdewey(&["show", "cucm::v15::security-guide::nope::0"], &lib, data);
     assert!(!missing.status.success());
     assert!(stderr(&missing).contains("chunk cucm::v15::security-guide::nope::0 not found"));
-    let malformed = mcdewey(&["show", "nope"], &lib, data.path());
+    let malformed = mcdewey(&["show", "nope"], &lib, data);
     assert!(
         stderr(&malformed).contains("chunk_id: invalid chunk id \"nope\""),
         "{}",
@@ -155,7 +159,7 @@ fn show_and_library_agree_with_search() {
 fn version_filters_resolve_written_forms_and_latest() {
     let (lib, data) = indexed_sample();
     let only = |args: &[&str]| -> Vec<String> {
-        let r = ok_json(mcdewey(args, &lib, data.path()));
+        let r = ok_json(mcdewey(args, &lib, data));
         r["results"]
             .as_array()
             .unwrap()
@@ -178,11 +182,7 @@ fn version_filters_resolve_written_forms_and_latest() {
         all.iter().any(|v| v == "v15") && all.iter().any(|v| v != "v15"),
         "all versions by default"
     );
-    let bad = mcdewey(
-        &["search", "mixed mode", "--version", "v99"],
-        &lib,
-        data.path(),
-    );
+    let bad = mcdewey(&["search", "mixed mode", "--version", "v99"], &lib, data);
     assert!(!bad.status.success());
     assert!(
         stderr(&bad).contains(
@@ -191,7 +191,7 @@ fn version_filters_resolve_written_forms_and_latest() {
         "{}",
         stderr(&bad)
     );
-    let bad = mcdewey(&["search", "x", "--product", "junos"], &lib, data.path());
+    let bad = mcdewey(&["search", "x", "--product", "junos"], &lib, data);
     assert!(
         stderr(&bad).contains("product: no product \"junos\""),
         "{}",
@@ -229,7 +229,11 @@ fn updates_are_incremental_and_ids_of_other_files_stay() {
     let first = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
     assert_eq!(first["added"].as_array().unwrap().len(), 3);
     let alpha_ids = |data: &Path| -> Vec<String> {
-        let r = ok_json(mcdewey(&["search", "alpha", "--json"], lib.path(), data));
+        let r = ok_json(mcdewey(
+            &["search", "alpha", "--json", "--mode", "bm25"],
+            lib.path(),
+            data,
+        ));
         r["results"]
             .as_array()
             .unwrap()
@@ -243,7 +247,7 @@ fn updates_are_incremental_and_ids_of_other_files_stay() {
         "{before:?}"
     );
     let gamma = ok_json(mcdewey(
-        &["search", "gamma", "--json"],
+        &["search", "gamma", "--json", "--mode", "bm25"],
         lib.path(),
         data.path(),
     ));
@@ -287,7 +291,7 @@ fn updates_are_incremental_and_ids_of_other_files_stay() {
         "ids of an untouched file do not move"
     );
     let beta = ok_json(mcdewey(
-        &["search", "beta", "--json"],
+        &["search", "beta", "--json", "--mode", "bm25"],
         lib.path(),
         data.path(),
     ));
@@ -296,7 +300,7 @@ fn updates_are_incremental_and_ids_of_other_files_stay() {
         "old content is gone: {beta}"
     );
     let gone = ok_json(mcdewey(
-        &["search", "gamma", "--json"],
+        &["search", "gamma", "--json", "--mode", "bm25"],
         lib.path(),
         data.path(),
     ));
@@ -342,7 +346,11 @@ fn bad_files_are_reported_by_name_and_never_stop_the_others() {
             .unwrap_or(false);
         assert!(made, "mkfifo works");
     }
-    let out = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    let out = ok_json(mcdewey(
+        &["index", "--json", "--no-embed"],
+        lib.path(),
+        data.path(),
+    ));
     assert_eq!(out["documents"], 2, "{out}");
     let skipped: Vec<(String, String)> = out["skipped"]
         .as_array()
@@ -377,7 +385,7 @@ fn bad_files_are_reported_by_name_and_never_stop_the_others() {
         .unwrap()
         .starts_with("acme/v1/guide/latin1.md: invalid UTF-8"));
     let r = ok_json(mcdewey(
-        &["search", "routers", "--json"],
+        &["search", "routers", "--json", "--mode", "bm25"],
         lib.path(),
         data.path(),
     ));
@@ -385,7 +393,13 @@ fn bad_files_are_reported_by_name_and_never_stop_the_others() {
 
     // The huge file is indexed when the limit allows it.
     let more = mcdewey(
-        &["index", "--json", "--max-file-size", "60000000"],
+        &[
+            "index",
+            "--json",
+            "--no-embed",
+            "--max-file-size",
+            "60000000",
+        ],
         lib.path(),
         data.path(),
     );
@@ -425,8 +439,8 @@ fn a_file_that_turns_bad_keeps_its_last_good_version() {
 
 #[test]
 fn missing_or_empty_libraries_and_missing_indexes_say_what_to_do() {
-    let data = tempfile::tempdir().unwrap();
-    let out = mcdewey(&["index"], Path::new("/nonexistent/lib"), data.path());
+    let scratch = tempfile::tempdir().unwrap();
+    let out = mcdewey(&["index"], Path::new("/nonexistent/lib"), scratch.path());
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("library folder /nonexistent/lib"),
@@ -434,7 +448,7 @@ fn missing_or_empty_libraries_and_missing_indexes_say_what_to_do() {
         stderr(&out)
     );
     let empty = tempfile::tempdir().unwrap();
-    let out = mcdewey(&["index"], empty.path(), data.path());
+    let out = mcdewey(&["index"], empty.path(), scratch.path());
     assert!(
         stderr(&out).contains("has no documents to index"),
         "{}",
@@ -445,12 +459,82 @@ fn missing_or_empty_libraries_and_missing_indexes_say_what_to_do() {
     assert!(stderr(&out).contains("no index in"), "{}", stderr(&out));
     assert!(stderr(&out).contains("mcdewey index"), "{}", stderr(&out));
     let (lib, data) = indexed_sample();
-    let out = mcdewey(&["search", "   "], &lib, data.path());
+    let out = mcdewey(&["search", "   "], &lib, data);
     assert!(stderr(&out).contains("query: empty"), "{}", stderr(&out));
-    let out = mcdewey(&["search", "x", "--limit", "0"], &lib, data.path());
+    let out = mcdewey(&["search", "x", "--limit", "0"], &lib, data);
     assert!(
         stderr(&out).contains("limit: 0 is out of range 1..=100"),
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn every_mode_answers_and_a_missing_model_says_how_to_fetch_it() {
+    let (lib, data) = indexed_sample();
+    for mode in ["bm25", "vector", "hybrid"] {
+        let r = ok_json(mcdewey(
+            &[
+                "search",
+                "how do I stop phones trusting an unsigned config file",
+                "--json",
+                "--mode",
+                mode,
+            ],
+            &lib,
+            data,
+        ));
+        assert_eq!(r["results"].as_array().unwrap().len(), 10, "{mode}");
+    }
+    let v = ok_json(mcdewey(
+        &[
+            "search",
+            "mixed mode",
+            "--json",
+            "--mode",
+            "vector",
+            "--version",
+            "latest",
+        ],
+        &lib,
+        data,
+    ));
+    assert!(
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["version"] == "v15"),
+        "filters apply to vector retrieval"
+    );
+    let bad = mcdewey(&["search", "x", "--mode", "fuzzy"], &lib, data);
+    assert!(
+        stderr(&bad).contains("mode: \"fuzzy\" is not one of bm25, vector, hybrid"),
+        "{}",
+        stderr(&bad)
+    );
+    let bad = mcdewey(
+        &["search", "x", "--model", "/nonexistent/model"],
+        &lib,
+        data,
+    );
+    assert!(
+        stderr(&bad)
+            .contains("/nonexistent/model is missing; fetch the model with `scripts/fetch-model`"),
+        "{}",
+        stderr(&bad)
+    );
+    let ok = mcdewey(
+        &[
+            "search",
+            "x",
+            "--mode",
+            "bm25",
+            "--model",
+            "/nonexistent/model",
+        ],
+        &lib,
+        data,
+    );
+    assert!(ok.status.success(), "keyword search needs no model");
 }
