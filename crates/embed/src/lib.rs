@@ -9,10 +9,12 @@
 mod bert;
 mod config;
 mod hashed;
+mod parallel;
 
 pub use bert::BertEmbedder;
 pub use config::{ModelSettings, Pooling};
 pub use hashed::HashEmbedder;
+pub use parallel::{default_workers, embed_passages_parallel};
 
 use std::path::PathBuf;
 

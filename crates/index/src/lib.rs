@@ -9,7 +9,9 @@ pub mod update;
 pub mod vectors;
 
 pub use store::{Bm25Weights, DocEntry, Filter, Manifest, SkipEntry, Store, StoreWriter};
-pub use update::{embedding_text, settings_fingerprint, update_library, Progress, UpdateSummary};
+pub use update::{
+    embedding_text, settings_fingerprint, update_library, Embedding, Progress, UpdateSummary,
+};
 pub use vectors::{EmbeddingCache, VectorEntry, VectorSet};
 
 use std::path::PathBuf;

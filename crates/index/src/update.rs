@@ -107,7 +107,26 @@ pub fn embedding_text(chunk: &Chunk) -> String {
 }
 
 /// Texts embedded per call, so progress moves and memory stays flat.
-const EMBED_BATCH: usize = 64;
+const EMBED_BATCH: usize = 32;
+
+/// The model that embeds chunks during an update, and how many threads run it.
+#[derive(Clone, Copy)]
+pub struct Embedding<'a> {
+    /// The model.
+    pub model: &'a dyn Embedder,
+    /// Worker threads embedding batches side by side.
+    pub workers: usize,
+}
+
+impl<'a> Embedding<'a> {
+    /// `model` run with one worker per core.
+    pub fn new(model: &'a dyn Embedder) -> Embedding<'a> {
+        Embedding {
+            model,
+            workers: mcdewey_embed::default_workers(),
+        }
+    }
+}
 
 /// Builds the vector set of the new manifest: vectors of unchanged documents come from
 /// the previous generation (same model) or the cache; only new text is embedded.
@@ -116,9 +135,10 @@ fn build_vectors(
     old: &Manifest,
     manifest: &Manifest,
     fresh: &HashMap<String, Vec<Chunk>>,
-    embedder: &dyn Embedder,
+    embedding: Embedding,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(VectorSet, usize), IndexError> {
+    let embedder = embedding.model;
     let model_id = embedder.model_id();
     let previous = match (&old.vectors, &old.model) {
         (Some(_), Some(m)) if m == model_id => store.vectors().ok().flatten(),
@@ -181,16 +201,17 @@ fn build_vectors(
         }
     }
     let total = missing.len();
-    let mut done = 0;
-    progress(Progress::Embedding { done, total });
-    for batch in missing.chunks(EMBED_BATCH) {
-        let texts: Vec<&str> = batch.iter().map(|(_, t)| t.as_str()).collect();
-        let vecs = embedder.embed_passages(&texts)?;
-        for ((_, text), v) in batch.iter().zip(vecs) {
-            cache.insert(text, v);
-        }
-        done += batch.len();
-        progress(Progress::Embedding { done, total });
+    progress(Progress::Embedding { done: 0, total });
+    let texts: Vec<&str> = missing.iter().map(|(_, t)| t.as_str()).collect();
+    let vecs = mcdewey_embed::embed_passages_parallel(
+        embedder,
+        &texts,
+        embedding.workers,
+        EMBED_BATCH,
+        &mut |done| progress(Progress::Embedding { done, total }),
+    )?;
+    for ((_, text), v) in missing.iter().zip(vecs) {
+        cache.insert(text, v);
     }
     for (e, v, text) in placed {
         let v = match v {
@@ -238,7 +259,7 @@ pub fn update_library(
     store: &Store,
     library: &Path,
     opts: &IngestOptions,
-    embedder: Option<&dyn Embedder>,
+    embedding: Option<Embedding>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateSummary, IndexError> {
     let discovery = discover(library)?;
@@ -352,8 +373,9 @@ pub fn update_library(
         summary.removed.push(source);
     }
     manifest.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(embedder) = embedder {
-        let (set, embedded) = build_vectors(store, &old, &manifest, &fresh, embedder, progress)?;
+    if let Some(embedding) = embedding {
+        let embedder = embedding.model;
+        let (set, embedded) = build_vectors(store, &old, &manifest, &fresh, embedding, progress)?;
         let generation = old
             .vectors
             .as_deref()

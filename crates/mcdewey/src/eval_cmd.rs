@@ -1,7 +1,7 @@
 //! `mcdewey eval`.
 
 use crate::query_cmd::open_engine_for;
-use crate::{ModelArgs, Paths};
+use crate::{FusionArgs, ModelArgs, Paths};
 use anyhow::{Context, Result};
 use mcdewey_search::eval::{aggregate, score_query, EvalQuery, Metrics, QueryScore};
 use mcdewey_search::{Mode, SearchRequest};
@@ -12,6 +12,7 @@ use std::path::Path;
 pub fn run(
     paths: &Paths,
     model: &ModelArgs,
+    fusion: &FusionArgs,
     queries_path: &Path,
     run_path: Option<&Path>,
     mode: &str,
@@ -29,7 +30,8 @@ pub fn run(
             .with_context(|| format!("{}:{}: not a query object", queries_path.display(), n + 1))?;
         queries.push(q);
     }
-    let engine = open_engine_for(paths, model, mode)?;
+    let mut engine = open_engine_for(paths, model, mode)?;
+    engine.set_fusion(fusion.apply(engine.fusion())?);
     let mut run_out = match run_path {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("run file {}", p.display()))?,

@@ -3,8 +3,7 @@
 use crate::{ModelArgs, Paths};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use mcdewey_embed::Embedder;
-use mcdewey_index::{update_library, Progress, Store, UpdateSummary};
+use mcdewey_index::{update_library, Embedding, Progress, Store, UpdateSummary};
 use mcdewey_ingest::{ChunkOptions, IngestOptions};
 
 pub fn run(
@@ -12,6 +11,7 @@ pub fn run(
     max_file_size: u64,
     chunk_chars: usize,
     model: Option<&ModelArgs>,
+    workers: Option<usize>,
     json: bool,
 ) -> Result<()> {
     if !(200..=20_000).contains(&chunk_chars) {
@@ -22,7 +22,14 @@ pub fn run(
         chunk: ChunkOptions::scaled(chunk_chars),
     };
     let embedder = model.map(ModelArgs::load).transpose()?;
-    let summary = index_library(paths, &opts, embedder.as_deref())?;
+    let embedding = embedder.as_deref().map(|m| {
+        let mut e = Embedding::new(m);
+        if let Some(w) = workers {
+            e.workers = w.clamp(1, 64);
+        }
+        e
+    });
+    let summary = index_library(paths, &opts, embedding)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary_json(&summary))?);
     } else {
@@ -35,7 +42,7 @@ pub fn run(
 pub fn index_library(
     paths: &Paths,
     opts: &IngestOptions,
-    embedder: Option<&dyn Embedder>,
+    embedding: Option<Embedding>,
 ) -> Result<UpdateSummary> {
     std::fs::create_dir_all(&paths.data)
         .map_err(|e| anyhow::anyhow!("data folder {}: {e}", paths.data.display()))?;
@@ -46,7 +53,7 @@ pub fn index_library(
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let summary = update_library(&store, &paths.library, opts, embedder, &mut |p| match p {
+    let summary = update_library(&store, &paths.library, opts, embedding, &mut |p| match p {
         Progress::Discovered { total } => bar.set_length(total as u64),
         Progress::File { done, path, .. } => {
             bar.set_position(done as u64);

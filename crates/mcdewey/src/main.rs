@@ -1,9 +1,12 @@
 //! `mcdewey`: the command line. It parses flags and wires the library crates together.
 
+mod beir_cmd;
+mod bench_cmd;
 mod eval_cmd;
 mod index_cmd;
 mod query_cmd;
 mod render;
+mod serve_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -82,6 +85,47 @@ pub struct FilterArgs {
     pub doc_set: Option<String>,
 }
 
+/// Hybrid fusion settings, for measurements; the defaults are the measured best.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FusionArgs {
+    /// How hybrid mode combines the lists: rrf (reciprocal rank) or convex (weighted
+    /// sum of min-max normalised scores).
+    #[arg(long)]
+    pub fusion: Option<String>,
+    /// Rank offset k of reciprocal-rank fusion.
+    #[arg(long)]
+    pub rrf_k: Option<f32>,
+    /// Weight of the keyword (BM25) list in hybrid mode.
+    #[arg(long)]
+    pub bm25_weight: Option<f32>,
+    /// Weight of the vector list in hybrid mode.
+    #[arg(long)]
+    pub vector_weight: Option<f32>,
+}
+
+impl FusionArgs {
+    /// `base` with the flags given applied.
+    pub fn apply(&self, base: mcdewey_search::Fusion) -> anyhow::Result<mcdewey_search::Fusion> {
+        let mut f = base;
+        if let Some(m) = &self.fusion {
+            f.method = m.parse()?;
+        }
+        if let Some(k) = self.rrf_k {
+            anyhow::ensure!(k >= 0.0, "--rrf-k: {k} is negative");
+            f.k = k;
+        }
+        if let Some(w) = self.bm25_weight {
+            anyhow::ensure!(w >= 0.0, "--bm25-weight: {w} is negative");
+            f.bm25 = w;
+        }
+        if let Some(w) = self.vector_weight {
+            anyhow::ensure!(w >= 0.0, "--vector-weight: {w} is negative");
+            f.vector = w;
+        }
+        Ok(f)
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Index the library, incrementally: unchanged files are skipped, changed files
@@ -99,6 +143,9 @@ enum Command {
         /// Build a keyword-only index, without the embedding model.
         #[arg(long)]
         no_embed: bool,
+        /// Threads embedding chunks side by side (default: one per core).
+        #[arg(long)]
+        embed_workers: Option<usize>,
         #[command(flatten)]
         model: ModelArgs,
         /// Print the summary as JSON.
@@ -157,11 +204,123 @@ enum Command {
         mode: String,
         #[command(flatten)]
         model: ModelArgs,
+        #[command(flatten)]
+        fusion: FusionArgs,
         /// Print the metrics as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
         paths: Paths,
+    },
+    /// Serve the web UI, the JSON API and the MCP endpoint (/mcp) on one port, after
+    /// bringing the index up to date.
+    Serve {
+        #[command(flatten)]
+        paths: Paths,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Address to listen on (loopback by default).
+        #[arg(long, env = "MCDEWEY_BIND", default_value = mcdewey_server::DEFAULT_BIND)]
+        bind: String,
+        /// Require `Authorization: Bearer TOKEN` on /api and /mcp.
+        #[arg(long, env = "MCDEWEY_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Browser origin allowed to call /mcp besides loopback ones (repeatable).
+        #[arg(long = "allow-origin")]
+        allow_origins: Vec<String>,
+        /// Host name accepted by /mcp besides localhost (repeatable), when serving
+        /// under a DNS name.
+        #[arg(long = "allow-host")]
+        allow_hosts: Vec<String>,
+        /// Serve the index as it is, without updating it first.
+        #[arg(long)]
+        no_index: bool,
+        /// Keyword search only: do not load the embedding model.
+        #[arg(long)]
+        no_embed: bool,
+        /// Allow binding beyond loopback without a token.
+        #[arg(long)]
+        insecure_remote: bool,
+    },
+    /// Serve MCP over standard input/output, for clients that launch a process.
+    Mcp {
+        #[command(flatten)]
+        paths: Paths,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Serve the index as it is, without updating it first.
+        #[arg(long)]
+        no_index: bool,
+        /// Keyword search only: do not load the embedding model.
+        #[arg(long)]
+        no_embed: bool,
+    },
+    /// Benchmark on this machine: model throughput (1 vs 2 workers), full index against
+    /// pure embedding time, re-index after one change, warm hybrid query latency at 1
+    /// and 8 clients, peak RSS, and search-side scaling; writes a JSON report.
+    Bench {
+        /// The library to index (copied to a temporary folder first).
+        #[arg(long, default_value = "../shared/library")]
+        library: PathBuf,
+        /// Where to write the JSON report.
+        #[arg(long, default_value = "bench-report.json")]
+        out: PathBuf,
+        /// Queries, one JSON object a line with "query" or "text" (default: built-in).
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// Chunk counts of the synthetic scaling runs (empty to skip), e.g. 10000,50000,200000.
+        #[arg(long, value_delimiter = ',', default_value = "10000,50000,200000")]
+        scaling: Vec<usize>,
+        /// JSONL corpus whose "text" fields fill the synthetic libraries (e.g. SciFact).
+        #[arg(long)]
+        scaling_corpus: Option<PathBuf>,
+        /// Chunks in the 1-vs-2-worker throughput sample.
+        #[arg(long, default_value_t = 160)]
+        sample: usize,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// (internal) One scaling measurement of `mcdewey bench`, in its own process.
+    #[command(hide = true)]
+    BenchProbe {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        queries: Option<PathBuf>,
+    },
+    /// Index a BEIR data set (corpus.jsonl, queries.jsonl, qrels/) through the normal
+    /// pipeline, search its queries and write a TREC run for its score.py; prints
+    /// nDCG@10, Recall@100 and MRR@10.
+    Beir {
+        /// The BEIR folder, e.g. ../shared/bench/scifact.
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Qrels split to run (qrels/<split>.tsv).
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Where to write the TREC run.
+        #[arg(long)]
+        run: PathBuf,
+        /// Working folder: the corpus laid out as a library, and its index (reused by
+        /// later runs). Default: mcdewey-beir/<data set name>.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Retrieval: bm25, vector or hybrid.
+        #[arg(long, default_value = "hybrid")]
+        mode: String,
+        /// Target chunk size in characters.
+        #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
+        chunk_chars: usize,
+        /// Documents written per query.
+        #[arg(long, default_value_t = 1000)]
+        hits: usize,
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        fusion: FusionArgs,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -180,6 +339,7 @@ fn main() -> ExitCode {
             max_file_size,
             chunk_chars,
             no_embed,
+            embed_workers,
             model,
             json,
         } => index_cmd::run(
@@ -187,6 +347,7 @@ fn main() -> ExitCode {
             max_file_size,
             chunk_chars,
             (!no_embed).then_some(&model),
+            embed_workers,
             json,
         ),
         Command::Search {
@@ -209,9 +370,102 @@ fn main() -> ExitCode {
             run,
             mode,
             model,
+            fusion,
             json,
             paths,
-        } => eval_cmd::run(&paths, &model, &queries, run.as_deref(), &mode, json),
+        } => eval_cmd::run(
+            &paths,
+            &model,
+            &fusion,
+            &queries,
+            run.as_deref(),
+            &mode,
+            json,
+        ),
+        Command::Serve {
+            paths,
+            model,
+            bind,
+            token,
+            allow_origins,
+            allow_hosts,
+            no_index,
+            no_embed,
+            insecure_remote,
+        } => serve_cmd::serve(
+            &paths,
+            &model,
+            serve_cmd::ServeOptions {
+                bind,
+                token: token.filter(|t| !t.is_empty()),
+                allow_origins,
+                allow_hosts,
+                no_index,
+                no_embed,
+                insecure_remote,
+            },
+        ),
+        Command::Mcp {
+            paths,
+            model,
+            no_index,
+            no_embed,
+        } => serve_cmd::mcp_stdio(&paths, &model, no_index, no_embed),
+        Command::Bench {
+            library,
+            out,
+            queries,
+            scaling,
+            scaling_corpus,
+            sample,
+            model,
+        } => bench_cmd::run(
+            &bench_cmd::BenchOptions {
+                library,
+                out,
+                queries,
+                scaling: scaling.into_iter().filter(|&n| n > 0).collect(),
+                scaling_corpus,
+                sample,
+            },
+            &model,
+        ),
+        Command::BenchProbe { data, queries } => bench_cmd::probe(&data, queries.as_deref()),
+        Command::Beir {
+            dataset,
+            split,
+            run,
+            data,
+            mode,
+            chunk_chars,
+            hits,
+            model,
+            fusion,
+            json,
+        } => {
+            let data = data.unwrap_or_else(|| {
+                let name = dataset
+                    .canonicalize()
+                    .ok()
+                    .and_then(|d| d.file_name().map(|n| n.to_owned()))
+                    .unwrap_or_else(|| "beir".into());
+                PathBuf::from("mcdewey-beir").join(name)
+            });
+            beir_cmd::run(
+                &beir_cmd::BeirOptions {
+                    dataset: &dataset,
+                    split: &split,
+                    run: &run,
+                    data: &data,
+                    mode: &mode,
+                    chunk_chars,
+                    hits: hits.clamp(1, 10_000),
+                    json,
+                },
+                &model,
+                &fusion,
+            )
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

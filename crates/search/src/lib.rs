@@ -5,14 +5,17 @@
 //! in the JSON shape scripts depend on ([`SearchResponse`]). Servers and the CLI call
 //! this crate; none reaches into the index directly.
 
+pub mod beir;
 pub mod eval;
 mod library;
 
 pub use library::{DocSetNode, DocumentNode, LibraryTree, ProductNode, VersionNode};
+pub use mcdewey_core::{Chunk, ChunkId};
+pub use mcdewey_index::{DocEntry, Filter};
 
-use mcdewey_core::{Chunk, ChunkId, Version};
+use mcdewey_core::Version;
 use mcdewey_embed::Embedder;
-use mcdewey_index::{Bm25Weights, Filter, IndexError, Manifest, Store, VectorSet};
+use mcdewey_index::{Bm25Weights, IndexError, Manifest, Store, VectorSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -49,9 +52,36 @@ pub enum SearchError {
     /// No chunk has this id.
     #[error("chunk {0} not found")]
     ChunkNotFound(String),
+    /// No indexed document has this source path.
+    #[error("document {0} not found; list documents with `mcdewey library` or GET /api/library")]
+    DocumentNotFound(String),
     /// The store failed.
     #[error(transparent)]
     Index(#[from] IndexError),
+}
+
+impl SearchError {
+    /// A stable, machine-readable code for the error (API and MCP clients match on it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SearchError::EmptyQuery => "empty_query",
+            SearchError::UnknownFilter { .. } => "unknown_filter",
+            SearchError::NoVectors(_) => "semantic_unavailable",
+            SearchError::Embed(_) => "model_failed",
+            SearchError::InvalidArgument { .. } => "invalid_argument",
+            SearchError::ChunkNotFound(_) => "chunk_not_found",
+            SearchError::DocumentNotFound(_) => "document_not_found",
+            SearchError::Index(_) => "index_error",
+        }
+    }
+
+    /// Whether the caller is at fault (bad or unknown input), as opposed to the server.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(
+            self,
+            SearchError::NoVectors(_) | SearchError::Embed(_) | SearchError::Index(_)
+        )
+    }
 }
 
 /// Most results one request may ask for.
@@ -60,6 +90,7 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_QUERY_CHARS: usize = 2000;
 
 /// A search request.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchRequest {
     /// Words, a question, a CLI command, an error message…
@@ -79,6 +110,7 @@ pub struct SearchRequest {
 }
 
 /// How candidates are retrieved.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -106,10 +138,37 @@ impl std::str::FromStr for Mode {
     }
 }
 
-/// Reciprocal-rank fusion settings: a candidate scores `weight / (k + rank)` per list.
+/// How the keyword and vector lists are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FusionMethod {
+    /// Reciprocal rank: a candidate scores `weight / (k + rank)` per list.
+    Rrf,
+    /// Convex combination of scores min-max normalised within each list (a candidate
+    /// missing from a list scores 0 there).
+    Convex,
+}
+
+impl std::str::FromStr for FusionMethod {
+    type Err = SearchError;
+    fn from_str(s: &str) -> Result<FusionMethod, SearchError> {
+        match s.to_ascii_lowercase().as_str() {
+            "rrf" => Ok(FusionMethod::Rrf),
+            "convex" => Ok(FusionMethod::Convex),
+            _ => Err(SearchError::InvalidArgument {
+                field: "fusion",
+                reason: format!("{s:?} is not one of rrf, convex"),
+            }),
+        }
+    }
+}
+
+/// Fusion settings of hybrid search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fusion {
-    /// Rank offset.
+    /// How the lists are combined.
+    pub method: FusionMethod,
+    /// Rank offset of reciprocal-rank fusion.
     pub k: f32,
     /// Weight of the keyword list.
     pub bm25: f32,
@@ -123,6 +182,7 @@ impl Default for Fusion {
     /// Chosen by measurement on the CUCM dev set and SciFact (docs/evaluation.md).
     fn default() -> Self {
         Fusion {
+            method: FusionMethod::Rrf,
             k: 60.0,
             bm25: 1.0,
             vector: 1.0,
@@ -131,20 +191,60 @@ impl Default for Fusion {
     }
 }
 
+impl Fusion {
+    /// Fuses a keyword and a vector list; best first.
+    pub fn fuse(
+        &self,
+        keyword: &[(ChunkId, f32)],
+        semantic: &[(ChunkId, f32)],
+    ) -> Vec<(ChunkId, f32)> {
+        match self.method {
+            FusionMethod::Rrf => fuse_rrf(&[(keyword, self.bm25), (semantic, self.vector)], self.k),
+            FusionMethod::Convex => fuse_convex(&[(keyword, self.bm25), (semantic, self.vector)]),
+        }
+    }
+}
+
+/// Adds `score` to `id`'s entry, keeping first-seen order for equal totals.
+fn accumulate(
+    scores: &mut Vec<(ChunkId, f32)>,
+    at: &mut std::collections::HashMap<ChunkId, usize>,
+    id: &ChunkId,
+    score: f32,
+) {
+    match at.get(id) {
+        Some(&i) => scores[i].1 += score,
+        None => {
+            at.insert(id.clone(), scores.len());
+            scores.push((id.clone(), score));
+        }
+    }
+}
+
 /// Fuses ranked lists of ids by weighted reciprocal rank; best first.
 pub fn fuse_rrf(lists: &[(&[(ChunkId, f32)], f32)], k: f32) -> Vec<(ChunkId, f32)> {
     let mut scores: Vec<(ChunkId, f32)> = Vec::new();
-    let mut at: std::collections::HashMap<ChunkId, usize> = std::collections::HashMap::new();
+    let mut at = std::collections::HashMap::new();
     for (list, weight) in lists {
         for (rank, (id, _)) in list.iter().enumerate() {
-            let s = weight / (k + rank as f32 + 1.0);
-            match at.get(id) {
-                Some(&i) => scores[i].1 += s,
-                None => {
-                    at.insert(id.clone(), scores.len());
-                    scores.push((id.clone(), s));
-                }
-            }
+            accumulate(&mut scores, &mut at, id, weight / (k + rank as f32 + 1.0));
+        }
+    }
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scores
+}
+
+/// Fuses scored lists by a weighted sum of scores min-max normalised per list; best first.
+pub fn fuse_convex(lists: &[(&[(ChunkId, f32)], f32)]) -> Vec<(ChunkId, f32)> {
+    let mut scores: Vec<(ChunkId, f32)> = Vec::new();
+    let mut at = std::collections::HashMap::new();
+    for (list, weight) in lists {
+        let max = list.iter().map(|h| h.1).fold(f32::NEG_INFINITY, f32::max);
+        let min = list.iter().map(|h| h.1).fold(f32::INFINITY, f32::min);
+        let span = max - min;
+        for (id, s) in list.iter() {
+            let norm = if span > 0.0 { (s - min) / span } else { 1.0 };
+            accumulate(&mut scores, &mut at, id, weight * norm);
         }
     }
     scores.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -153,6 +253,7 @@ pub fn fuse_rrf(lists: &[(&[(ChunkId, f32)], f32)], k: f32) -> Vec<(ChunkId, f32
 
 /// One ranked result, with its citation. This is the JSON shape of `mcdewey search
 /// --json` and `GET /api/search`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResult {
     /// 1-based rank.
@@ -202,12 +303,40 @@ impl SearchResult {
 }
 
 /// The answer to a search.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResponse {
     /// The query as given.
     pub query: String,
     /// Ranked results.
     pub results: Vec<SearchResult>,
+}
+
+/// Chunks looked at to count facets.
+pub const FACET_DEPTH: usize = 100;
+
+/// Counts of a query's best matches by product, version and doc set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Facets {
+    /// (product, count), by name.
+    pub products: Vec<(String, usize)>,
+    /// Versions, newest first within each product.
+    pub versions: Vec<FacetVersion>,
+    /// (doc set, count), by name.
+    pub doc_sets: Vec<(String, usize)>,
+}
+
+/// One version's count in [`Facets`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FacetVersion {
+    /// Product folder.
+    pub product: String,
+    /// Version folder.
+    pub version: String,
+    /// Matches in it.
+    pub count: usize,
 }
 
 /// The search engine over one store.
@@ -217,6 +346,10 @@ pub struct Engine {
     fusion: Fusion,
     embedder: Option<std::sync::Arc<dyn Embedder>>,
     vectors: Option<VectorSet>,
+    /// The manifest of the commit the engine serves, read once.
+    manifest: std::sync::OnceLock<Manifest>,
+    /// The library tree of that manifest, built once.
+    tree: std::sync::OnceLock<LibraryTree>,
 }
 
 impl Engine {
@@ -228,7 +361,18 @@ impl Engine {
             fusion: Fusion::default(),
             embedder: None,
             vectors: None,
+            manifest: std::sync::OnceLock::new(),
+            tree: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The manifest of the index served (documents, hashes, chunk counts).
+    pub fn manifest(&self) -> Result<&Manifest, SearchError> {
+        if let Some(m) = self.manifest.get() {
+            return Ok(m);
+        }
+        let m = self.store.manifest()?;
+        Ok(self.manifest.get_or_init(|| m))
     }
 
     /// An engine that also searches by meaning with `embedder`, which must be the model
@@ -258,6 +402,11 @@ impl Engine {
         self.fusion = fusion;
     }
 
+    /// The fusion settings in use.
+    pub fn fusion(&self) -> Fusion {
+        self.fusion
+    }
+
     fn vector_hits(
         &self,
         query: &str,
@@ -280,9 +429,47 @@ impl Engine {
             .collect())
     }
 
+    /// Whether semantic retrieval is possible: a model is loaded and the index has vectors.
+    pub fn can_embed(&self) -> bool {
+        self.embedder.is_some() && self.vectors.is_some()
+    }
+
+    /// The mode a request runs in: the one asked for, else hybrid when semantic
+    /// retrieval is possible and keywords only when it is not.
+    pub fn effective_mode(&self, asked: Option<Mode>) -> Mode {
+        match asked {
+            Some(m) => m,
+            None if self.can_embed() => Mode::Hybrid,
+            None => Mode::Bm25,
+        }
+    }
+
     /// The store searched.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The best `limit` chunk ids for a query under a resolved filter, without loading
+    /// the chunks (evaluation and benchmarks use this for deep result lists).
+    pub fn retrieve(
+        &self,
+        query: &str,
+        filter: &Filter,
+        mode: Mode,
+        limit: usize,
+    ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
+        Ok(match mode {
+            Mode::Bm25 => self.store.bm25(query, filter, self.weights, limit)?,
+            Mode::Vector => self.vector_hits(query, filter, limit)?,
+            Mode::Hybrid => {
+                let depth = self.fusion.depth.max(limit);
+                let keyword = self.store.bm25(query, filter, self.weights, depth)?;
+                let semantic = self.vector_hits(query, filter, depth)?;
+                let mut fused = self.fusion.fuse(&keyword, &semantic);
+                fused.truncate(limit);
+                fused
+            }
+        })
     }
 
     /// Runs a search.
@@ -299,24 +486,7 @@ impl Engine {
         }
         let limit = check_limit(req.limit)?;
         let filter = self.resolve_filter(req)?;
-        let hits = match req.mode.unwrap_or_default() {
-            Mode::Bm25 => self.store.bm25(query, &filter, self.weights, limit)?,
-            Mode::Vector => self.vector_hits(query, &filter, limit)?,
-            Mode::Hybrid => {
-                let depth = self.fusion.depth.max(limit);
-                let keyword = self.store.bm25(query, &filter, self.weights, depth)?;
-                let semantic = self.vector_hits(query, &filter, depth)?;
-                let mut fused = fuse_rrf(
-                    &[
-                        (&keyword, self.fusion.bm25),
-                        (&semantic, self.fusion.vector),
-                    ],
-                    self.fusion.k,
-                );
-                fused.truncate(limit);
-                fused
-            }
-        };
+        let hits = self.retrieve(query, &filter, self.effective_mode(req.mode), limit)?;
         let mut results = Vec::with_capacity(hits.len());
         for (id, score) in hits {
             if let Some(chunk) = self.store.chunk(&id)? {
@@ -332,8 +502,7 @@ impl Engine {
     /// Turns the request's product / version / doc-set into a store filter, checking
     /// each against the library.
     pub fn resolve_filter(&self, req: &SearchRequest) -> Result<Filter, SearchError> {
-        let manifest = self.store.manifest()?;
-        resolve_filter(&manifest, req)
+        resolve_filter_in(self.tree()?, req)
     }
 
     /// One chunk by id.
@@ -358,9 +527,70 @@ impl Engine {
         Ok(self.store.chunk_range(&chunk.id.document, from, to)?)
     }
 
+    /// An indexed document by its library-relative source path: its manifest entry and
+    /// every chunk in order.
+    pub fn document(&self, source: &str) -> Result<(DocEntry, Vec<Chunk>), SearchError> {
+        let entry = self
+            .manifest()?
+            .documents
+            .get(source)
+            .cloned()
+            .ok_or_else(|| SearchError::DocumentNotFound(source.to_string()))?;
+        let chunks = self.store.document_chunks(&entry.document)?;
+        Ok((entry, chunks))
+    }
+
+    /// Where the best matches of a query lie: among its top [`FACET_DEPTH`] chunks
+    /// (ignoring filters), how many fall in each product, version and doc set.
+    pub fn facets(&self, query: &str, mode: Mode) -> Result<Facets, SearchError> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Facets::default());
+        }
+        let hits = self.retrieve(query, &Filter::default(), mode, FACET_DEPTH)?;
+        let mut products: BTreeMap<String, usize> = BTreeMap::new();
+        let mut versions: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let mut doc_sets: BTreeMap<String, usize> = BTreeMap::new();
+        for (id, _) in hits {
+            let mut parts = id.document.splitn(4, "::");
+            let (Some(p), Some(v), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            *products.entry(p.to_string()).or_default() += 1;
+            *versions.entry((p.to_string(), v.to_string())).or_default() += 1;
+            *doc_sets.entry(d.to_string()).or_default() += 1;
+        }
+        let mut version_list: Vec<FacetVersion> = versions
+            .into_iter()
+            .map(|((product, version), count)| FacetVersion {
+                product,
+                version,
+                count,
+            })
+            .collect();
+        version_list.sort_by(|a, b| {
+            a.product
+                .cmp(&b.product)
+                .then_with(|| Version::parse(&b.version).cmp(&Version::parse(&a.version)))
+        });
+        Ok(Facets {
+            products: products.into_iter().collect(),
+            versions: version_list,
+            doc_sets: doc_sets.into_iter().collect(),
+        })
+    }
+
     /// Products, versions, doc sets and documents with counts.
     pub fn library(&self) -> Result<LibraryTree, SearchError> {
-        Ok(LibraryTree::from_manifest(&self.store.manifest()?))
+        Ok(self.tree()?.clone())
+    }
+
+    fn tree(&self) -> Result<&LibraryTree, SearchError> {
+        if let Some(t) = self.tree.get() {
+            return Ok(t);
+        }
+        let t = LibraryTree::from_manifest(self.manifest()?);
+        Ok(self.tree.get_or_init(|| t))
     }
 }
 
@@ -377,7 +607,11 @@ fn check_limit(limit: Option<usize>) -> Result<usize, SearchError> {
 
 /// Resolves filters against the documents of a manifest.
 pub fn resolve_filter(manifest: &Manifest, req: &SearchRequest) -> Result<Filter, SearchError> {
-    let tree = LibraryTree::from_manifest(manifest);
+    resolve_filter_in(&LibraryTree::from_manifest(manifest), req)
+}
+
+/// Resolves filters against a library tree.
+pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filter, SearchError> {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)

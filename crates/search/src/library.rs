@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The whole library.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LibraryTree {
     /// Products by name.
@@ -19,6 +20,7 @@ pub struct LibraryTree {
 }
 
 /// A product and its versions.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductNode {
     /// Folder name.
@@ -32,6 +34,7 @@ pub struct ProductNode {
 }
 
 /// A version and its doc sets.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionNode {
     /// Folder name.
@@ -45,6 +48,7 @@ pub struct VersionNode {
 }
 
 /// A doc set and its documents.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocSetNode {
     /// Folder name.
@@ -56,6 +60,7 @@ pub struct DocSetNode {
 }
 
 /// One indexed document.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentNode {
     /// Library-relative path.

@@ -1,0 +1,112 @@
+//! `mcdewey beir`: index a BEIR corpus through the normal pipeline and write a TREC run.
+
+use crate::index_cmd::index_library;
+use crate::{FusionArgs, ModelArgs, Paths};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use mcdewey_index::{Filter, Store};
+use mcdewey_ingest::{ChunkOptions, IngestOptions};
+use mcdewey_search::beir::{rank_documents, score_runs, trec_line, write_library, BeirDataset};
+use mcdewey_search::{Engine, Mode};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// Options of `mcdewey beir`.
+pub struct BeirOptions<'a> {
+    pub dataset: &'a Path,
+    pub split: &'a str,
+    pub run: &'a Path,
+    pub data: &'a Path,
+    pub mode: &'a str,
+    pub chunk_chars: usize,
+    pub hits: usize,
+    pub json: bool,
+}
+
+pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result<()> {
+    let mode: Mode = opts.mode.parse()?;
+    let dataset = BeirDataset::read(opts.dataset, opts.split)?;
+    let paths = Paths {
+        library: opts.data.join("library"),
+        data: opts.data.join("index"),
+    };
+    let stems = write_library(&dataset, &paths.library)?;
+    // The index always gets vectors, so runs of every mode share one index.
+    let embedder = Some(model.load()?);
+    let ingest = IngestOptions {
+        chunk: ChunkOptions::scaled(opts.chunk_chars),
+        ..Default::default()
+    };
+    let summary = index_library(
+        &paths,
+        &ingest,
+        embedder.as_deref().map(mcdewey_index::Embedding::new),
+    )?;
+    eprintln!(
+        "{}: {} documents, {} chunks ({} embedded now) in {}",
+        dataset.name,
+        summary.documents,
+        summary.chunks,
+        summary.embedded,
+        paths.data.display()
+    );
+    let store = Store::open(&paths.data)?;
+    let mut engine = match embedder {
+        Some(e) => Engine::with_embedder(store, e)?,
+        None => Engine::new(store),
+    };
+    engine.set_fusion(fusion.apply(engine.fusion())?);
+    // Chunks to fetch so that `hits` distinct documents remain after grouping.
+    let depth = opts.hits * 3;
+    let mut fused = engine.fusion();
+    fused.depth = fused.depth.max(depth);
+    engine.set_fusion(fused);
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(opts.run)
+            .with_context(|| format!("run file {}", opts.run.display()))?,
+    );
+    let bar = ProgressBar::new(dataset.queries.len() as u64).with_style(
+        ProgressStyle::with_template("{spinner} queries [{bar:30}] {pos}/{len}  {eta} left")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let mut runs: HashMap<String, Vec<String>> = HashMap::new();
+    let tag = format!("mcdewey-{}", opts.mode);
+    for q in &dataset.queries {
+        let hits = engine.retrieve(&q.text, &Filter::default(), mode, depth)?;
+        let docs = rank_documents(
+            &hits,
+            |h| h.0.document.rsplit("::").next().unwrap_or_default(),
+            &stems,
+            opts.hits,
+        );
+        for (i, d) in docs.iter().enumerate() {
+            writeln!(out, "{}", trec_line(&q.id, d, i + 1, &tag))?;
+        }
+        runs.insert(q.id.clone(), docs);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    out.flush()?;
+    let m = score_runs(&dataset.qrels, &runs);
+    if opts.json {
+        let f = engine.fusion();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "dataset": dataset.name, "split": opts.split, "mode": mode,
+                "fusion": {"method": f.method, "k": f.k, "bm25": f.bm25, "vector": f.vector},
+                "documents": summary.documents, "chunks": summary.chunks,
+                "run": opts.run, "metrics": m,
+            }))?
+        );
+    } else {
+        println!(
+            "{} {} ({} queries, mode {}): nDCG@10 {:.4}  Recall@100 {:.4}  MRR@10 {:.4}",
+            dataset.name, opts.split, m.queries, opts.mode, m.ndcg10, m.recall100, m.mrr10
+        );
+        println!("run written to {}", opts.run.display());
+    }
+    Ok(())
+}

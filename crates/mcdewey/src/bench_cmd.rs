@@ -1,0 +1,380 @@
+//! `mcdewey bench`: indexing and query benchmarks on this machine, written as a JSON
+//! report. Timings that are compared are measured in the same run.
+
+use crate::index_cmd::index_library;
+use crate::{ModelArgs, Paths};
+use anyhow::{Context, Result};
+use mcdewey_embed::{embed_passages_parallel, Embedder, HashEmbedder};
+use mcdewey_index::{embedding_text, Embedding, Store};
+use mcdewey_ingest::IngestOptions;
+use mcdewey_search::{Engine, Mode, SearchRequest};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Options of `mcdewey bench`.
+pub struct BenchOptions {
+    pub library: PathBuf,
+    pub out: PathBuf,
+    pub queries: Option<PathBuf>,
+    pub scaling: Vec<usize>,
+    pub scaling_corpus: Option<PathBuf>,
+    pub sample: usize,
+}
+
+/// Kibibytes of a `/proc/self/status` field (Linux), e.g. `VmHWM` (peak RSS).
+fn status_kib(field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+fn mib(kib: Option<u64>) -> Value {
+    kib.map_or(Value::Null, |k| {
+        json!((k as f64 / 1024.0 * 10.0).round() / 10.0)
+    })
+}
+
+/// Latency percentile (nearest rank) of sorted samples, in milliseconds.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[i.clamp(1, sorted.len()) - 1]
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+/// Runs every query `rounds` times from each of `clients` threads and reports latency.
+fn query_latency(
+    engine: &Engine,
+    queries: &[String],
+    clients: usize,
+    rounds: usize,
+) -> Result<Value> {
+    let start = Instant::now();
+    let mut samples: Vec<f64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|c| {
+                scope.spawn(move || -> Result<Vec<f64>> {
+                    let mut out = Vec::with_capacity(queries.len() * rounds);
+                    for r in 0..rounds {
+                        for i in 0..queries.len() {
+                            // Each client walks the queries from its own offset.
+                            let q = &queries[(i + c * 7 + r * 3) % queries.len()];
+                            let t = Instant::now();
+                            engine.search(&SearchRequest {
+                                query: q.clone(),
+                                limit: Some(10),
+                                mode: Some(Mode::Hybrid),
+                                ..Default::default()
+                            })?;
+                            out.push(t.elapsed().as_secs_f64() * 1000.0);
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().expect("client thread")?);
+        }
+        Ok::<_, anyhow::Error>(all)
+    })?;
+    let wall = start.elapsed().as_secs_f64();
+    samples.sort_by(f64::total_cmp);
+    Ok(json!({
+        "clients": clients,
+        "requests": samples.len(),
+        "p50_ms": round(percentile(&samples, 50.0), 2),
+        "p95_ms": round(percentile(&samples, 95.0), 2),
+        "p99_ms": round(percentile(&samples, 99.0), 2),
+        "max_ms": round(*samples.last().unwrap_or(&f64::NAN), 2),
+        "throughput_qps": round(samples.len() as f64 / wall, 1),
+    }))
+}
+
+fn load_queries(path: Option<&Path>) -> Result<Vec<String>> {
+    let Some(path) = path else {
+        return Ok(DEFAULT_QUERIES.iter().map(|q| q.to_string()).collect());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("queries {}", path.display()))?;
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line)
+            .with_context(|| format!("{}: not a JSON line", path.display()))?;
+        if let Some(q) = v["query"].as_str().or(v["text"].as_str()) {
+            out.push(q.to_string());
+        }
+    }
+    anyhow::ensure!(!out.is_empty(), "{}: no queries", path.display());
+    Ok(out)
+}
+
+const DEFAULT_QUERIES: &[&str] = &[
+    "how do I enable mixed mode with the CLI",
+    "utils ctl update CTLFile",
+    "what does the CAPF service do",
+    "encrypted configuration files for phones",
+    "SIP trunk security profile TLS",
+    "tokenless CTL",
+    "how do I stop phones trusting an unsigned config file",
+    "certificate regeneration",
+];
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    for entry in walkdir::WalkDir::new(from).follow_links(false) {
+        let entry = entry?;
+        let rel = entry.path().strip_prefix(from)?;
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)?;
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Model throughput, full index, re-index after one change, and warm query latency on
+/// `opts.library`.
+fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let library = work.path().join("library");
+    copy_dir(&opts.library, &library)?;
+    let paths = Paths {
+        library: library.clone(),
+        data: work.path().join("data"),
+    };
+    let embedder: Arc<dyn Embedder> = model.load()?;
+    let ingest = IngestOptions::default();
+    let workers = mcdewey_embed::default_workers();
+
+    eprintln!(
+        "bench: full index of {} (cold cache)",
+        opts.library.display()
+    );
+    let t = Instant::now();
+    let summary = index_library(&paths, &ingest, Some(Embedding::new(embedder.as_ref())))?;
+    let index_secs = t.elapsed().as_secs_f64();
+
+    let store = Store::open(&paths.data)?;
+    let mut texts = Vec::new();
+    for entry in store.manifest()?.documents.values() {
+        for chunk in store.document_chunks(&entry.document)? {
+            texts.push(embedding_text(&chunk));
+        }
+    }
+    drop(store);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    eprintln!("bench: pure embedding of the same {} chunks", refs.len());
+    let t = Instant::now();
+    embed_passages_parallel(embedder.as_ref(), &refs, workers, 32, &mut |_| {})?;
+    let embed_secs = t.elapsed().as_secs_f64();
+
+    let sample: Vec<&str> = refs
+        .iter()
+        .step_by((refs.len() / opts.sample.max(1)).max(1))
+        .copied()
+        .take(opts.sample)
+        .collect();
+    let mut per_workers = Vec::new();
+    for w in [1, 2] {
+        eprintln!("bench: {} chunks with {w} worker(s)", sample.len());
+        let t = Instant::now();
+        embed_passages_parallel(embedder.as_ref(), &sample, w, 32, &mut |_| {})?;
+        let secs = t.elapsed().as_secs_f64();
+        per_workers.push(
+            json!({"workers": w, "chunks": sample.len(), "seconds": round(secs, 2),
+            "chunks_per_s": round(sample.len() as f64 / secs, 2)}),
+        );
+    }
+
+    // Touch one file: append a paragraph to the smallest document.
+    let smallest = walkdir::WalkDir::new(&library)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .min_by_key(|e| e.metadata().map(|m| m.len()).unwrap_or(u64::MAX))
+        .context("library has no file")?;
+    let mut text = std::fs::read_to_string(smallest.path())?;
+    text.push_str("\n\nA paragraph added by the benchmark to change this file.\n");
+    std::fs::write(smallest.path(), text)?;
+    eprintln!(
+        "bench: re-index after touching {}",
+        smallest.path().display()
+    );
+    let t = Instant::now();
+    let re = index_library(&paths, &ingest, Some(Embedding::new(embedder.as_ref())))?;
+    let reindex_secs = t.elapsed().as_secs_f64();
+
+    eprintln!("bench: warm hybrid queries");
+    let engine = Engine::with_embedder(Store::open(&paths.data)?, embedder.clone())?;
+    let queries = load_queries(opts.queries.as_deref())?;
+    query_latency(&engine, &queries, 1, 1)?; // warm-up
+    let t = Instant::now();
+    for q in &queries {
+        embedder.embed_query(q)?;
+    }
+    let query_embed_ms = t.elapsed().as_secs_f64() * 1000.0 / queries.len() as f64;
+    let one = query_latency(&engine, &queries, 1, 3)?;
+    let eight = query_latency(&engine, &queries, 8, 2)?;
+
+    report["library"] = json!({
+        "path": opts.library,
+        "documents": summary.documents,
+        "chunks": summary.chunks,
+        "embed_workers": workers,
+        "full_index_seconds": round(index_secs, 2),
+        "pure_embedding_seconds": round(embed_secs, 2),
+        "index_over_embedding": round(index_secs / embed_secs, 3),
+        "model_chunks_per_s": round(refs.len() as f64 / embed_secs, 2),
+        "workers": per_workers,
+        "reindex_one_file": {"file": smallest.path().strip_prefix(&library)?, "seconds": round(reindex_secs, 3),
+            "changed": re.changed.len(), "embedded": re.embedded},
+        "query_embedding_ms": round(query_embed_ms, 2),
+        "hybrid_query": [one, eight],
+    });
+    Ok(())
+}
+
+/// Writes a synthetic library of about `chunks` chunks: files of 40 sections each, text
+/// taken in turn from `texts`, spread over five versions.
+fn synthetic_library(root: &Path, texts: &[String], chunks: usize) -> Result<()> {
+    let per_file = 40;
+    let files = chunks.div_ceil(per_file);
+    let mut k = 0usize;
+    for f in 0..files {
+        let dir = root
+            .join("synth")
+            .join(format!("v{}", f % 5 + 1))
+            .join("manual");
+        std::fs::create_dir_all(&dir)?;
+        let mut md = format!("# Synthetic manual {f}\n\n");
+        for s in 0..per_file {
+            let body = &texts[k % texts.len()];
+            md.push_str(&format!("## Section {s} of file {f}\n\n{body}\n\n"));
+            k += 1;
+        }
+        std::fs::write(dir.join(format!("file-{f:05}.md")), md)?;
+    }
+    Ok(())
+}
+
+fn scaling_texts(corpus: Option<&Path>) -> Result<Vec<String>> {
+    let mut texts = Vec::new();
+    if let Some(path) = corpus {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("corpus {}", path.display()))?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: Value = serde_json::from_str(line)?;
+            let t = v["text"].as_str().unwrap_or_default();
+            // Keep each section within one chunk.
+            let cut: String = t.chars().take(900).collect();
+            if !cut.is_empty() {
+                texts.push(cut);
+            }
+        }
+    }
+    if texts.is_empty() {
+        texts = DEFAULT_QUERIES
+            .iter()
+            .map(|q| format!("{q}. This section explains {q} in detail for administrators."))
+            .collect();
+    }
+    Ok(texts)
+}
+
+/// Search-side scaling: synthetic libraries with hash vectors (the model's query
+/// embedding cost is measured separately); each size is measured in a child process so
+/// its peak RSS is its own.
+fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
+    let texts = scaling_texts(opts.scaling_corpus.as_deref())?;
+    let mut rows = Vec::new();
+    for &n in &opts.scaling {
+        let work = tempfile::tempdir()?;
+        let paths = Paths {
+            library: work.path().join("library"),
+            data: work.path().join("data"),
+        };
+        eprintln!("bench: scaling, {n} chunks");
+        synthetic_library(&paths.library, &texts, n)?;
+        let hash = HashEmbedder::new(384);
+        let t = Instant::now();
+        let summary = index_library(
+            &paths,
+            &IngestOptions::default(),
+            Some(Embedding::new(&hash)),
+        )?;
+        let index_secs = t.elapsed().as_secs_f64();
+        let exe = std::env::current_exe()?;
+        let mut cmd = std::process::Command::new(exe);
+        cmd.arg("bench-probe").arg("--data").arg(&paths.data);
+        if let Some(q) = &opts.queries {
+            cmd.arg("--queries").arg(q);
+        }
+        let out = cmd.output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "bench-probe failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut probe: Value = serde_json::from_slice(&out.stdout)?;
+        probe["chunks"] = json!(summary.chunks);
+        probe["documents"] = json!(summary.documents);
+        probe["index_seconds_hash_vectors"] = json!(round(index_secs, 2));
+        rows.push(probe);
+    }
+    report["scaling"] = json!(rows);
+    Ok(())
+}
+
+/// The child of the scaling bench: opens an index made with hash vectors and measures
+/// hybrid query latency and memory; prints JSON.
+pub fn probe(data: &Path, queries: Option<&Path>) -> Result<()> {
+    let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(384));
+    let t = Instant::now();
+    let engine = Engine::with_embedder(Store::open(data)?, hash)?;
+    let open_secs = t.elapsed().as_secs_f64();
+    let queries = load_queries(queries)?;
+    query_latency(&engine, &queries, 1, 1)?;
+    let one = query_latency(&engine, &queries, 1, 3)?;
+    let eight = query_latency(&engine, &queries, 8, 2)?;
+    println!(
+        "{}",
+        json!({
+            "open_seconds": round(open_secs, 3),
+            "hybrid_query_without_model": [one, eight],
+            "rss_mib": mib(status_kib("VmRSS")),
+            "peak_rss_mib": mib(status_kib("VmHWM")),
+        })
+    );
+    Ok(())
+}
+
+pub fn run(opts: &BenchOptions, model: &ModelArgs) -> Result<()> {
+    let mut report = json!({
+        "date": std::process::Command::new("date").arg("-u").arg("+%Y-%m-%dT%H:%M:%SZ")
+            .output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()),
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "profile": if cfg!(debug_assertions) { "dev" } else { "release" },
+    });
+    library_bench(opts, model, &mut report)?;
+    report["library"]["peak_rss_mib"] = mib(status_kib("VmHWM"));
+    if !opts.scaling.is_empty() {
+        scaling_bench(opts, &mut report)?;
+    }
+    let text = serde_json::to_string_pretty(&report)?;
+    std::fs::write(&opts.out, &text).with_context(|| format!("report {}", opts.out.display()))?;
+    println!("{text}");
+    eprintln!("bench: report written to {}", opts.out.display());
+    Ok(())
+}

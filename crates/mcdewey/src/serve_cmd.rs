@@ -1,0 +1,132 @@
+//! `mcdewey serve` (web UI, JSON API and MCP over HTTP) and `mcdewey mcp` (MCP over stdio).
+
+use crate::index_cmd::index_library;
+use crate::{ModelArgs, Paths};
+use anyhow::{Context, Result};
+use mcdewey_index::{Embedding, Store};
+use mcdewey_ingest::IngestOptions;
+use mcdewey_search::Engine;
+use mcdewey_server::{AppState, ServerOptions};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Options of `mcdewey serve`.
+pub struct ServeOptions {
+    pub bind: String,
+    pub token: Option<String>,
+    pub allow_origins: Vec<String>,
+    pub allow_hosts: Vec<String>,
+    pub no_index: bool,
+    pub no_embed: bool,
+    pub insecure_remote: bool,
+}
+
+/// Brings the index up to date (unless told not to) and opens the engine over it.
+fn prepare_engine(
+    paths: &Paths,
+    model: &ModelArgs,
+    no_index: bool,
+    no_embed: bool,
+) -> Result<Engine> {
+    let embedder = if no_embed { None } else { Some(model.load()?) };
+    if !no_index {
+        let summary = index_library(
+            paths,
+            &IngestOptions::default(),
+            embedder.as_deref().map(Embedding::new),
+        )
+        .with_context(|| format!("indexing {}", paths.library.display()))?;
+        eprintln!(
+            "indexed {}: {} documents, {} chunks ({} added, {} changed, {} removed, {} skipped)",
+            paths.library.display(),
+            summary.documents,
+            summary.chunks,
+            summary.added.len(),
+            summary.changed.len(),
+            summary.removed.len(),
+            summary.skipped.len()
+        );
+    }
+    let store = Store::open(&paths.data)?;
+    Ok(match embedder {
+        Some(e) => Engine::with_embedder(store, e)?,
+        None => Engine::new(store),
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    eprintln!("shutting down");
+}
+
+pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()> {
+    let addr: SocketAddr = opts.bind.parse().with_context(|| {
+        format!(
+            "--bind: {:?} is not an address like 127.0.0.1:7878",
+            opts.bind
+        )
+    })?;
+    if !addr.ip().is_loopback() && opts.token.is_none() && !opts.insecure_remote {
+        anyhow::bail!(
+            "--bind: {addr} is reachable from other machines; set a token (--token or MCDEWEY_TOKEN) \
+             so /api and /mcp require it, or pass --insecure-remote to serve without one"
+        );
+    }
+    let engine = Arc::new(prepare_engine(paths, model, opts.no_index, opts.no_embed)?);
+    let state = AppState::new(
+        engine,
+        ServerOptions {
+            token: opts.token.clone(),
+            allowed_origins: opts.allow_origins,
+            allowed_hosts: opts.allow_hosts,
+        },
+    );
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("--bind: cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!(
+            "McDewey is serving {} at http://{local}/",
+            paths.library.display()
+        );
+        println!("  web UI   http://{local}/");
+        println!("  API      http://{local}/api/search?q=...   (OpenAPI: /api/openapi.json)");
+        println!(
+            "  MCP      http://{local}/mcp{}",
+            if opts.token.is_some() {
+                "   (Bearer token required)"
+            } else {
+                ""
+            }
+        );
+        println!("Press Ctrl-C to stop.");
+        mcdewey_server::serve(listener, state, shutdown_signal()).await?;
+        Ok::<_, anyhow::Error>(())
+    })
+}
+
+pub fn mcp_stdio(paths: &Paths, model: &ModelArgs, no_index: bool, no_embed: bool) -> Result<()> {
+    let engine = Arc::new(prepare_engine(paths, model, no_index, no_embed)?);
+    runtime()?.block_on(mcdewey_server::mcp::serve_stdio(engine))?;
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! The JSON API under `/api`. Handlers parse and check parameters, call the engine off
+//! the runtime and return the engine's types as JSON.
+
+use crate::{blocking, ApiError, AppState};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use mcdewey_search::{Chunk, LibraryTree, Mode, SearchRequest, SearchResponse};
+use serde::{Deserialize, Serialize};
+
+/// Parameters of `GET /api/search` (all strings, checked here so errors name the field).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchParams {
+    pub q: Option<String>,
+    pub query: Option<String>,
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub doc_set: Option<String>,
+    pub limit: Option<String>,
+    pub mode: Option<String>,
+}
+
+impl SearchParams {
+    /// The engine request these parameters ask for.
+    pub(crate) fn to_request(&self) -> Result<SearchRequest, ApiError> {
+        let query = self
+            .q
+            .clone()
+            .or_else(|| self.query.clone())
+            .unwrap_or_default();
+        let limit =
+            match self
+                .limit
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                None => None,
+                Some(s) => Some(s.parse::<usize>().map_err(|_| {
+                    ApiError::invalid("limit", format!("{s:?} is not a whole number"))
+                })?),
+            };
+        let mode = match self
+            .mode
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(m) => Some(m.parse::<Mode>().map_err(ApiError::from)?),
+        };
+        let opt = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        Ok(SearchRequest {
+            query,
+            product: opt(&self.product),
+            version: opt(&self.version),
+            doc_set: opt(&self.doc_set),
+            limit,
+            mode,
+        })
+    }
+}
+
+/// A chunk with its full citation, as the API and MCP tools return it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChunkView {
+    /// Stable id `product::version::doc-set::file-stem::ordinal`.
+    pub chunk_id: String,
+    /// Document path relative to the library root.
+    pub source: String,
+    /// Product folder.
+    pub product: String,
+    /// Version folder.
+    pub version: String,
+    /// Doc-set folder.
+    pub doc_set: String,
+    /// Printed page number the chunk starts on (null when unknown or not a number).
+    pub page: Option<u32>,
+    /// Printed page label (`"153"`, `"xvii"`), null when unknown.
+    pub page_label: Option<String>,
+    /// Last page the chunk may run to, when its page is known only as a range.
+    pub page_end: Option<String>,
+    /// Heading path from the document title down.
+    pub heading: Vec<String>,
+    /// The chunk text.
+    pub text: String,
+    /// First and last line of the chunk in the source file.
+    pub lines: [u32; 2],
+    /// Id of the chunk before, if any.
+    pub previous: Option<String>,
+    /// Id of the chunk after, if any (null for the last chunk).
+    pub next: Option<String>,
+}
+
+impl ChunkView {
+    /// The view of a chunk of a document with `count` chunks.
+    pub fn new(chunk: Chunk, count: Option<u32>) -> ChunkView {
+        let previous = chunk.id.offset(-1).map(|c| c.to_string());
+        let next = match count {
+            Some(n) if chunk.id.ordinal + 1 >= n => None,
+            _ => chunk.id.offset(1).map(|c| c.to_string()),
+        };
+        ChunkView {
+            chunk_id: chunk.id.to_string(),
+            page: chunk.page.as_ref().and_then(|p| p.number()),
+            page_label: chunk.page.map(|p| p.0),
+            page_end: chunk.page_end.map(|p| p.0),
+            source: chunk.source,
+            product: chunk.product,
+            version: chunk.version,
+            doc_set: chunk.doc_set,
+            heading: chunk.heading,
+            text: chunk.text,
+            lines: [chunk.line_start, chunk.line_end],
+            previous,
+            next,
+        }
+    }
+}
+
+/// Neighbouring chunks in document order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ContextView {
+    /// The chunk asked about.
+    pub chunk_id: String,
+    /// The chunks, in document order (the one asked about included).
+    pub chunks: Vec<ChunkView>,
+}
+
+/// A whole document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DocumentView {
+    /// Library-relative path.
+    pub source: String,
+    /// Chunk id prefix.
+    pub document: String,
+    /// Unix time it was indexed.
+    pub indexed_at: u64,
+    /// Set when the current file could not be read and an earlier version is served.
+    pub stale: Option<String>,
+    /// Every chunk in order.
+    pub chunks: Vec<ChunkView>,
+}
+
+/// Most chunks of context on either side.
+pub(crate) const MAX_CONTEXT: u32 = 20;
+
+/// Parses a `before` / `after` count.
+pub(crate) fn context_count(field: &str, v: Option<&str>, default: u32) -> Result<u32, ApiError> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if n <= MAX_CONTEXT => Ok(n),
+            _ => Err(ApiError::invalid(
+                field,
+                format!("{s:?} is not a whole number in 0..={MAX_CONTEXT}"),
+            )),
+        },
+    }
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/search", get(search))
+        .route("/api/chunks/{*id}", get(chunk_or_context))
+        .route("/api/library", get(library))
+        .route("/api/documents/{*source}", get(document))
+}
+
+fn query_error(e: QueryRejection) -> ApiError {
+    ApiError::invalid("query string", e.body_text())
+}
+
+async fn search(
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let Query(params) = params.map_err(query_error)?;
+    let req = params.to_request()?;
+    Ok(Json(blocking(&state, move |e| e.search(&req)).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ContextParams {
+    before: Option<String>,
+    after: Option<String>,
+}
+
+async fn chunk_or_context(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Result<Query<ContextParams>, QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let Query(params) = params.map_err(query_error)?;
+    if let Some(id) = id.strip_suffix("/context") {
+        let before = context_count("before", params.before.as_deref(), 2)?;
+        let after = context_count("after", params.after.as_deref(), 2)?;
+        let id = id.to_string();
+        let view = blocking(&state, move |e| context_view(e, &id, before, after)).await?;
+        return Ok(Json(view).into_response());
+    }
+    let view = blocking(&state, move |e| chunk_view(e, &id)).await?;
+    Ok(Json(view).into_response())
+}
+
+/// One chunk's view, with neighbours' ids.
+pub(crate) fn chunk_view(
+    engine: &mcdewey_search::Engine,
+    id: &str,
+) -> Result<ChunkView, mcdewey_search::SearchError> {
+    let chunk = engine.chunk(id)?;
+    let count = engine
+        .manifest()?
+        .documents
+        .get(&chunk.source)
+        .map(|d| d.chunks);
+    Ok(ChunkView::new(chunk, count))
+}
+
+/// A chunk and its neighbours.
+pub(crate) fn context_view(
+    engine: &mcdewey_search::Engine,
+    id: &str,
+    before: u32,
+    after: u32,
+) -> Result<ContextView, mcdewey_search::SearchError> {
+    let chunks = engine.context(id, before, after)?;
+    let count = chunks.first().and_then(|c| {
+        engine
+            .manifest()
+            .ok()?
+            .documents
+            .get(&c.source)
+            .map(|d| d.chunks)
+    });
+    Ok(ContextView {
+        chunk_id: id.to_string(),
+        chunks: chunks
+            .into_iter()
+            .map(|c| ChunkView::new(c, count))
+            .collect(),
+    })
+}
+
+async fn library(State(state): State<AppState>) -> Result<Json<LibraryTree>, ApiError> {
+    Ok(Json(blocking(&state, |e| e.library()).await?))
+}
+
+/// A document's view.
+pub(crate) fn document_view(
+    engine: &mcdewey_search::Engine,
+    source: &str,
+) -> Result<DocumentView, mcdewey_search::SearchError> {
+    document_parts(engine, source).map(|(view, _)| view)
+}
+
+/// A document's view and each chunk's source text (Markdown), in order.
+pub(crate) fn document_parts(
+    engine: &mcdewey_search::Engine,
+    source: &str,
+) -> Result<(DocumentView, Vec<String>), mcdewey_search::SearchError> {
+    let (entry, chunks) = engine.document(source)?;
+    let raw = chunks.iter().map(|c| c.raw.clone()).collect();
+    let view = DocumentView {
+        source: source.to_string(),
+        document: entry.document.clone(),
+        indexed_at: entry.indexed_at,
+        stale: entry.stale.clone(),
+        chunks: chunks
+            .into_iter()
+            .map(|c| ChunkView::new(c, Some(entry.chunks)))
+            .collect(),
+    };
+    Ok((view, raw))
+}
+
+async fn document(
+    State(state): State<AppState>,
+    Path(source): Path<String>,
+) -> Result<Json<DocumentView>, ApiError> {
+    Ok(Json(
+        blocking(&state, move |e| document_view(e, &source)).await?,
+    ))
+}

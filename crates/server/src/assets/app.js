@@ -1,0 +1,27 @@
+// Small enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // "/" focuses the search box (unless typing in a field already).
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
+    if (e.key === "/" && !typing) {
+      var q = document.getElementById("q");
+      if (q) { e.preventDefault(); q.focus(); q.select(); }
+    }
+    // j / k move between search results.
+    if (!typing && (e.key === "j" || e.key === "k")) {
+      var links = Array.prototype.slice.call(document.querySelectorAll(".result-link"));
+      if (!links.length) return;
+      var i = links.indexOf(document.activeElement);
+      i = e.key === "j" ? Math.min(links.length - 1, i + 1) : Math.max(0, i - 1);
+      links[i].focus();
+      links[i].scrollIntoView({ block: "nearest" });
+    }
+  });
+  // The document view centres the chosen chunk.
+  window.addEventListener("DOMContentLoaded", function () {
+    var current = document.querySelector(".chunk.current");
+    if (current) current.scrollIntoView({ block: "center" });
+  });
+})();

@@ -1,0 +1,526 @@
+//! The MCP server: tools for agents to search the library and read cited chunks, served
+//! over streamable HTTP at `/mcp` and over stdio (`mcdewey mcp`), with rmcp.
+
+use crate::api::{chunk_view, context_view, ChunkView, MAX_CONTEXT};
+use crate::AppState;
+use mcdewey_search::{Engine, LibraryTree, Mode, SearchError, SearchRequest};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::schema_for_type;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{tool, tool_handler, tool_router, ErrorData, ServerHandler, ServiceExt};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Arguments of `search_docs`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchArgs {
+    /// What to look for: a question in plain words, a CLI command, an error message,
+    /// a parameter name.
+    pub query: String,
+    /// Only this product (folder name, e.g. "cucm"); see list_library.
+    pub product: Option<String>,
+    /// Only this version: folder name ("v12.5.1su1"), the release as written
+    /// ("12.5(1)SU1"), or "latest" for the newest release of each product.
+    pub version: Option<String>,
+    /// Only this doc set (folder name, e.g. "security-guide").
+    pub doc_set: Option<String>,
+    /// Number of results, 1-20 (default 5).
+    pub limit: Option<u32>,
+    /// "hybrid" (default: keywords and meaning), "bm25" (exact keywords) or "vector"
+    /// (meaning only).
+    pub mode: Option<String>,
+}
+
+/// Arguments of `get_chunk`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ChunkArgs {
+    /// Chunk id from search_docs, "product::version::doc-set::file-stem::ordinal".
+    pub chunk_id: String,
+}
+
+/// Arguments of `get_context`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ContextArgs {
+    /// Chunk id from search_docs.
+    pub chunk_id: String,
+    /// Chunks before it, 0-20 (default 2).
+    pub before: Option<u32>,
+    /// Chunks after it, 0-20 (default 2).
+    pub after: Option<u32>,
+}
+
+/// Arguments of `list_library`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LibraryArgs {
+    /// Only this product.
+    pub product: Option<String>,
+}
+
+/// Where a passage comes from, to cite it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Citation {
+    /// Document path in the library.
+    pub source: String,
+    /// Product folder.
+    pub product: String,
+    /// Version folder.
+    pub version: String,
+    /// Doc-set folder.
+    pub doc_set: String,
+    /// Printed page label the passage starts on (null when unknown).
+    pub page: Option<String>,
+    /// Last page, when the passage is known only to lie within a page range.
+    pub page_end: Option<String>,
+    /// Heading path from the document title down.
+    pub heading: Vec<String>,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Hit {
+    /// 1-based rank.
+    pub rank: usize,
+    /// Stable chunk id (for get_chunk / get_context).
+    pub chunk_id: String,
+    /// Where it comes from.
+    pub citation: Citation,
+    /// The passage.
+    pub text: String,
+}
+
+/// What `search_docs` returns.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SearchOutput {
+    /// The query.
+    pub query: String,
+    /// Hits, best first.
+    pub results: Vec<Hit>,
+}
+
+/// What `get_chunk` returns.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ChunkOutput {
+    /// Stable chunk id.
+    pub chunk_id: String,
+    /// Where it comes from.
+    pub citation: Citation,
+    /// The passage.
+    pub text: String,
+    /// Previous chunk id in the document, if any.
+    pub previous: Option<String>,
+    /// Next chunk id in the document, if any.
+    pub next: Option<String>,
+}
+
+/// What `get_context` returns.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ContextOutput {
+    /// The chunk asked about.
+    pub chunk_id: String,
+    /// The neighbouring chunks in document order, the one asked about included.
+    pub chunks: Vec<ChunkOutput>,
+}
+
+/// A product in `list_library`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ProductOutput {
+    /// Folder name (the `product` filter).
+    pub product: String,
+    /// Versions, oldest to newest.
+    pub versions: Vec<VersionOutput>,
+}
+
+/// A version in `list_library`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct VersionOutput {
+    /// Folder name (the `version` filter).
+    pub version: String,
+    /// Doc sets with their document counts.
+    pub doc_sets: Vec<DocSetOutput>,
+}
+
+/// A doc set in `list_library`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DocSetOutput {
+    /// Folder name (the `doc_set` filter).
+    pub doc_set: String,
+    /// Documents in it.
+    pub documents: usize,
+    /// Chunks in it.
+    pub chunks: u64,
+}
+
+/// What `list_library` returns.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LibraryOutput {
+    /// Products.
+    pub products: Vec<ProductOutput>,
+}
+
+fn citation_of(v: &ChunkView) -> Citation {
+    Citation {
+        source: v.source.clone(),
+        product: v.product.clone(),
+        version: v.version.clone(),
+        doc_set: v.doc_set.clone(),
+        page: v.page_label.clone(),
+        page_end: v.page_end.clone(),
+        heading: v.heading.clone(),
+    }
+}
+
+fn chunk_output(v: ChunkView) -> ChunkOutput {
+    ChunkOutput {
+        chunk_id: v.chunk_id.clone(),
+        citation: citation_of(&v),
+        previous: v.previous.clone(),
+        next: v.next.clone(),
+        text: v.text,
+    }
+}
+
+/// "cucm v15 · security-guide/security-guide.md · p. 147 · Phone Security > Overview".
+fn cite_line(c: &Citation) -> String {
+    let mut parts = vec![format!("{} {}", c.product, c.version), c.source.clone()];
+    if let Some(p) = &c.page {
+        parts.push(match &c.page_end {
+            Some(e) if e != p => format!("pp. {p}-{e}"),
+            _ => format!("p. {p}"),
+        });
+    }
+    if !c.heading.is_empty() {
+        parts.push(c.heading.join(" > "));
+    }
+    parts.join(" · ")
+}
+
+fn tool_error(e: SearchError) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(format!("{}: {e}", e.code()))])
+}
+
+fn structured<T: Serialize>(value: &T, text: String) -> CallToolResult {
+    let mut r = CallToolResult::success(vec![ContentBlock::text(text)]);
+    r.structured_content = serde_json::to_value(value).ok();
+    r
+}
+
+fn library_output(tree: &LibraryTree, product: Option<&str>) -> LibraryOutput {
+    LibraryOutput {
+        products: tree
+            .products
+            .iter()
+            .filter(|p| product.is_none_or(|want| want == p.name))
+            .map(|p| ProductOutput {
+                product: p.name.clone(),
+                versions: p
+                    .versions
+                    .iter()
+                    .map(|v| VersionOutput {
+                        version: v.name.clone(),
+                        doc_sets: v
+                            .doc_sets
+                            .iter()
+                            .map(|d| DocSetOutput {
+                                doc_set: d.name.clone(),
+                                documents: d.documents.len(),
+                                chunks: d.chunks,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// One line per product: "cucm: v12.5.1, v12.5.1su1, … (doc sets: security-guide)".
+fn library_summary(tree: &LibraryTree) -> String {
+    tree.products
+        .iter()
+        .map(|p| {
+            let mut sets: Vec<&str> = p
+                .versions
+                .iter()
+                .flat_map(|v| v.doc_sets.iter().map(|d| d.name.as_str()))
+                .collect();
+            sets.sort();
+            sets.dedup();
+            format!(
+                "{}: versions {} (doc sets: {})",
+                p.name,
+                p.versions
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                sets.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The MCP service over one engine.
+#[derive(Clone)]
+pub struct McdeweyMcp {
+    engine: Arc<Engine>,
+    tool_router: ToolRouter<Self>,
+}
+
+async fn run<T: Send + 'static>(
+    engine: &Arc<Engine>,
+    f: impl FnOnce(&Engine) -> Result<T, SearchError> + Send + 'static,
+) -> Result<Result<T, SearchError>, ErrorData> {
+    let engine = engine.clone();
+    tokio::task::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("worker failed: {e}"), None))
+}
+
+#[tool_router(router = tool_router)]
+impl McdeweyMcp {
+    /// The service; tool descriptions name the products and versions the library holds.
+    pub fn new(engine: Arc<Engine>) -> McdeweyMcp {
+        let mut tool_router = Self::tool_router();
+        if let Ok(tree) = engine.library() {
+            if let Some(route) = tool_router.map.get_mut("search_docs") {
+                let base = route.attr.description.clone().unwrap_or_default();
+                route.attr.description =
+                    Some(format!("{base} This library holds: {}.", library_summary(&tree)).into());
+            }
+        }
+        McdeweyMcp {
+            engine,
+            tool_router,
+        }
+    }
+
+    /// Search the vendor documentation library (hybrid keyword + semantic search) and
+    /// get ranked passages with exact citations: source document, product, version,
+    /// printed page and heading path. Use it first for any question about the products
+    /// in the library; filter by product / version / doc_set when the user names a
+    /// release, and cite the page and source in your answer. Follow up with get_context
+    /// to read around a hit.
+    #[tool(output_schema = schema_for_type::<SearchOutput>())]
+    pub async fn search_docs(
+        &self,
+        Parameters(args): Parameters<SearchArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let limit = args.limit.unwrap_or(5);
+        if !(1..=20).contains(&limit) {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "invalid_argument: limit: {limit} is out of range 1..=20"
+            ))]));
+        }
+        let mode = match args.mode.as_deref().map(str::parse::<Mode>).transpose() {
+            Ok(m) => m,
+            Err(e) => return Ok(tool_error(e)),
+        };
+        let req = SearchRequest {
+            query: args.query,
+            product: args.product,
+            version: args.version,
+            doc_set: args.doc_set,
+            limit: Some(limit as usize),
+            mode,
+        };
+        let response = match run(&self.engine, move |e| e.search(&req)).await? {
+            Ok(r) => r,
+            Err(e) => return Ok(tool_error(e)),
+        };
+        let results: Vec<Hit> = response
+            .results
+            .into_iter()
+            .map(|r| Hit {
+                rank: r.rank,
+                chunk_id: r.chunk_id,
+                citation: Citation {
+                    source: r.source,
+                    product: r.product,
+                    version: r.version,
+                    doc_set: r.doc_set,
+                    page: r.page_label,
+                    page_end: r.page_end,
+                    heading: r.heading,
+                },
+                text: r.text,
+            })
+            .collect();
+        let mut text = format!("{} results for {:?}\n", results.len(), response.query);
+        for h in &results {
+            text.push_str(&format!(
+                "\n[{}] {}\nchunk_id: {}\n{}\n",
+                h.rank,
+                cite_line(&h.citation),
+                h.chunk_id,
+                h.text
+            ));
+        }
+        if results.is_empty() {
+            text.push_str("No passage matched; try other words or fewer filters.\n");
+        }
+        let out = SearchOutput {
+            query: response.query,
+            results,
+        };
+        Ok(structured(&out, text))
+    }
+
+    /// Get one chunk (passage) by its chunk_id, with its citation and the ids of the
+    /// chunks before and after it.
+    #[tool(output_schema = schema_for_type::<ChunkOutput>())]
+    pub async fn get_chunk(
+        &self,
+        Parameters(args): Parameters<ChunkArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let id = args.chunk_id;
+        match run(&self.engine, move |e| chunk_view(e, &id)).await? {
+            Ok(v) => {
+                let out = chunk_output(v);
+                let text = format!(
+                    "{}\nchunk_id: {}\n\n{}",
+                    cite_line(&out.citation),
+                    out.chunk_id,
+                    out.text
+                );
+                Ok(structured(&out, text))
+            }
+            Err(e) => Ok(tool_error(e)),
+        }
+    }
+
+    /// Read around a chunk: the neighbouring chunks in document order (default two
+    /// before and two after), to see the full procedure or table a hit belongs to.
+    #[tool(output_schema = schema_for_type::<ContextOutput>())]
+    pub async fn get_context(
+        &self,
+        Parameters(args): Parameters<ContextArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let before = args.before.unwrap_or(2);
+        let after = args.after.unwrap_or(2);
+        if before > MAX_CONTEXT || after > MAX_CONTEXT {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "invalid_argument: before and after must be at most {MAX_CONTEXT}"
+            ))]));
+        }
+        let id = args.chunk_id;
+        match run(&self.engine, move |e| context_view(e, &id, before, after)).await? {
+            Ok(v) => {
+                let out = ContextOutput {
+                    chunk_id: v.chunk_id,
+                    chunks: v.chunks.into_iter().map(chunk_output).collect(),
+                };
+                let mut text = String::new();
+                for c in &out.chunks {
+                    let marker = if c.chunk_id == out.chunk_id {
+                        " (asked)"
+                    } else {
+                        ""
+                    };
+                    text.push_str(&format!(
+                        "--- {}{marker}\n{}\n{}\n\n",
+                        c.chunk_id,
+                        cite_line(&c.citation),
+                        c.text
+                    ));
+                }
+                Ok(structured(&out, text))
+            }
+            Err(e) => Ok(tool_error(e)),
+        }
+    }
+
+    /// List what the library holds: products, their versions (oldest to newest), doc
+    /// sets and document counts. Use it to pick product / version / doc_set filters.
+    #[tool(output_schema = schema_for_type::<LibraryOutput>())]
+    pub async fn list_library(
+        &self,
+        Parameters(args): Parameters<LibraryArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let tree = match run(&self.engine, |e| e.library()).await? {
+            Ok(t) => t,
+            Err(e) => return Ok(tool_error(e)),
+        };
+        if let Some(p) = &args.product {
+            if !tree.products.iter().any(|n| &n.name == p) {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                    "unknown_filter: no product {p:?}; known: {}",
+                    tree.products
+                        .iter()
+                        .map(|n| n.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))]));
+            }
+        }
+        let out = library_output(&tree, args.product.as_deref());
+        let mut text = String::new();
+        for p in &out.products {
+            text.push_str(&format!("{}\n", p.product));
+            for v in &p.versions {
+                let sets: Vec<String> = v
+                    .doc_sets
+                    .iter()
+                    .map(|d| format!("{} ({} documents)", d.doc_set, d.documents))
+                    .collect();
+                text.push_str(&format!("  {}: {}\n", v.version, sets.join(", ")));
+            }
+        }
+        Ok(structured(&out, text))
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for McdeweyMcp {
+    fn get_info(&self) -> ServerConfig {
+        let summary = self
+            .engine
+            .library()
+            .map(|t| library_summary(&t))
+            .unwrap_or_default();
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("mcdewey", env!("CARGO_PKG_VERSION"))
+                    .with_title("McDewey documentation library"),
+            )
+            .with_instructions(format!(
+                "McDewey searches vendor documentation (manuals by product and release) and cites \
+                 every passage with source, version and printed page. Call search_docs with the \
+                 user's question; add version when they name a release. Cite page and source. \
+                 Library: {summary}."
+            ))
+    }
+}
+
+/// The streamable-HTTP MCP service mounted at `/mcp`.
+pub(crate) fn http_service(
+    state: AppState,
+) -> StreamableHttpService<McdeweyMcp, LocalSessionManager> {
+    let engine = state.engine.clone();
+    let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    hosts.extend(state.options.allowed_hosts.iter().cloned());
+    StreamableHttpService::new(
+        move || Ok(McdeweyMcp::new(engine.clone())),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default()
+            .with_allowed_hosts(hosts)
+            .with_max_request_body_bytes(crate::MAX_BODY_BYTES),
+    )
+}
+
+/// Serves MCP over standard input and output until the client closes it.
+pub async fn serve_stdio(engine: Arc<Engine>) -> Result<(), std::io::Error> {
+    let service = McdeweyMcp::new(engine)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    service
+        .waiting()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,597 @@
+//! Server-rendered HTML pages: search, chunk, document and library. They read without
+//! JavaScript; `app.js` only adds keyboard shortcuts and scrolling niceties.
+
+use crate::api::{document_parts, ChunkView, SearchParams};
+use crate::markdown::to_safe_html;
+use crate::snippet::snippet;
+use crate::{blocking, ApiError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use mcdewey_search::{Facets, LibraryTree, Mode, SearchResponse};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+const STYLE: &str = include_str!("assets/style.css");
+const SCRIPT: &str = include_str!("assets/app.js");
+
+/// Characters escaped in a query-string value.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+/// Characters escaped in a path (slashes and `::` kept).
+const PATH: &AsciiSet = &QUERY_VALUE.remove(b'/').remove(b':');
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(search_page))
+        .route("/chunks/{*id}", get(chunk_page))
+        .route("/documents/{*source}", get(document_page))
+        .route("/library", get(library_page))
+        .route("/static/style.css", get(|| asset(STYLE, "text/css")))
+        .route("/static/app.js", get(|| asset(SCRIPT, "text/javascript")))
+}
+
+async fn asset(body: &'static str, mime: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, format!("{mime}; charset=utf-8")),
+            (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Link to a chunk's page.
+pub(crate) fn chunk_href(id: &str) -> String {
+    format!("/chunks/{}", utf8_percent_encode(id, PATH))
+}
+
+/// Link to a document, scrolled to a chunk.
+pub(crate) fn context_href(source: &str, id: &str, ordinal: &str) -> String {
+    format!(
+        "/documents/{}?chunk={}#chunk-{ordinal}",
+        utf8_percent_encode(source, PATH),
+        utf8_percent_encode(id, QUERY_VALUE)
+    )
+}
+
+fn document_href(source: &str) -> String {
+    format!("/documents/{}", utf8_percent_encode(source, PATH))
+}
+
+fn ordinal_of(id: &str) -> &str {
+    id.rsplit("::").next().unwrap_or("0")
+}
+
+/// "Page 147", "Page xvii", or `None` when the page is unknown.
+fn page_title(label: Option<&str>) -> Option<String> {
+    label.map(|l| format!("Page {l}"))
+}
+
+fn page_range(label: Option<&str>, end: Option<&str>) -> String {
+    match (label, end) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        (None, _) => "unknown".to_string(),
+    }
+}
+
+fn layout(title: &str, query: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · McDewey" }
+                link rel="stylesheet" href="/static/style.css";
+                script src="/static/app.js" defer {}
+            }
+            body {
+                header.site {
+                    div.bar {
+                        a.brand href="/" { "McDewey" }
+                        p.tagline { "Multi-vendor documentation library · semantic search · MCP endpoint at " code { "/mcp" } }
+                        nav.links {
+                            a href="/" { "Search" }
+                            a href="/library" { "Library" }
+                            a href="/api/openapi.json" { "API" }
+                        }
+                    }
+                    form.searchbar action="/" method="get" role="search" {
+                        input #q type="search" name="q" value=(query) placeholder="Search the library… (press / to focus)"
+                            aria-label="Search query" autocomplete="off";
+                        button type="submit" { "Search" }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = html! {
+        section.notice.error {
+            h1 { (title) }
+            p { (message) }
+            p { a href="/" { "Back to search" } " · " a href="/library" { "Browse the library" } }
+        }
+    };
+    (status, layout(title, "", body)).into_response()
+}
+
+pub(crate) fn not_found_page(path: &str) -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        &format!("Nothing lives at {path}."),
+    )
+}
+
+fn api_error_page(e: ApiError) -> Response {
+    let title = if e.status == StatusCode::NOT_FOUND {
+        "Not found"
+    } else if e.status.is_client_error() {
+        "Cannot search that"
+    } else {
+        "Something went wrong"
+    };
+    error_page(e.status, title, &e.message)
+}
+
+/// The search URL for `params` with one filter changed.
+fn search_href(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    let q = params
+        .q
+        .clone()
+        .or(params.query.clone())
+        .unwrap_or_default();
+    pairs.push(("q", q));
+    for (name, value) in [
+        ("product", &params.product),
+        ("version", &params.version),
+        ("doc_set", &params.doc_set),
+        ("mode", &params.mode),
+    ] {
+        let v = match set.iter().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.map(str::to_string),
+            None => value.clone(),
+        };
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            pairs.push((name, v));
+        }
+    }
+    let qs: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
+        .collect();
+    format!("/?{}", qs.join("&"))
+}
+
+struct SearchView {
+    response: Option<SearchResponse>,
+    facets: Facets,
+    library: LibraryTree,
+    error: Option<ApiError>,
+}
+
+async fn search_page(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Response {
+    let req = match params.to_request() {
+        Ok(r) => r,
+        Err(e) => return api_error_page(e),
+    };
+    let query = req.query.trim().to_string();
+    let mode = state.engine().effective_mode(req.mode);
+    let view = blocking(&state, move |engine| {
+        let library = engine.library()?;
+        if query.is_empty() {
+            return Ok(SearchView {
+                response: None,
+                facets: Facets::default(),
+                library,
+                error: None,
+            });
+        }
+        let (response, error) = match engine.search(&req) {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(ApiError::from(e))),
+        };
+        let facets = if error.is_none() {
+            engine.facets(&query, mode)?
+        } else {
+            Facets::default()
+        };
+        Ok(SearchView {
+            response,
+            facets,
+            library,
+            error,
+        })
+    })
+    .await;
+    let view = match view {
+        Ok(v) => v,
+        Err(e) => return api_error_page(e),
+    };
+    let q = params
+        .q
+        .clone()
+        .or(params.query.clone())
+        .unwrap_or_default();
+    let status = view.error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let title = if q.trim().is_empty() {
+        "Search".to_string()
+    } else {
+        q.trim().to_string()
+    };
+    let body = html! {
+        div.searchpage {
+            aside.facets aria-label="Filters" {
+                (facet_panel(&params, &view.facets, &view.library, q.trim().is_empty()))
+            }
+            section.results-pane {
+                @if let Some(e) = &view.error {
+                    div.notice.error role="alert" { strong { "Cannot search: " } (e.message) }
+                }
+                @if let Some(r) = &view.response {
+                    p.summary {
+                        (r.results.len()) " results for " strong { "“" (r.query.trim()) "”" }
+                        (active_filters(&params))
+                        span.mode { " · " (match mode { Mode::Bm25 => "keyword", Mode::Vector => "semantic", Mode::Hybrid => "hybrid" }) " search" }
+                    }
+                    @if r.results.is_empty() {
+                        p.notice { "No passage matches. Try other words, or remove a filter." }
+                    }
+                    ol.results {
+                        @for hit in &r.results {
+                            li.result {
+                                a.result-link href=(chunk_href(&hit.chunk_id)) {
+                                    span.result-title { (hit.heading.last().cloned().unwrap_or_else(|| hit.source.clone())) }
+                                }
+                                @if hit.heading.len() > 1 {
+                                    p.crumbs { (hit.heading[..hit.heading.len() - 1].join(" › ")) }
+                                }
+                                p.snippet {
+                                    @for (text, marked) in snippet(&hit.text, &r.query, 320) {
+                                        @if marked { mark { (text) } } @else { (text) }
+                                    }
+                                }
+                                p.meta {
+                                    span.badge.version { (hit.product) " " (hit.version) }
+                                    span.badge { (hit.doc_set) }
+                                    span.source { (hit.source) }
+                                    @if let Some(p) = &hit.page_label { span.page { "p. " (page_range(Some(p), hit.page_end.as_deref())) } }
+                                    a.ctx href=(context_href(&hit.source, &hit.chunk_id, ordinal_of(&hit.chunk_id))) { "↗ in context" }
+                                }
+                            }
+                        }
+                    }
+                } @else if view.error.is_none() {
+                    section.welcome {
+                        h1 { "Search " (view.library.documents) " documents" }
+                        p { (view.library.chunks) " passages from " (view.library.products.len()) " products, every answer cited with its source, page and chunk id. Ask in your own words or paste a CLI command." }
+                        p.examples {
+                            "Try: "
+                            @for ex in ["how to enable mixed mode with the CLI", "utils ctl update CTLFile", "phones trusting an unsigned config file"] {
+                                a href=(format!("/?q={}", utf8_percent_encode(ex, QUERY_VALUE))) { (ex) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    (status, layout(&title, q.trim(), body)).into_response()
+}
+
+fn active_filters(params: &SearchParams) -> Markup {
+    let active: Vec<(&str, &str)> = [
+        ("product", &params.product),
+        ("version", &params.version),
+        ("doc_set", &params.doc_set),
+    ]
+    .iter()
+    .filter_map(|(n, v)| v.as_deref().filter(|s| !s.is_empty()).map(|v| (*n, v)))
+    .collect();
+    html! {
+        @for (name, value) in &active {
+            " " a.chip href=(search_href(params, &[(name, None)])) title="Remove this filter" { (name) ": " (value) " ×" }
+        }
+    }
+}
+
+fn facet_panel(
+    params: &SearchParams,
+    facets: &Facets,
+    library: &LibraryTree,
+    browsing: bool,
+) -> Markup {
+    let is = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
+    // Without a query the counts are documents in the library.
+    let products: Vec<(String, usize)> = if browsing {
+        library
+            .products
+            .iter()
+            .map(|p| (p.name.clone(), p.documents))
+            .collect()
+    } else {
+        facets.products.clone()
+    };
+    let versions: Vec<(String, String, usize)> = if browsing {
+        library
+            .products
+            .iter()
+            .flat_map(|p| {
+                p.versions
+                    .iter()
+                    .rev()
+                    .map(|v| (p.name.clone(), v.name.clone(), v.documents))
+            })
+            .collect()
+    } else {
+        facets
+            .versions
+            .iter()
+            .map(|v| (v.product.clone(), v.version.clone(), v.count))
+            .collect()
+    };
+    let doc_sets: Vec<(String, usize)> = if browsing {
+        let mut m = std::collections::BTreeMap::new();
+        for p in &library.products {
+            for v in &p.versions {
+                for d in &v.doc_sets {
+                    *m.entry(d.name.clone()).or_insert(0) += d.documents.len();
+                }
+            }
+        }
+        m.into_iter().collect()
+    } else {
+        facets.doc_sets.clone()
+    };
+    let unit = if browsing {
+        "documents"
+    } else {
+        "matches in the top 100"
+    };
+    html! {
+        @if !browsing {
+            p.facet-note { "Counts: " (unit) }
+        }
+        h2 { "Product" }
+        ul.facet {
+            @for (name, n) in &products {
+                li { a href=(search_href(params, &[("product", if is(&params.product, name) { None } else { Some(name) })]))
+                       class=@if is(&params.product, name) { "on" } {
+                    span { (name) } span.count { (n) } } }
+            }
+        }
+        h2 { "Version" }
+        ul.facet {
+            li { a href=(search_href(params, &[("version", if is(&params.version, "latest") { None } else { Some("latest") })]))
+                   class=@if is(&params.version, "latest") { "on" } { span { "latest" } } }
+            @for (product, version, n) in &versions {
+                li { a href=(search_href(params, &[("version", if is(&params.version, version) { None } else { Some(version) })]))
+                       class=@if is(&params.version, version) { "on" } {
+                    span { (version) @if products.len() > 1 { small { " " (product) } } } span.count { (n) } } }
+            }
+        }
+        h2 { "Doc set" }
+        ul.facet {
+            @for (name, n) in &doc_sets {
+                li { a href=(search_href(params, &[("doc_set", if is(&params.doc_set, name) { None } else { Some(name) })]))
+                       class=@if is(&params.doc_set, name) { "on" } {
+                    span { (name) } span.count { (n) } } }
+            }
+        }
+        h2 { "Mode" }
+        ul.facet.modes {
+            @for (m, label) in [("hybrid", "Hybrid"), ("vector", "Semantic"), ("bm25", "Keyword")] {
+                @let on = params.mode.as_deref().unwrap_or("hybrid") == m;
+                li { a href=(search_href(params, &[("mode", if m == "hybrid" { None } else { Some(m) })])) class=@if on { "on" } { span { (label) } } }
+            }
+        }
+    }
+}
+
+async fn chunk_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let lookup = id.clone();
+    let view = match blocking(&state, move |e| crate::api::chunk_view(e, &lookup)).await {
+        Ok(v) => v,
+        Err(e) => return api_error_page(e),
+    };
+    let title = page_title(view.page_label.as_deref())
+        .or_else(|| view.heading.last().cloned())
+        .unwrap_or_else(|| view.source.clone());
+    let body = chunk_body(&view, &title);
+    layout(&title, "", body).into_response()
+}
+
+fn chunk_body(view: &ChunkView, title: &str) -> Markup {
+    html! {
+        article.chunk-page {
+            @if !view.heading.is_empty() {
+                p.crumbs { (view.heading.join(" › ")) }
+            }
+            h1 { (title) }
+            p { a.context-link href=(context_href(&view.source, &view.chunk_id, ordinal_of(&view.chunk_id))) { "↗ View in doc context" } }
+            dl.fields {
+                dt { "page" } dd { (page_range(view.page_label.as_deref(), view.page_end.as_deref())) }
+                dt { "source" } dd { a href=(document_href(&view.source)) { code { (view.source) } } }
+                dt { "chunk_id" } dd { code.chunk-id { (view.chunk_id) } }
+                dt { "version" } dd { span.badge.version { (view.product) " " (view.version) } " " span.badge { (view.doc_set) } }
+            }
+            div.chunk-text { (view.text) }
+            nav.pager aria-label="Neighbouring chunks" {
+                @if let Some(p) = &view.previous { a rel="prev" href=(chunk_href(p)) { "← Previous chunk" } } @else { span {} }
+                @if let Some(n) = &view.next { a rel="next" href=(chunk_href(n)) { "Next chunk →" } }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct DocumentParams {
+    chunk: Option<String>,
+}
+
+async fn document_page(
+    State(state): State<AppState>,
+    Path(source): Path<String>,
+    Query(params): Query<DocumentParams>,
+) -> Response {
+    let lookup = source.clone();
+    let (doc, raw) = match blocking(&state, move |e| document_parts(e, &lookup)).await {
+        Ok(d) => d,
+        Err(e) => return api_error_page(e),
+    };
+    let current = params.chunk.unwrap_or_default();
+    let title = doc
+        .chunks
+        .first()
+        .and_then(|c| c.heading.first().cloned())
+        .unwrap_or_else(|| source.rsplit('/').next().unwrap_or(&source).to_string());
+    // Table of contents: each new heading, at most three levels deep.
+    let mut toc: Vec<(usize, String, String)> = Vec::new();
+    let mut last: Vec<String> = Vec::new();
+    for c in &doc.chunks {
+        for (depth, h) in c.heading.iter().enumerate().take(3) {
+            if last.get(depth) != Some(h) || last.len() <= depth {
+                toc.push((depth, h.clone(), ordinal_of(&c.chunk_id).to_string()));
+            }
+        }
+        last = c.heading.clone();
+    }
+    let (product, version, doc_set) = doc
+        .chunks
+        .first()
+        .map(|c| (c.product.clone(), c.version.clone(), c.doc_set.clone()))
+        .unwrap_or_default();
+    let body = html! {
+        div.docpage {
+            aside.toc aria-label="Contents" {
+                h2 { "Contents" }
+                ol {
+                    @for (depth, h, ord) in &toc {
+                        li class=(format!("d{depth}")) { a href=(format!("#chunk-{ord}")) { (h) } }
+                    }
+                }
+            }
+            article.document {
+                header.doc-head {
+                    h1 { (title) }
+                    p.meta {
+                        span.badge.version { (product) " " (version) } span.badge { (doc_set) }
+                        code { (doc.source) } " · " (doc.chunks.len()) " chunks · indexed " (format_time(doc.indexed_at))
+                    }
+                    @if let Some(s) = &doc.stale { p.notice.error { "The current file could not be read (" (s) "); this is the last good version." } }
+                }
+                @for (c, md) in doc.chunks.iter().zip(&raw) {
+                    @let ord = ordinal_of(&c.chunk_id);
+                    section.chunk.current[c.chunk_id == current] id=(format!("chunk-{ord}")) data-chunk-id=(c.chunk_id) {
+                        a.chunk-tag href=(chunk_href(&c.chunk_id)) title=(c.chunk_id) {
+                            @if let Some(p) = &c.page_label { "p. " (p) } @else { "#" (ord) }
+                        }
+                        div.chunk-body { (PreEscaped(to_safe_html(if md.trim().is_empty() { &c.text } else { md }))) }
+                    }
+                }
+            }
+        }
+    };
+    layout(&title, "", body).into_response()
+}
+
+async fn library_page(State(state): State<AppState>) -> Response {
+    let tree = match blocking(&state, |e| e.library()).await {
+        Ok(t) => t,
+        Err(e) => return api_error_page(e),
+    };
+    let body = html! {
+        section.library {
+            h1 { "Library" }
+            p.summary { (tree.products.len()) " products · " (tree.documents) " documents · " (tree.chunks) " chunks · last indexed " (format_time(tree.updated_at)) }
+            @for p in &tree.products {
+                section.product {
+                    h2 { (p.name) span.count { (p.documents) " documents · " (p.chunks) " chunks" } }
+                    @for v in p.versions.iter().rev() {
+                        details.version open[v.name == p.versions.last().map(|l| l.name.clone()).unwrap_or_default()] {
+                            summary { span.badge.version { (v.name) } span.count { (v.documents) " documents · " (v.chunks) " chunks" } }
+                            @for d in &v.doc_sets {
+                                h3 { (d.name) span.count { (d.chunks) " chunks" } }
+                                table.docs {
+                                    thead { tr { th { "Document" } th.num { "Chunks" } th { "Indexed" } } }
+                                    tbody {
+                                        @for doc in &d.documents {
+                                            tr {
+                                                td { a href=(document_href(&doc.source)) { (doc.source.rsplit('/').next().unwrap_or(&doc.source)) }
+                                                     @if doc.stale.is_some() { " " span.badge.warn title=(doc.stale.clone().unwrap_or_default()) { "stale" } } }
+                                                td.num { (doc.chunks) }
+                                                td { (format_time(doc.indexed_at)) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout("Library", "", body).into_response()
+}
+
+/// Unix seconds as `2026-12-01 19:40 UTC`.
+pub(crate) fn format_time(secs: u64) -> String {
+    if secs == 0 {
+        return "never".into();
+    }
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_format_as_utc_dates() {
+        assert_eq!(format_time(0), "never");
+        assert_eq!(format_time(86_400 * 365), "1971-01-01 00:00 UTC");
+        assert_eq!(format_time(1_796_154_000), "2026-12-01 19:40 UTC");
+    }
+
+    #[test]
+    fn links_escape_what_they_must() {
+        assert_eq!(
+            context_href("cucm/v15/sec guide/a.md", "cucm::v15::sec guide::a::3", "3"),
+            "/documents/cucm/v15/sec%20guide/a.md?chunk=cucm%3A%3Av15%3A%3Asec%20guide%3A%3Aa%3A%3A3#chunk-3"
+        );
+        assert_eq!(chunk_href("a::b::c::d/e::1"), "/chunks/a::b::c::d/e::1");
+    }
+}

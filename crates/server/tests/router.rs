@@ -1,0 +1,401 @@
+//! The router in-process (tower `oneshot`) and on a real loopback port, over a small
+//! library made here and indexed with the deterministic test embedder.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use mcdewey_embed::HashEmbedder;
+use mcdewey_index::{update_library, Embedding, Store};
+use mcdewey_ingest::IngestOptions;
+use mcdewey_search::Engine;
+use mcdewey_server::{app, AppState, ServerOptions};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// A section long enough to be a chunk of its own.
+fn section(title: &str, sentence: &str) -> String {
+    format!("## {title}\n\n{}\n\n", sentence.repeat(8))
+}
+
+fn guide() -> String {
+    format!(
+        "# Security Guide\n\n{}<!-- page 12 -->\n\n{}{}",
+        section(
+            "Mixed Mode",
+            "To enable mixed mode, run utils ctl set-cluster mixed-mode on the publisher. "
+        ),
+        section(
+            "Phone Certificates",
+            "The CAPF service issues locally significant certificates to phones. "
+        ),
+        section(
+            "Hostile",
+            "<script>alert('x')</script> <img src=x onerror=alert(1)> Text after the image. "
+        ),
+    )
+}
+
+fn old_guide() -> String {
+    format!(
+        "# Security Guide\n\n{}",
+        section(
+            "Mixed Mode",
+            "In this older release mixed mode needs the CTL client and USB eTokens. "
+        )
+    )
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    engine: Arc<Engine>,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("library");
+    for (v, text) in [("v15", guide()), ("v12.5.1", old_guide())] {
+        let d = lib.join("cucm").join(v).join("security-guide");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("guide.md"), text).unwrap();
+    }
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let store = Store::open_or_create(&data).unwrap();
+    let model = HashEmbedder::new(64);
+    update_library(
+        &store,
+        &lib,
+        &IngestOptions::default(),
+        Some(Embedding::new(&model)),
+        &mut |_| {},
+    )
+    .unwrap();
+    let engine = Engine::with_embedder(Store::open(&data).unwrap(), Arc::new(model)).unwrap();
+    Fixture {
+        _dir: dir,
+        engine: Arc::new(engine),
+    }
+}
+
+fn router(f: &Fixture, options: ServerOptions) -> axum::Router {
+    app(AppState::new(f.engine.clone(), options))
+}
+
+async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+async fn get_json(router: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = get(router, uri).await;
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+#[tokio::test]
+async fn search_api_returns_cited_results_and_filters_by_version() {
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    let (status, body) = get_json(&r, "/api/search?q=mixed%20mode&limit=5").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["query"], "mixed mode");
+    let results = body["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    let first = &results[0];
+    for field in [
+        "chunk_id", "source", "version", "page", "heading", "text", "rank",
+    ] {
+        assert!(first.get(field).is_some(), "{field} missing in {first}");
+    }
+    let (_, only_old) = get_json(&r, "/api/search?q=mixed%20mode&version=12.5(1)").await;
+    let versions: Vec<&str> = only_old["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["version"].as_str().unwrap())
+        .collect();
+    assert!(!versions.is_empty());
+    assert!(versions.iter().all(|v| *v == "v12.5.1"), "{versions:?}");
+    let (_, bm25) = get_json(&r, "/api/search?q=CAPF&mode=bm25").await;
+    assert_eq!(bm25["results"][0]["page"], 12, "{bm25}");
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_errors_naming_the_field() {
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    for (uri, status, code, needle) in [
+        (
+            "/api/search?q=",
+            StatusCode::BAD_REQUEST,
+            "empty_query",
+            "query",
+        ),
+        (
+            "/api/search?q=x&limit=abc",
+            StatusCode::BAD_REQUEST,
+            "invalid_argument",
+            "limit",
+        ),
+        (
+            "/api/search?q=x&limit=1000",
+            StatusCode::BAD_REQUEST,
+            "invalid_argument",
+            "limit",
+        ),
+        (
+            "/api/search?q=x&mode=fuzzy",
+            StatusCode::BAD_REQUEST,
+            "invalid_argument",
+            "mode",
+        ),
+        (
+            "/api/search?q=x&version=v99",
+            StatusCode::BAD_REQUEST,
+            "unknown_filter",
+            "v12.5.1",
+        ),
+        (
+            "/api/search?q=x&product=junos",
+            StatusCode::BAD_REQUEST,
+            "unknown_filter",
+            "cucm",
+        ),
+        (
+            "/api/chunks/nope",
+            StatusCode::BAD_REQUEST,
+            "invalid_argument",
+            "chunk",
+        ),
+        (
+            "/api/chunks/cucm::v15::security-guide::guide::999",
+            StatusCode::NOT_FOUND,
+            "chunk_not_found",
+            "999",
+        ),
+        (
+            "/api/chunks/cucm::v15::security-guide::guide::0/context?before=99",
+            StatusCode::BAD_REQUEST,
+            "invalid_argument",
+            "before",
+        ),
+        (
+            "/api/documents/../../etc/passwd",
+            StatusCode::NOT_FOUND,
+            "document_not_found",
+            "passwd",
+        ),
+        (
+            "/api/nothing",
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "openapi",
+        ),
+    ] {
+        let (s, body) = get_json(&r, uri).await;
+        assert_eq!(s, status, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], code, "{uri}: {body}");
+        let msg = body["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(needle), "{uri}: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn chunks_context_documents_and_library() {
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    let id = "cucm::v15::security-guide::guide::1";
+    let (s, chunk) = get_json(&r, &format!("/api/chunks/{id}")).await;
+    assert_eq!(s, StatusCode::OK, "{chunk}");
+    assert_eq!(chunk["chunk_id"], id);
+    assert_eq!(chunk["previous"], "cucm::v15::security-guide::guide::0");
+    let (s, ctx) = get_json(&r, &format!("/api/chunks/{id}/context?before=1&after=1")).await;
+    assert_eq!(s, StatusCode::OK, "{ctx}");
+    let ids: Vec<&str> = ctx["chunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["chunk_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[0], "cucm::v15::security-guide::guide::0");
+    assert_eq!(ids[1], id);
+    let (s, doc) = get_json(&r, "/api/documents/cucm/v15/security-guide/guide.md").await;
+    assert_eq!(s, StatusCode::OK, "{doc}");
+    assert_eq!(doc["document"], "cucm::v15::security-guide::guide");
+    assert!(doc["chunks"].as_array().unwrap().len() >= 2);
+    let last = doc["chunks"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["next"], Value::Null, "the last chunk has no next");
+    let (s, lib) = get_json(&r, "/api/library").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(lib["documents"], 2);
+    assert_eq!(lib["products"][0]["name"], "cucm");
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_route_with_schemas() {
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    let (s, doc) = get_json(&r, "/api/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/search",
+        "/api/chunks/{id}",
+        "/api/chunks/{id}/context",
+        "/api/library",
+        "/api/documents/{source}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "SearchResponse",
+        "SearchResult",
+        "ChunkView",
+        "LibraryTree",
+        "Error",
+    ] {
+        assert!(
+            schemas.contains_key(name),
+            "{name} missing: {:?}",
+            schemas.keys()
+        );
+    }
+    let text = doc.to_string();
+    assert!(
+        !text.contains("#/$defs"),
+        "every $ref points into components"
+    );
+}
+
+#[tokio::test]
+async fn pages_render_the_chunk_screen_and_a_sanitised_document() {
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    let (s, headers, html) = get(&r, "/chunks/cucm::v15::security-guide::guide::2").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert!(html.contains("<h1>Page 12</h1>"), "{html}");
+    assert!(html.contains("↗ View in doc context"));
+    assert!(html.contains("Multi-vendor documentation library · semantic search · MCP endpoint at"));
+    for field in ["<dt>page</dt>", "<dt>source</dt>", "<dt>chunk_id</dt>"] {
+        assert!(html.contains(field), "{field}");
+    }
+    assert!(html.contains("/documents/cucm/v15/security-guide/guide.md?chunk="));
+    let (s, _, doc) = get(
+        &r,
+        "/documents/cucm/v15/security-guide/guide.md?chunk=cucm%3A%3Av15%3A%3Asecurity-guide%3A%3Aguide%3A%3A2",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        doc.contains(r#"class="chunk current" id="chunk-2""#),
+        "{doc}"
+    );
+    assert!(doc.contains("Text after the image"));
+    assert!(
+        !doc.contains("<script>alert"),
+        "document scripts are removed"
+    );
+    assert!(!doc.contains("onerror"), "event handlers are removed");
+    let (s, _, search) = get(&r, "/?q=mixed+mode&version=v15").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(search.contains("<mark>"), "snippets are highlighted");
+    assert!(
+        search.contains("version: v15"),
+        "the active filter is shown"
+    );
+    let (s, _, lib) = get(&r, "/library").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(lib.contains("v12.5.1") && lib.contains("guide.md"));
+    let (s, _, missing) = get(&r, "/chunks/cucm::v15::security-guide::guide::999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(missing.contains("not found"));
+}
+
+#[tokio::test]
+async fn a_token_guards_api_and_mcp_and_foreign_origins_are_refused() {
+    let f = fixture();
+    let r = router(
+        &f,
+        ServerOptions {
+            token: Some("s3cret".into()),
+            ..Default::default()
+        },
+    );
+    let (s, body) = get_json(&r, "/api/library").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let ok = r
+        .clone()
+        .oneshot(
+            Request::get("/api/library")
+                .header(header::AUTHORIZATION, "Bearer s3cret")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let mcp = r
+        .clone()
+        .oneshot(Request::post("/mcp").body(Body::from("{}")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(mcp.status(), StatusCode::UNAUTHORIZED);
+    let (s, _, _) = get(&r, "/").await;
+    assert_eq!(s, StatusCode::OK, "the web UI stays readable");
+
+    let open = router(&f, ServerOptions::default());
+    let foreign = open
+        .clone()
+        .oneshot(
+            Request::post("/mcp")
+                .header(header::ORIGIN, "http://evil.example")
+                .header(header::HOST, "127.0.0.1:7878")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_same_router_serves_on_a_loopback_port() {
+    let f = fixture();
+    let state = AppState::new(f.engine.clone(), ServerOptions::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mcdewey_server::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = String::new();
+    stream.read_to_string(&mut buf).await.unwrap();
+    assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
+    assert!(buf.contains("\"status\":\"ok\""), "{buf}");
+    tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
