@@ -88,8 +88,11 @@ pub struct Bm25Weights {
 }
 
 impl Default for Bm25Weights {
+    /// No extra heading boost: a chunk's text already starts with its section heading,
+    /// and boosting the heading path again lowered both the CUCM dev set and SciFact
+    /// (docs/evaluation.md).
     fn default() -> Self {
-        Bm25Weights { heading: 1.5 }
+        Bm25Weights { heading: 0.0 }
     }
 }
 
@@ -274,6 +277,7 @@ impl Store {
                 IndexRecordOption::WithFreqs,
             );
             should.push((Occur::Should, Box::new(body)));
+            // Kept at weight 0 too: a heading-only match still makes a candidate.
             should.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(Box::new(heading), weights.heading)),

@@ -21,6 +21,7 @@ pub struct BeirOptions<'a> {
     pub mode: &'a str,
     pub chunk_chars: usize,
     pub hits: usize,
+    pub no_embed: bool,
     pub json: bool,
 }
 
@@ -33,7 +34,11 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
     };
     let stems = write_library(&dataset, &paths.library)?;
     // The index always gets vectors, so runs of every mode share one index.
-    let embedder = Some(model.load()?);
+    let embedder = if opts.no_embed {
+        None
+    } else {
+        Some(model.load()?)
+    };
     let ingest = IngestOptions {
         chunk: ChunkOptions::scaled(opts.chunk_chars),
         ..Default::default()
@@ -56,12 +61,14 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
         Some(e) => Engine::with_embedder(store, e)?,
         None => Engine::new(store),
     };
-    engine.set_fusion(fusion.apply(engine.fusion())?);
+    fusion.configure(&mut engine)?;
     // Chunks to fetch so that `hits` distinct documents remain after grouping.
     let depth = opts.hits * 3;
-    let mut fused = engine.fusion();
-    fused.depth = fused.depth.max(depth);
-    engine.set_fusion(fused);
+    if fusion.fusion_depth.is_none() {
+        let mut fused = engine.fusion();
+        fused.depth = fused.depth.max(depth);
+        engine.set_fusion(fused);
+    }
     let mut out = std::io::BufWriter::new(
         std::fs::File::create(opts.run)
             .with_context(|| format!("run file {}", opts.run.display()))?,

@@ -31,7 +31,7 @@ pub fn run(
         queries.push(q);
     }
     let mut engine = open_engine_for(paths, model, mode)?;
-    engine.set_fusion(fusion.apply(engine.fusion())?);
+    fusion.configure(&mut engine)?;
     let mut run_out = match run_path {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("run file {}", p.display()))?,

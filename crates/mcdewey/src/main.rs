@@ -101,9 +101,25 @@ pub struct FusionArgs {
     /// Weight of the vector list in hybrid mode.
     #[arg(long)]
     pub vector_weight: Option<f32>,
+    /// BM25 boost of a match in the heading path over one in the body.
+    #[arg(long)]
+    pub heading_weight: Option<f32>,
+    /// Candidates taken from each list before fusing.
+    #[arg(long)]
+    pub fusion_depth: Option<usize>,
 }
 
 impl FusionArgs {
+    /// Applies the flags given to an engine.
+    pub fn configure(&self, engine: &mut mcdewey_search::Engine) -> anyhow::Result<()> {
+        engine.set_fusion(self.apply(engine.fusion())?);
+        if let Some(h) = self.heading_weight {
+            anyhow::ensure!(h >= 0.0, "--heading-weight: {h} is negative");
+            engine.set_bm25_weights(mcdewey_search::Bm25Weights { heading: h });
+        }
+        Ok(())
+    }
+
     /// `base` with the flags given applied.
     pub fn apply(&self, base: mcdewey_search::Fusion) -> anyhow::Result<mcdewey_search::Fusion> {
         let mut f = base;
@@ -121,6 +137,13 @@ impl FusionArgs {
         if let Some(w) = self.vector_weight {
             anyhow::ensure!(w >= 0.0, "--vector-weight: {w} is negative");
             f.vector = w;
+        }
+        if let Some(d) = self.fusion_depth {
+            anyhow::ensure!(
+                (1..=10_000).contains(&d),
+                "--fusion-depth: {d} is out of range 1..=10000"
+            );
+            f.depth = d;
         }
         Ok(f)
     }
@@ -312,8 +335,11 @@ enum Command {
         #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
         chunk_chars: usize,
         /// Documents written per query.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 100)]
         hits: usize,
+        /// Index without vectors (keyword runs only).
+        #[arg(long)]
+        no_embed: bool,
         #[command(flatten)]
         model: ModelArgs,
         #[command(flatten)]
@@ -439,6 +465,7 @@ fn main() -> ExitCode {
             mode,
             chunk_chars,
             hits,
+            no_embed,
             model,
             fusion,
             json,
@@ -460,6 +487,7 @@ fn main() -> ExitCode {
                     mode: &mode,
                     chunk_chars,
                     hits: hits.clamp(1, 10_000),
+                    no_embed,
                     json,
                 },
                 &model,

@@ -11,11 +11,11 @@ mod library;
 
 pub use library::{DocSetNode, DocumentNode, LibraryTree, ProductNode, VersionNode};
 pub use mcdewey_core::{Chunk, ChunkId};
-pub use mcdewey_index::{DocEntry, Filter};
+pub use mcdewey_index::{Bm25Weights, DocEntry, Filter};
 
 use mcdewey_core::Version;
 use mcdewey_embed::Embedder;
-use mcdewey_index::{Bm25Weights, IndexError, Manifest, Store, VectorSet};
+use mcdewey_index::{IndexError, Manifest, Store, VectorSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -144,8 +144,8 @@ impl std::str::FromStr for Mode {
 pub enum FusionMethod {
     /// Reciprocal rank: a candidate scores `weight / (k + rank)` per list.
     Rrf,
-    /// Convex combination of scores min-max normalised within each list (a candidate
-    /// missing from a list scores 0 there).
+    /// Convex combination of scores normalised within each list to 0..1 (divided by the
+    /// list's best score; a candidate missing from a list scores 0 there).
     Convex,
 }
 
@@ -179,10 +179,11 @@ pub struct Fusion {
 }
 
 impl Default for Fusion {
-    /// Chosen by measurement on the CUCM dev set and SciFact (docs/evaluation.md).
+    /// Chosen by measurement on the CUCM dev set and SciFact together
+    /// (docs/evaluation.md): normalised scores, equal weights.
     fn default() -> Self {
         Fusion {
-            method: FusionMethod::Rrf,
+            method: FusionMethod::Convex,
             k: 60.0,
             bm25: 1.0,
             vector: 1.0,
@@ -234,13 +235,16 @@ pub fn fuse_rrf(lists: &[(&[(ChunkId, f32)], f32)], k: f32) -> Vec<(ChunkId, f32
     scores
 }
 
-/// Fuses scored lists by a weighted sum of scores min-max normalised per list; best first.
+/// Fuses scored lists by a weighted sum of scores normalised per list (0 or the lowest
+/// negative score maps to 0, the best to 1); best first.
 pub fn fuse_convex(lists: &[(&[(ChunkId, f32)], f32)]) -> Vec<(ChunkId, f32)> {
     let mut scores: Vec<(ChunkId, f32)> = Vec::new();
     let mut at = std::collections::HashMap::new();
     for (list, weight) in lists {
         let max = list.iter().map(|h| h.1).fold(f32::NEG_INFINITY, f32::max);
-        let min = list.iter().map(|h| h.1).fold(f32::INFINITY, f32::min);
+        // Scores are scaled from 0 (or the list's lowest, if negative) to its best, so a
+        // list's scale does not depend on how deep it was cut.
+        let min = list.iter().map(|h| h.1).fold(0.0, f32::min);
         let span = max - min;
         for (id, s) in list.iter() {
             let norm = if span > 0.0 { (s - min) / span } else { 1.0 };
@@ -400,6 +404,11 @@ impl Engine {
     /// Sets the fusion weights (for measurements).
     pub fn set_fusion(&mut self, fusion: Fusion) {
         self.fusion = fusion;
+    }
+
+    /// Sets the BM25 field weights (for measurements).
+    pub fn set_bm25_weights(&mut self, weights: Bm25Weights) {
+        self.weights = weights;
     }
 
     /// The fusion settings in use.

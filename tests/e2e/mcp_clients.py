@@ -1,0 +1,136 @@
+"""Real MCP clients against McDewey: the official Python SDK over streamable HTTP and
+over stdio. Initialises, lists tools, calls every tool, checks contents, citations and
+an error case, and that the session survives errors.
+
+usage: python mcp_clients.py http://127.0.0.1:PORT/mcp MCDEWEY_BIN LIBRARY DATA
+"""
+import asyncio
+import json
+import sys
+
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+try:  # mcp 2.x
+    from mcp.client.streamable_http import streamable_http_client as http_client
+except ImportError:  # mcp 1.x
+    from mcp.client.streamable_http import streamablehttp_client as http_client
+
+PASSED = 0
+FAILED = 0
+TOOLS = {"search_docs", "get_chunk", "get_context", "list_library"}
+
+
+def check(name, ok, detail=""):
+    global PASSED, FAILED
+    if ok:
+        PASSED += 1
+        print(f"ok   {name}")
+    else:
+        FAILED += 1
+        print(f"FAIL {name}: {detail}")
+
+
+def attr(obj, snake, camel):
+    return getattr(obj, snake) if hasattr(obj, snake) else getattr(obj, camel, None)
+
+
+def text_of(res):
+    return "\n".join(getattr(c, "text", "") for c in res.content)
+
+
+async def exercise(session, label):
+    init = await session.initialize()
+    info = attr(init, "server_info", "serverInfo")
+    check(f"{label}: initialize names the server", info.name == "mcdewey", info.name)
+    instructions = attr(init, "instructions", "instructions") or ""
+    check(f"{label}: instructions list the library", "v12.5.1su1" in instructions, instructions[:200])
+
+    tools = (await session.list_tools()).tools
+    names = {t.name for t in tools}
+    check(f"{label}: lists the four tools", TOOLS <= names, sorted(names))
+    search_tool = next(t for t in tools if t.name == "search_docs")
+    schema = attr(search_tool, "input_schema", "inputSchema")
+    check(f"{label}: search_docs has a JSON Schema", "query" in schema.get("properties", {}), schema)
+    check(f"{label}: search_docs declares an output schema", attr(search_tool, "output_schema", "outputSchema") is not None)
+
+    res = await session.call_tool(
+        "search_docs", {"query": "how to enable mixed mode with the CLI", "version": "12.5(1)SU1", "limit": 5}
+    )
+    check(f"{label}: search_docs succeeds", not attr(res, "is_error", "isError"), text_of(res)[:300])
+    data = attr(res, "structured_content", "structuredContent") or {}
+    hits = data.get("results", [])
+    check(f"{label}: search_docs returns cited hits", len(hits) > 0, data)
+    check(
+        f"{label}: every hit is from the release asked for",
+        hits and all(h["citation"]["version"] == "v12.5.1su1" for h in hits),
+        [h["citation"]["version"] for h in hits],
+    )
+    check(
+        f"{label}: hits carry source, page and heading",
+        hits and all(h["citation"]["source"] and "page" in h["citation"] and h["citation"]["heading"] for h in hits),
+        hits[:1],
+    )
+    joined = " ".join(h["text"] for h in hits).lower()
+    check(f"{label}: the CLI command is among the hits", "set-cluster mixed-mode" in joined, joined[:300])
+    text = text_of(res)
+    check(f"{label}: readable text cites chunk ids and pages", "chunk_id: cucm::v12.5.1su1::" in text and "p. " in text, text[:300])
+
+    first = hits[0]["chunk_id"]
+    res = await session.call_tool("get_chunk", {"chunk_id": first})
+    chunk = attr(res, "structured_content", "structuredContent") or {}
+    check(f"{label}: get_chunk returns the chunk", chunk.get("chunk_id") == first and chunk.get("text"), chunk)
+
+    res = await session.call_tool("get_context", {"chunk_id": first, "before": 1, "after": 1})
+    ctx = attr(res, "structured_content", "structuredContent") or {}
+    ids = [c["chunk_id"] for c in ctx.get("chunks", [])]
+    check(f"{label}: get_context returns neighbours in order", first in ids and 2 <= len(ids) <= 3, ids)
+
+    res = await session.call_tool("list_library", {})
+    lib = attr(res, "structured_content", "structuredContent") or {}
+    versions = [v["version"] for p in lib.get("products", []) for v in p["versions"]]
+    check(f"{label}: list_library lists versions", "v15" in versions and "v12.5.1su1" in versions, versions)
+
+    res = await session.call_tool("get_chunk", {"chunk_id": "cucm::v99::nope::nothing::0"})
+    check(f"{label}: unknown chunk id is a tool error", attr(res, "is_error", "isError") is True, text_of(res))
+    check(f"{label}: the error says what is wrong", "not found" in text_of(res), text_of(res))
+    res = await session.call_tool("search_docs", {"query": "mixed mode", "version": "v99"})
+    check(
+        f"{label}: unknown version lists the known ones",
+        attr(res, "is_error", "isError") is True and "v12.5.1su1" in text_of(res),
+        text_of(res),
+    )
+    res = await session.call_tool("search_docs", {"query": "mixed mode", "limit": 500})
+    check(f"{label}: out-of-range limit is a tool error", attr(res, "is_error", "isError") is True, text_of(res))
+    res = await session.call_tool("list_library", {"product": "cucm"})
+    check(f"{label}: the session is alive after errors", not attr(res, "is_error", "isError"), text_of(res))
+
+
+async def over_http(url):
+    async with http_client(url) as streams:
+        async with ClientSession(streams[0], streams[1]) as session:
+            await exercise(session, "http")
+
+
+async def over_stdio(binary, library, data):
+    params = StdioServerParameters(
+        command=binary, args=["mcp", "--library", library, "--data", data, "--no-index"]
+    )
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await exercise(session, "stdio")
+
+
+async def main():
+    url, binary, library, data = sys.argv[1:5]
+    for name, run in [("http", over_http(url)), ("stdio", over_stdio(binary, library, data))]:
+        try:
+            await asyncio.wait_for(run, timeout=180)
+        except Exception as e:  # a transport failure is a failed check, not a crash
+            check(f"{name}: client run", False, repr(e))
+    print(f"mcp: {PASSED} passed, {FAILED} failed")
+    sys.exit(1 if FAILED else 0)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,95 @@
+// Drives the real server with headless Chromium: search, filter by version, open a
+// result's chunk page, "View in doc context", and check the chunk is highlighted and in
+// view. Screenshots at laptop and phone widths go to $ARTIFACTS.
+//   node ui.cjs BASE_URL
+const { chromium } = require("playwright-core");
+const path = require("path");
+const fs = require("fs");
+
+const base = process.argv[2];
+const artifacts = process.env.ARTIFACTS || "artifacts";
+fs.mkdirSync(artifacts, { recursive: true });
+let passed = 0, failed = 0;
+function check(name, ok, detail) {
+  if (ok) { passed++; console.log(`ok   ${name}`); }
+  else { failed++; console.log(`FAIL ${name}${detail ? ": " + detail : ""}`); }
+}
+async function inViewport(page, selector) {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    const r = el.getBoundingClientRect();
+    return r.top < window.innerHeight && r.bottom > 0 && r.height > 0;
+  }, selector);
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+  });
+  try {
+    for (const [label, viewport] of [["laptop", { width: 1366, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+      const page = await browser.newPage({ viewport });
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+      await page.goto(base + "/");
+      check(`${label}: header`, (await page.textContent("header")).includes("Multi-vendor documentation library · semantic search · MCP endpoint at /mcp"));
+      await page.keyboard.press("/");
+      check(`${label}: "/" focuses the search box`, await page.evaluate(() => document.activeElement && document.activeElement.id === "q"));
+      await page.keyboard.type("how to enable mixed mode with the CLI");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(".result");
+      const results = await page.$$(".result");
+      check(`${label}: search returns results`, results.length > 0, `${results.length}`);
+      check(`${label}: snippets are highlighted`, (await page.$$(".snippet mark")).length > 0);
+      await page.screenshot({ path: path.join(artifacts, `${label}-search.png`), fullPage: false });
+
+      // Filter by version through the facet.
+      await page.click('.facets a:has-text("v12.5.1su1")');
+      await page.waitForSelector(".result");
+      const badges = await page.$$eval(".result .badge.version", (els) => els.map((e) => e.textContent.trim()));
+      check(`${label}: version filter keeps one release`, badges.length > 0 && badges.every((b) => b.endsWith("v12.5.1su1")), badges.join(","));
+      check(`${label}: filter is in the shareable URL`, page.url().includes("version=v12.5.1su1"), page.url());
+
+      // Open the first result's chunk page.
+      await page.click(".result-link >> nth=0");
+      await page.waitForSelector(".chunk-page");
+      const title = (await page.textContent("h1")).trim();
+      check(`${label}: chunk page title`, /^Page \S+/.test(title) || title.length > 0, title);
+      const dts = await page.$$eval(".fields dt", (els) => els.map((e) => e.textContent.trim()));
+      check(`${label}: chunk page fields`, ["page", "source", "chunk_id"].every((f) => dts.includes(f)), dts.join(","));
+      const chunkId = (await page.textContent(".chunk-id")).trim();
+      await page.screenshot({ path: path.join(artifacts, `${label}-chunk.png`), fullPage: false });
+
+      // View in doc context: the chunk is highlighted and scrolled into view.
+      await page.click("text=↗ View in doc context");
+      await page.waitForSelector(".chunk.current");
+      await page.waitForTimeout(300);
+      const current = await page.getAttribute(".chunk.current", "data-chunk-id");
+      check(`${label}: the chosen chunk is highlighted`, current === chunkId, `${current} vs ${chunkId}`);
+      check(`${label}: the chosen chunk is in the viewport`, await inViewport(page, ".chunk.current"));
+      const bg = await page.$eval(".chunk.current", (el) => getComputedStyle(el).backgroundColor);
+      check(`${label}: highlight is visible`, bg !== "rgba(0, 0, 0, 0)" && bg !== "transparent", bg);
+      await page.screenshot({ path: path.join(artifacts, `${label}-document.png`), fullPage: false });
+
+      await page.goto(base + "/library");
+      check(`${label}: library lists versions`, (await page.textContent("main")).includes("v12.5.1su1"));
+      await page.screenshot({ path: path.join(artifacts, `${label}-library.png`), fullPage: false });
+
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(`${label}: no horizontal overflow`, overflow <= 1, `${overflow}px`);
+      check(`${label}: no script errors`, errors.length === 0, errors.join(" | "));
+      await page.close();
+    }
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ui run: ${e && e.stack ? e.stack : e}`);
+  } finally {
+    await browser.close();
+  }
+  console.log(`ui: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+})();
