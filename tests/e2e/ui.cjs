@@ -74,6 +74,8 @@ async function inViewport(page, selector) {
       const bg = await page.$eval(".chunk.current", (el) => getComputedStyle(el).backgroundColor);
       check(`${label}: highlight is visible`, bg !== "rgba(0, 0, 0, 0)" && bg !== "transparent", bg);
       await page.screenshot({ path: path.join(artifacts, `${label}-document.png`), fullPage: false });
+      const docOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(`${label}: document view fits the width`, docOverflow <= 1, `${docOverflow}px`);
 
       await page.goto(base + "/library");
       check(`${label}: library lists versions`, (await page.textContent("main")).includes("v12.5.1su1"));

@@ -9,11 +9,15 @@
 mod bert;
 mod config;
 mod hashed;
+#[cfg(feature = "hub")]
+mod hub;
 mod parallel;
 
 pub use bert::BertEmbedder;
 pub use config::{ModelSettings, Pooling};
 pub use hashed::HashEmbedder;
+#[cfg(feature = "hub")]
+pub use hub::fetch_from_hub;
 pub use parallel::{default_workers, embed_passages_parallel};
 
 use std::path::PathBuf;
@@ -38,6 +42,14 @@ pub enum EmbedError {
     /// The model failed while running.
     #[error("embedding model failed: {0}")]
     Runtime(String),
+    /// A model could not be fetched from the Hugging Face Hub.
+    #[error("embedding model {repo} from the Hugging Face Hub: {reason}")]
+    Hub {
+        /// The repository, e.g. `BAAI/bge-small-en-v1.5`.
+        repo: String,
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// Turns texts into vectors whose dot product measures similarity of meaning.

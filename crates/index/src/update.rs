@@ -116,6 +116,9 @@ pub struct Embedding<'a> {
     pub model: &'a dyn Embedder,
     /// Worker threads embedding batches side by side.
     pub workers: usize,
+    /// Embedding cache folder shared with other data folders; `None` keeps the cache in
+    /// the data folder.
+    pub cache_dir: Option<&'a Path>,
 }
 
 impl<'a> Embedding<'a> {
@@ -124,6 +127,7 @@ impl<'a> Embedding<'a> {
         Embedding {
             model,
             workers: mcdewey_embed::default_workers(),
+            cache_dir: None,
         }
     }
 }
@@ -150,7 +154,10 @@ fn build_vectors(
             by_id.insert(e.id.as_str(), i);
         }
     }
-    let mut cache = EmbeddingCache::open(store.data_dir(), model_id, embedder.dim());
+    let mut cache = match embedding.cache_dir {
+        Some(dir) => EmbeddingCache::open_in(dir, model_id, embedder.dim()),
+        None => EmbeddingCache::open(store.data_dir(), model_id, embedder.dim()),
+    };
     let mut set = VectorSet::new(model_id, embedder.dim());
     // (entry, text) of chunks whose vector is neither in the old generation nor cached.
     let mut missing: Vec<(VectorEntry, String)> = Vec::new();

@@ -57,7 +57,14 @@ fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), IndexError> {
-    let tmp = path.with_extension("tmp");
+    // A name of its own per writer, so concurrent writers of a shared cache never
+    // interleave; the last rename wins and every file is whole.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let tmp = path.with_extension(format!(
+        "tmp-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     {
         let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
         let mut w = std::io::BufWriter::new(file);
@@ -202,12 +209,17 @@ pub struct EmbeddingCache {
 }
 
 impl EmbeddingCache {
-    /// Opens the cache of `model_id` in `data_dir` (empty when absent or unreadable).
+    /// Opens the cache of `model_id` in `data_dir/embed-cache` (empty when absent or
+    /// unreadable).
     pub fn open(data_dir: &Path, model_id: &str, dim: usize) -> EmbeddingCache {
+        Self::open_in(&data_dir.join("embed-cache"), model_id, dim)
+    }
+
+    /// Opens the cache of `model_id` in the folder `dir`, which several data folders
+    /// may share.
+    pub fn open_in(dir: &Path, model_id: &str, dim: usize) -> EmbeddingCache {
         let name = blake3::hash(model_id.as_bytes()).to_hex();
-        let path = data_dir
-            .join("embed-cache")
-            .join(format!("{}.bin", &name[..16]));
+        let path = dir.join(format!("{}.bin", &name[..16]));
         let mut map = HashMap::new();
         if let Ok(bytes) = std::fs::read(&path) {
             let step = 16 + dim * 4;

@@ -46,7 +46,7 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
     let summary = index_library(
         &paths,
         &ingest,
-        embedder.as_deref().map(mcdewey_index::Embedding::new),
+        embedder.as_deref().map(|m| model.embedding(m)),
     )?;
     eprintln!(
         "{}: {} documents, {} chunks ({} embedded now) in {}",

@@ -22,8 +22,8 @@ pub fn run(
         chunk: ChunkOptions::scaled(chunk_chars),
     };
     let embedder = model.map(ModelArgs::load).transpose()?;
-    let embedding = embedder.as_deref().map(|m| {
-        let mut e = Embedding::new(m);
+    let embedding = embedder.as_deref().zip(model).map(|(m, args)| {
+        let mut e = args.embedding(m);
         if let Some(w) = workers {
             e.workers = w.clamp(1, 64);
         }

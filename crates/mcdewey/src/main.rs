@@ -44,10 +44,15 @@ pub struct Paths {
 /// The embedding model.
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
-    /// Sentence-transformers model folder (fetch the default with scripts/fetch-model).
-    /// Default: ~/.cache/mcdewey/models/all-MiniLM-L6-v2.
+    /// Sentence-transformers model folder (fetch the default with scripts/fetch-model),
+    /// or `hf:ORG/NAME[@REVISION]` to fetch one from the Hugging Face Hub (builds with
+    /// the `hub` feature). Default: ~/.cache/mcdewey/models/all-MiniLM-L6-v2.
     #[arg(long, env = "MCDEWEY_MODEL", global = true)]
     pub model: Option<PathBuf>,
+    /// Embedding cache folder to share between data folders (default: inside the data
+    /// folder). Unchanged text is never embedded twice by any index using it.
+    #[arg(long, env = "MCDEWEY_EMBED_CACHE", global = true)]
+    pub embed_cache: Option<PathBuf>,
 }
 
 impl ModelArgs {
@@ -63,12 +68,44 @@ impl ModelArgs {
         })
     }
 
+    /// How `model` embeds during an update: one worker per core, the shared cache if set.
+    pub fn embedding<'a>(
+        &'a self,
+        model: &'a dyn mcdewey_embed::Embedder,
+    ) -> mcdewey_index::Embedding<'a> {
+        let mut e = mcdewey_index::Embedding::new(model);
+        e.cache_dir = self.embed_cache.as_deref();
+        e
+    }
+
     /// Loads the model.
     pub fn load(&self) -> anyhow::Result<std::sync::Arc<dyn mcdewey_embed::Embedder>> {
+        let dir = self.dir();
+        let dir = match dir.to_str().and_then(|s| s.strip_prefix("hf:")) {
+            Some(spec) => hub_folder(spec)?,
+            None => dir,
+        };
         Ok(std::sync::Arc::new(mcdewey_embed::BertEmbedder::load(
-            &self.dir(),
+            &dir,
         )?))
     }
+}
+
+/// The local folder of a Hub model `ORG/NAME[@REVISION]`, downloading it if needed.
+#[cfg(feature = "hub")]
+fn hub_folder(spec: &str) -> anyhow::Result<PathBuf> {
+    let (repo, revision) = match spec.split_once('@') {
+        Some((r, v)) => (r, Some(v)),
+        None => (spec, None),
+    };
+    Ok(mcdewey_embed::fetch_from_hub(repo, revision)?)
+}
+
+#[cfg(not(feature = "hub"))]
+fn hub_folder(spec: &str) -> anyhow::Result<PathBuf> {
+    anyhow::bail!(
+        "--model hf:{spec}: this build cannot reach the Hugging Face Hub; rebuild with `cargo build --features hub`, or download the model folder and pass --model DIR"
+    )
 }
 
 /// Filters shared by search-like commands.

@@ -3,7 +3,7 @@
 use crate::index_cmd::index_library;
 use crate::{ModelArgs, Paths};
 use anyhow::{Context, Result};
-use mcdewey_index::{Embedding, Store};
+use mcdewey_index::Store;
 use mcdewey_ingest::IngestOptions;
 use mcdewey_search::Engine;
 use mcdewey_server::{AppState, ServerOptions};
@@ -33,7 +33,7 @@ fn prepare_engine(
         let summary = index_library(
             paths,
             &IngestOptions::default(),
-            embedder.as_deref().map(Embedding::new),
+            embedder.as_deref().map(|m| model.embedding(m)),
         )
         .with_context(|| format!("indexing {}", paths.library.display()))?;
         eprintln!(

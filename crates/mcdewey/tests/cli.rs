@@ -538,3 +538,71 @@ fn every_mode_answers_and_a_missing_model_says_how_to_fetch_it() {
     );
     assert!(ok.status.success(), "keyword search needs no model");
 }
+
+#[test]
+fn a_hub_model_without_the_hub_feature_says_how_to_get_one() {
+    let (lib, data) = indexed_sample();
+    let out = mcdewey(
+        &["search", "x", "--model", "hf:BAAI/bge-small-en-v1.5"],
+        &lib,
+        data,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--model hf:BAAI/bge-small-en-v1.5: this build cannot reach the Hugging Face Hub; rebuild with `cargo build --features hub`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn beir_indexes_a_corpus_and_writes_a_scored_trec_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("tiny");
+    std::fs::create_dir_all(ds.join("qrels")).unwrap();
+    std::fs::write(
+        ds.join("corpus.jsonl"),
+        concat!(
+            r#"{"_id": "d1", "title": "Mixed mode", "text": "Run utils ctl set-cluster mixed-mode to enable mixed mode."}"#, "\n",
+            r#"{"_id": "d2", "title": "Phones", "text": "The CAPF service issues certificates to phones."}"#, "\n",
+            r#"{"_id": "d/3", "title": "", "text": "Tokenless CTL uses the CallManager certificate."}"#, "\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        ds.join("queries.jsonl"),
+        concat!(
+            r#"{"_id": "q1", "text": "enable mixed mode"}"#,
+            "\n",
+            r#"{"_id": "q2", "text": "certificates for phones"}"#,
+            "\n",
+            r#"{"_id": "q9", "text": "not judged"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        ds.join("qrels/test.tsv"),
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n",
+    )
+    .unwrap();
+    let run = dir.path().join("run.trec");
+    let out = Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+        .args(["beir", "--dataset"])
+        .arg(&ds)
+        .arg("--run")
+        .arg(&run)
+        .arg("--data")
+        .arg(dir.path().join("work"))
+        .args(["--mode", "bm25", "--no-embed", "--json"])
+        .output()
+        .unwrap();
+    let report = ok_json(out);
+    assert_eq!(report["documents"], 3, "{report}");
+    assert_eq!(report["metrics"]["queries"], 2, "{report}");
+    assert_eq!(report["metrics"]["ndcg@10"], 1.0, "{report}");
+    let trec = std::fs::read_to_string(&run).unwrap();
+    let first = trec.lines().next().unwrap();
+    assert!(first.starts_with("q1 Q0 d1 1 "), "{trec}");
+    assert!(!trec.contains("q9"), "only judged queries run");
+}

@@ -16,6 +16,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 const STYLE: &str = include_str!("assets/style.css");
 const SCRIPT: &str = include_str!("assets/app.js");
+const FAVICON: &str = include_str!("assets/favicon.svg");
 
 /// Characters escaped in a query-string value.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -34,6 +35,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/library", get(library_page))
         .route("/static/style.css", get(|| asset(STYLE, "text/css")))
         .route("/static/app.js", get(|| asset(SCRIPT, "text/javascript")))
+        .route(
+            "/static/favicon.svg",
+            get(|| asset(FAVICON, "image/svg+xml")),
+        )
+        .route("/favicon.ico", get(|| asset(FAVICON, "image/svg+xml")))
 }
 
 async fn asset(body: &'static str, mime: &'static str) -> Response {
@@ -91,6 +97,7 @@ fn layout(title: &str, query: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · McDewey" }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
                 script src="/static/app.js" defer {}
             }
             body {
