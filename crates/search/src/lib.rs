@@ -354,7 +354,39 @@ pub struct Engine {
     manifest: std::sync::OnceLock<Manifest>,
     /// The library tree of that manifest, built once.
     tree: std::sync::OnceLock<LibraryTree>,
+    /// Recent query embeddings (a page search and its facets embed the same query).
+    query_cache: std::sync::Mutex<QueryCache>,
 }
+
+/// Query vectors by query text, oldest evicted first.
+#[derive(Default)]
+struct QueryCache {
+    capacity: usize,
+    map: std::collections::HashMap<String, Vec<f32>>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl QueryCache {
+    fn get(&self, q: &str) -> Option<Vec<f32>> {
+        self.map.get(q).cloned()
+    }
+
+    fn put(&mut self, q: &str, v: Vec<f32>) {
+        if self.capacity == 0 || self.map.contains_key(q) {
+            return;
+        }
+        while self.order.len() >= self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+        self.order.push_back(q.to_string());
+        self.map.insert(q.to_string(), v);
+    }
+}
+
+/// Query embeddings an engine keeps by default.
+pub const QUERY_CACHE_SIZE: usize = 256;
 
 impl Engine {
     /// An engine over an opened store, keyword search only.
@@ -367,6 +399,10 @@ impl Engine {
             vectors: None,
             manifest: std::sync::OnceLock::new(),
             tree: std::sync::OnceLock::new(),
+            query_cache: std::sync::Mutex::new(QueryCache {
+                capacity: QUERY_CACHE_SIZE,
+                ..Default::default()
+            }),
         }
     }
 
@@ -430,12 +466,35 @@ impl Engine {
             };
             return Err(SearchError::NoVectors(why.into()));
         };
-        let q = embedder.embed_query(query)?;
+        let q = self.query_vector(embedder.as_ref(), query)?;
         Ok(vectors
             .nearest(&q, filter, limit)
             .into_iter()
             .filter_map(|(id, s)| id.parse().ok().map(|id| (id, s)))
             .collect())
+    }
+
+    /// Sets how many recent query embeddings are kept (0 turns the cache off; the
+    /// benchmarks do, so every query pays for its embedding).
+    pub fn set_query_cache(&mut self, capacity: usize) {
+        let cache = self
+            .query_cache
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner());
+        *cache = QueryCache {
+            capacity,
+            ..Default::default()
+        };
+    }
+
+    fn query_vector(&self, embedder: &dyn Embedder, query: &str) -> Result<Vec<f32>, SearchError> {
+        let lock = || self.query_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = lock().get(query) {
+            return Ok(v);
+        }
+        let v = embedder.embed_query(query)?;
+        lock().put(query, v.clone());
+        Ok(v)
     }
 
     /// Whether semantic retrieval is possible: a model is loaded and the index has vectors.
@@ -714,4 +773,52 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
         versions,
         doc_set,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u32) -> ChunkId {
+        ChunkId::new("p::v::d::f", n)
+    }
+
+    #[test]
+    fn convex_fusion_normalises_each_list_by_its_best() {
+        let bm25 = [(id(1), 20.0), (id(2), 10.0)];
+        let vector = [(id(2), 0.8), (id(3), 0.4)];
+        let fused = fuse_convex(&[(&bm25, 1.0), (&vector, 1.0)]);
+        // 2: 10/20 + 0.8/0.8 = 1.5; 1: 1.0; 3: 0.5.
+        let order: Vec<u32> = fused.iter().map(|(c, _)| c.ordinal).collect();
+        assert_eq!(order, [2, 1, 3]);
+        assert!((fused[0].1 - 1.5).abs() < 1e-6);
+        // A list's depth does not move its scale: adding weak tail hits changes nothing.
+        let deeper = [(id(1), 20.0), (id(2), 10.0), (id(9), 0.5)];
+        let again = fuse_convex(&[(&deeper, 1.0), (&vector, 1.0)]);
+        assert!((again[0].1 - 1.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn rrf_rewards_agreement() {
+        let a = [(id(1), 9.0), (id(2), 8.0)];
+        let b = [(id(2), 0.9), (id(3), 0.8)];
+        let fused = fuse_rrf(&[(&a, 1.0), (&b, 1.0)], 60.0);
+        assert_eq!(fused[0].0, id(2));
+    }
+
+    #[test]
+    fn the_query_cache_evicts_oldest_first() {
+        let mut c = QueryCache {
+            capacity: 2,
+            ..Default::default()
+        };
+        c.put("a", vec![1.0]);
+        c.put("b", vec![2.0]);
+        c.put("c", vec![3.0]);
+        assert_eq!(c.get("a"), None);
+        assert_eq!(c.get("c"), Some(vec![3.0]));
+        let mut off = QueryCache::default();
+        off.put("a", vec![1.0]);
+        assert_eq!(off.get("a"), None, "capacity 0 keeps nothing");
+    }
 }
