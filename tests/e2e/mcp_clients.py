@@ -105,6 +105,19 @@ async def exercise(session, label):
     res = await session.call_tool("list_library", {"product": "cucm"})
     check(f"{label}: the session is alive after errors", not attr(res, "is_error", "isError"), text_of(res))
 
+    resources = (await session.list_resources()).resources
+    uris = [str(r.uri) for r in resources]
+    wanted = "mcdewey://doc/cucm/v15/security-guide/security-modes.md"
+    check(f"{label}: documents are listed as resources", wanted in uris, uris)
+    read = await session.read_resource(wanted)
+    body = " ".join(getattr(c, "text", "") for c in read.contents)
+    check(f"{label}: a document resource reads as Markdown", "Mixed Mode" in body and len(body) > 1000, body[:200])
+    try:
+        await session.read_resource("mcdewey://doc/cucm/v99/none.md")
+        check(f"{label}: an unknown resource is an error", False, "no error")
+    except Exception as e:
+        check(f"{label}: an unknown resource is an error", "not found" in str(e), repr(e))
+
 
 async def over_http(url):
     async with http_client(url) as streams:

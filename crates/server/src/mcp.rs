@@ -7,9 +7,15 @@ use mcdewey_search::{Engine, LibraryTree, Mode, SearchError, SearchRequest};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::schema_for_type;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    CallToolResult, ContentBlock, Implementation, ListResourcesResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::RoleServer;
 use rmcp::{tool, tool_handler, tool_router, ErrorData, ServerHandler, ServiceExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -474,25 +480,94 @@ impl McdeweyMcp {
     }
 }
 
+/// URI prefix of documents served as MCP resources.
+pub const DOC_URI: &str = "mcdewey://doc/";
+
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for McdeweyMcp {
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let tree = run(&self.engine, |e| e.library())
+            .await?
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        let mut resources = Vec::new();
+        for p in &tree.products {
+            for v in &p.versions {
+                for d in &v.doc_sets {
+                    for doc in &d.documents {
+                        resources.push(
+                            Resource::new(format!("{DOC_URI}{}", doc.source), doc.source.clone())
+                                .with_title(format!("{} {} · {}", p.name, v.name, doc.source))
+                                .with_description(format!(
+                                    "{} {} {} document, {} chunks; search it with search_docs",
+                                    p.name, v.name, d.name, doc.chunks
+                                ))
+                                .with_mime_type("text/markdown"),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let uri = request.uri;
+        let Some(source) = uri.strip_prefix(DOC_URI).map(str::to_string) else {
+            return Err(ErrorData::resource_not_found(
+                format!("{uri}: McDewey resources are {DOC_URI}<source>; see resources/list"),
+                None,
+            ));
+        };
+        let (_, chunks) = run(&self.engine, move |e| e.document(&source))
+            .await?
+            .map_err(|e| ErrorData::resource_not_found(e.to_string(), None))?;
+        let text = chunks
+            .iter()
+            .map(|c| {
+                if c.raw.trim().is_empty() {
+                    c.text.as_str()
+                } else {
+                    c.raw.as_str()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(text, uri).with_mime_type("text/markdown")
+        ])
+        .into())
+    }
+
     fn get_info(&self) -> ServerConfig {
         let summary = self
             .engine
             .library()
             .map(|t| library_summary(&t))
             .unwrap_or_default();
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("mcdewey", env!("CARGO_PKG_VERSION"))
-                    .with_title("McDewey documentation library"),
-            )
-            .with_instructions(format!(
-                "McDewey searches vendor documentation (manuals by product and release) and cites \
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("mcdewey", env!("CARGO_PKG_VERSION"))
+                .with_title("McDewey documentation library"),
+        )
+        .with_instructions(format!(
+            "McDewey searches vendor documentation (manuals by product and release) and cites \
                  every passage with source, version and printed page. Call search_docs with the \
                  user's question; add version when they name a release. Cite page and source. \
                  Library: {summary}."
-            ))
+        ))
     }
 }
 
