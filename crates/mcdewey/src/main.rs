@@ -388,6 +388,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Candle splits each matrix product over rayon threads. For a model this small the
+    // split costs more than it gains (21 ms vs 13 ms a query under load, see
+    // docs/performance.md), and the indexer and the server already run one embedding
+    // per core, so each runs single-threaded unless the user says otherwise. Set before
+    // any thread starts.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MCDEWEY_LOG")
