@@ -71,6 +71,15 @@ fn document_href(source: &str) -> String {
     format!("/documents/{}", utf8_percent_encode(source, PATH))
 }
 
+/// "1 chunk", "12 chunks".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn ordinal_of(id: &str) -> &str {
     id.rsplit("::").next().unwrap_or("0")
 }
@@ -253,7 +262,7 @@ async fn search_page(
                 }
                 @if let Some(r) = &view.response {
                     p.summary {
-                        (r.results.len()) " results for " strong { "“" (r.query.trim()) "”" }
+                        (count(r.results.len(), "result")) " for " strong { "“" (r.query.trim()) "”" }
                         (active_filters(&params))
                         span.mode { " · " (match mode { Mode::Bm25 => "keyword", Mode::Vector => "semantic", Mode::Hybrid => "hybrid" }) " search" }
                     }
@@ -286,8 +295,8 @@ async fn search_page(
                     }
                 } @else if view.error.is_none() {
                     section.welcome {
-                        h1 { "Search " (view.library.documents) " documents" }
-                        p { (view.library.chunks) " passages from " (view.library.products.len()) " products, every answer cited with its source, page and chunk id. Ask in your own words or paste a CLI command." }
+                        h1 { "Search " (count(view.library.documents, "document")) }
+                        p { (count(view.library.chunks as usize, "passage")) " from " (count(view.library.products.len(), "product")) ", every answer cited with its source, page and chunk id. Ask in your own words or paste a CLI command." }
                         p.examples {
                             "Try: "
                             @for ex in ["how to enable mixed mode with the CLI", "utils ctl update CTLFile", "phones trusting an unsigned config file"] {
@@ -499,7 +508,7 @@ async fn document_page(
                     h1 { (title) }
                     p.meta {
                         span.badge.version { (product) " " (version) } span.badge { (doc_set) }
-                        code { (doc.source) } " · " (doc.chunks.len()) " chunks · indexed " (format_time(doc.indexed_at))
+                        code { (doc.source) } " · " (count(doc.chunks.len(), "chunk")) " · indexed " (format_time(doc.indexed_at))
                     }
                     @if let Some(s) = &doc.stale { p.notice.error { "The current file could not be read (" (s) "); this is the last good version." } }
                 }
@@ -526,15 +535,15 @@ async fn library_page(State(state): State<AppState>) -> Response {
     let body = html! {
         section.library {
             h1 { "Library" }
-            p.summary { (tree.products.len()) " products · " (tree.documents) " documents · " (tree.chunks) " chunks · last indexed " (format_time(tree.updated_at)) }
+            p.summary { (count(tree.products.len(), "product")) " · " (count(tree.documents, "document")) " · " (count(tree.chunks as usize, "chunk")) " · last indexed " (format_time(tree.updated_at)) }
             @for p in &tree.products {
                 section.product {
-                    h2 { (p.name) span.count { (p.documents) " documents · " (p.chunks) " chunks" } }
+                    h2 { (p.name) span.count { (count(p.documents, "document")) " · " (count(p.chunks as usize, "chunk")) } }
                     @for v in p.versions.iter().rev() {
                         details.version open[v.name == p.versions.last().map(|l| l.name.clone()).unwrap_or_default()] {
-                            summary { span.badge.version { (v.name) } span.count { (v.documents) " documents · " (v.chunks) " chunks" } }
+                            summary { span.badge.version { (v.name) } span.count { (count(v.documents, "document")) " · " (count(v.chunks as usize, "chunk")) } }
                             @for d in &v.doc_sets {
-                                h3 { (d.name) span.count { (d.chunks) " chunks" } }
+                                h3 { (d.name) span.count { (count(d.chunks as usize, "chunk")) } }
                                 table.docs {
                                     thead { tr { th { "Document" } th.num { "Chunks" } th { "Indexed" } } }
                                     tbody {
