@@ -28,6 +28,9 @@ use std::sync::Arc;
 pub const DEFAULT_BIND: &str = "127.0.0.1:7878";
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Longest a page or API request may take before it is answered with 503 `timeout`
+/// (MCP streams are exempt: they are long-lived by design).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How the server is exposed.
 #[derive(Debug, Clone, Default)]
@@ -85,9 +88,12 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/mcp", mcp::http_service(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin))
         .layer(middleware::from_fn_with_state(state.clone(), require_token));
-    Router::new()
+    let timed = Router::new()
         .merge(pages::routes())
         .merge(api)
+        .layer(middleware::from_fn(time_limit));
+    Router::new()
+        .merge(timed)
         .merge(mcp)
         .route("/healthz", get(healthz))
         .fallback(not_found)
@@ -112,6 +118,22 @@ async fn not_found(req: Request) -> Response {
         .into_response()
     } else {
         pages::not_found_page(&path).into_response()
+    }
+}
+
+/// Answers 503 when a request runs past [`REQUEST_TIMEOUT`].
+async fn time_limit(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {} s; try a narrower query",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(),
     }
 }
 

@@ -399,3 +399,47 @@ async fn the_same_router_serves_on_a_loopback_port() {
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn malformed_mcp_requests_get_4xx_not_5xx() {
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    for (body, content_type) in [
+        ("{not json", "application/json"),
+        ("[]", "application/json"),
+        (
+            r#"{"jsonrpc": "2.0", "id": 1, "method": "tools/call"}"#,
+            "application/json",
+        ),
+        ("hello", "text/plain"),
+    ] {
+        let resp = r
+            .clone()
+            .oneshot(
+                Request::post("/mcp")
+                    .header(header::HOST, "127.0.0.1:7878")
+                    .header(header::CONTENT_TYPE, content_type)
+                    .header(header::ACCEPT, "application/json, text/event-stream")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = resp.status();
+        assert!(status.is_client_error(), "{body:?} got {status}");
+    }
+    let huge = "x".repeat(mcdewey_server::MAX_BODY_BYTES + 10);
+    let resp = r
+        .clone()
+        .oneshot(
+            Request::post("/mcp")
+                .header(header::HOST, "127.0.0.1:7878")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json, text/event-stream")
+                .body(Body::from(huge))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+}
