@@ -301,6 +301,13 @@ enum Command {
         /// Allow binding beyond loopback without a token.
         #[arg(long)]
         insecure_remote: bool,
+        /// Watch the library: re-index added, changed and removed files in the
+        /// background and serve the new index when it is committed.
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between checks of the library with --watch.
+        #[arg(long, default_value_t = 5.0)]
+        watch_interval: f64,
     },
     /// Serve MCP over standard input/output, for clients that launch a process.
     Mcp {
@@ -463,6 +470,8 @@ fn main() -> ExitCode {
             no_index,
             no_embed,
             insecure_remote,
+            watch,
+            watch_interval,
         } => serve_cmd::serve(
             &paths,
             &model,
@@ -474,6 +483,8 @@ fn main() -> ExitCode {
                 no_index,
                 no_embed,
                 insecure_remote,
+                watch: watch
+                    .then(|| std::time::Duration::from_secs_f64(watch_interval.clamp(0.2, 3600.0))),
             },
         ),
         Command::Mcp {

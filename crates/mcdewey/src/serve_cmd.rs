@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use mcdewey_index::Store;
 use mcdewey_ingest::IngestOptions;
 use mcdewey_search::Engine;
-use mcdewey_server::{AppState, ServerOptions};
+use mcdewey_server::{AppState, EngineHandle, ServerOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -19,7 +19,12 @@ pub struct ServeOptions {
     pub no_index: bool,
     pub no_embed: bool,
     pub insecure_remote: bool,
+    /// Re-index in the background when library files change, checking this often.
+    pub watch: Option<std::time::Duration>,
 }
+
+/// The loaded model, if any.
+type Model = Option<Arc<dyn mcdewey_embed::Embedder>>;
 
 /// Brings the index up to date (unless told not to) and opens the engine over it.
 fn prepare_engine(
@@ -27,31 +32,97 @@ fn prepare_engine(
     model: &ModelArgs,
     no_index: bool,
     no_embed: bool,
-) -> Result<Engine> {
+) -> Result<(Engine, Model)> {
     let embedder = if no_embed { None } else { Some(model.load()?) };
     if !no_index {
-        let summary = index_library(
-            paths,
-            &IngestOptions::default(),
-            embedder.as_deref().map(|m| model.embedding(m)),
-        )
-        .with_context(|| format!("indexing {}", paths.library.display()))?;
-        eprintln!(
-            "indexed {}: {} documents, {} chunks ({} added, {} changed, {} removed, {} skipped)",
-            paths.library.display(),
-            summary.documents,
-            summary.chunks,
-            summary.added.len(),
-            summary.changed.len(),
-            summary.removed.len(),
-            summary.skipped.len()
-        );
+        update(paths, model, &embedder)?;
     }
+    Ok((open_engine(paths, &embedder)?, embedder))
+}
+
+fn open_engine(paths: &Paths, embedder: &Model) -> Result<Engine> {
     let store = Store::open(&paths.data)?;
     Ok(match embedder {
-        Some(e) => Engine::with_embedder(store, e)?,
+        Some(e) => Engine::with_embedder(store, e.clone())?,
         None => Engine::new(store),
     })
+}
+
+/// One incremental update; returns whether any document was added, changed or removed.
+fn update(paths: &Paths, model: &ModelArgs, embedder: &Model) -> Result<bool> {
+    let summary = index_library(
+        paths,
+        &IngestOptions::default(),
+        embedder.as_deref().map(|m| model.embedding(m)),
+    )
+    .with_context(|| format!("indexing {}", paths.library.display()))?;
+    eprintln!(
+        "indexed {}: {} documents, {} chunks ({} added, {} changed, {} removed, {} skipped)",
+        paths.library.display(),
+        summary.documents,
+        summary.chunks,
+        summary.added.len(),
+        summary.changed.len(),
+        summary.removed.len(),
+        summary.skipped.len()
+    );
+    Ok(!(summary.added.is_empty() && summary.changed.is_empty() && summary.removed.is_empty()))
+}
+
+/// A cheap fingerprint of the library: every file's path, size and modification time.
+fn library_fingerprint(root: &std::path::Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        entry.path().hash(&mut h);
+        if let Ok(m) = entry.metadata() {
+            m.len().hash(&mut h);
+            m.modified().ok().hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+/// Watches the library and swaps in a freshly indexed engine after each change.
+/// Requests keep being answered by the previous engine while the update runs.
+fn watch(
+    paths: Paths,
+    model: ModelArgs,
+    embedder: Model,
+    handle: EngineHandle,
+    every: std::time::Duration,
+) {
+    std::thread::spawn(move || {
+        let mut seen = library_fingerprint(&paths.library);
+        loop {
+            std::thread::sleep(every);
+            let now = library_fingerprint(&paths.library);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            let swapped = update(&paths, &model, &embedder).and_then(|changed| {
+                if changed {
+                    open_engine(&paths, &embedder).map(Some)
+                } else {
+                    Ok(None)
+                }
+            });
+            match swapped {
+                Ok(Some(engine)) => {
+                    handle.replace(Arc::new(engine));
+                    eprintln!("watch: now serving the updated index");
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(target: "mcdewey::serve", "watch: update failed: {e:#}"),
+            }
+        }
+    });
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -90,9 +161,19 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
              so /api and /mcp require it, or pass --insecure-remote to serve without one"
         );
     }
-    let engine = Arc::new(prepare_engine(paths, model, opts.no_index, opts.no_embed)?);
+    let (engine, embedder) = prepare_engine(paths, model, opts.no_index, opts.no_embed)?;
+    let handle = EngineHandle::new(Arc::new(engine));
+    if let Some(every) = opts.watch {
+        watch(
+            paths.clone(),
+            model.clone(),
+            embedder,
+            handle.clone(),
+            every,
+        );
+    }
     let state = AppState::new(
-        engine,
+        handle,
         ServerOptions {
             token: opts.token.clone(),
             allowed_origins: opts.allow_origins,
@@ -126,7 +207,9 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
 }
 
 pub fn mcp_stdio(paths: &Paths, model: &ModelArgs, no_index: bool, no_embed: bool) -> Result<()> {
-    let engine = Arc::new(prepare_engine(paths, model, no_index, no_embed)?);
-    runtime()?.block_on(mcdewey_server::mcp::serve_stdio(engine))?;
+    let (engine, _) = prepare_engine(paths, model, no_index, no_embed)?;
+    runtime()?.block_on(mcdewey_server::mcp::serve_stdio(EngineHandle::new(
+        Arc::new(engine),
+    )))?;
     Ok(())
 }

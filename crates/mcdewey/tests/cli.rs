@@ -606,3 +606,115 @@ fn beir_indexes_a_corpus_and_writes_a_scored_trec_run() {
     assert!(first.starts_with("q1 Q0 d1 1 "), "{trec}");
     assert!(!trec.contains("q9"), "only judged queries run");
 }
+
+/// A plain HTTP/1.1 GET on loopback: (status, body).
+fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf)?;
+    let status = buf
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = buf
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+#[test]
+fn serve_watch_picks_up_changes_and_never_fails_a_request_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("library");
+    let docs = lib.join("acme/v1/guide");
+    std::fs::create_dir_all(&docs).unwrap();
+    let para = "Routers forward packets between networks. ".repeat(30);
+    std::fs::write(
+        docs.join("a.md"),
+        format!("# Alpha\n\n## Routing\n\n{para}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("b.md"),
+        format!("# Beta\n\n## Switching\n\n{para}\n"),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+        .args([
+            "serve",
+            "--no-embed",
+            "--watch",
+            "--watch-interval",
+            "0.3",
+            "--bind",
+            &addr,
+        ])
+        .arg("--library")
+        .arg(&lib)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while http_get(&addr, "/healthz").map(|r| r.0).unwrap_or(0) != 200 {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Change one file, add one, remove one, while requests keep coming.
+    let zebra = "Zebra crossings need the zebraprotocol to be enabled. ".repeat(30);
+    std::fs::write(
+        docs.join("a.md"),
+        format!("# Alpha\n\n## Routing\n\n{para}\n\n## Zebra\n\n{zebra}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("c.md"),
+        format!("# Gamma\n\n## Wireless\n\n{para}\n"),
+    )
+    .unwrap();
+    std::fs::remove_file(docs.join("b.md")).unwrap();
+    let (mut requests, mut failed, mut seen) = (0, Vec::new(), false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline && requests < 2000 {
+        requests += 1;
+        match http_get(&addr, "/api/search?q=zebraprotocol&mode=bm25") {
+            Ok((200, body)) => {
+                if body.contains("acme/v1/guide/a.md") {
+                    seen = true;
+                    break;
+                }
+            }
+            other => failed.push(format!("{other:?}")),
+        }
+    }
+    let (_, lib_json) = http_get(&addr, "/api/library").unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        failed.is_empty(),
+        "{} of {requests} requests failed: {failed:?}",
+        failed.len()
+    );
+    assert!(
+        seen,
+        "the change was not served within 30 s ({requests} requests)"
+    );
+    assert!(lib_json.contains("acme/v1/guide/c.md"), "{lib_json}");
+    assert!(!lib_json.contains("acme/v1/guide/b.md"), "{lib_json}");
+}

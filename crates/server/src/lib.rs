@@ -44,25 +44,48 @@ pub struct ServerOptions {
     pub allowed_hosts: Vec<String>,
 }
 
+/// The engine being served, replaceable while requests run: a request takes the engine
+/// current when it starts and finishes on it, so swapping in a freshly indexed one never
+/// fails a request.
+#[derive(Clone)]
+pub struct EngineHandle(Arc<std::sync::RwLock<Arc<Engine>>>);
+
+impl EngineHandle {
+    /// A handle serving `engine`.
+    pub fn new(engine: Arc<Engine>) -> EngineHandle {
+        EngineHandle(Arc::new(std::sync::RwLock::new(engine)))
+    }
+
+    /// The engine current now.
+    pub fn current(&self) -> Arc<Engine> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Serves `engine` from now on.
+    pub fn replace(&self, engine: Arc<Engine>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = engine;
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    engine: Arc<Engine>,
+    engine: EngineHandle,
     options: Arc<ServerOptions>,
 }
 
 impl AppState {
-    /// State over an engine.
-    pub fn new(engine: Arc<Engine>, options: ServerOptions) -> AppState {
+    /// State over an engine handle.
+    pub fn new(engine: EngineHandle, options: ServerOptions) -> AppState {
         AppState {
             engine,
             options: Arc::new(options),
         }
     }
 
-    /// The engine.
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
+    /// The engine current now.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.current()
     }
 }
 
@@ -72,7 +95,7 @@ where
     F: FnOnce(&Engine) -> Result<T, mcdewey_search::SearchError> + Send + 'static,
     T: Send + 'static,
 {
-    let engine = state.engine.clone();
+    let engine = state.engine();
     tokio::task::spawn_blocking(move || f(&engine))
         .await
         .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
@@ -103,7 +126,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    let chunks = state.engine.store().chunk_count();
+    let chunks = state.engine().store().chunk_count();
     axum::Json(serde_json::json!({"status": "ok", "chunks": chunks})).into_response()
 }
 

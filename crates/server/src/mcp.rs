@@ -2,7 +2,7 @@
 //! over streamable HTTP at `/mcp` and over stdio (`mcdewey mcp`), with rmcp.
 
 use crate::api::{chunk_view, context_view, ChunkView, MAX_CONTEXT};
-use crate::AppState;
+use crate::{AppState, EngineHandle};
 use mcdewey_search::{Engine, LibraryTree, Mode, SearchError, SearchRequest};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::schema_for_type;
@@ -270,18 +270,18 @@ fn library_summary(tree: &LibraryTree) -> String {
         .join("; ")
 }
 
-/// The MCP service over one engine.
+/// The MCP service over the engine being served.
 #[derive(Clone)]
 pub struct McdeweyMcp {
-    engine: Arc<Engine>,
+    engine: EngineHandle,
     tool_router: ToolRouter<Self>,
 }
 
 async fn run<T: Send + 'static>(
-    engine: &Arc<Engine>,
+    engine: &EngineHandle,
     f: impl FnOnce(&Engine) -> Result<T, SearchError> + Send + 'static,
 ) -> Result<Result<T, SearchError>, ErrorData> {
-    let engine = engine.clone();
+    let engine = engine.current();
     tokio::task::spawn_blocking(move || f(&engine))
         .await
         .map_err(|e| ErrorData::internal_error(format!("worker failed: {e}"), None))
@@ -290,9 +290,9 @@ async fn run<T: Send + 'static>(
 #[tool_router(router = tool_router)]
 impl McdeweyMcp {
     /// The service; tool descriptions name the products and versions the library holds.
-    pub fn new(engine: Arc<Engine>) -> McdeweyMcp {
+    pub fn new(engine: EngineHandle) -> McdeweyMcp {
         let mut tool_router = Self::tool_router();
-        if let Ok(tree) = engine.library() {
+        if let Ok(tree) = engine.current().library() {
             if let Some(route) = tool_router.map.get_mut("search_docs") {
                 let base = route.attr.description.clone().unwrap_or_default();
                 route.attr.description =
@@ -549,6 +549,7 @@ impl ServerHandler for McdeweyMcp {
     fn get_info(&self) -> ServerConfig {
         let summary = self
             .engine
+            .current()
             .library()
             .map(|t| library_summary(&t))
             .unwrap_or_default();
@@ -588,7 +589,7 @@ pub(crate) fn http_service(
 }
 
 /// Serves MCP over standard input and output until the client closes it.
-pub async fn serve_stdio(engine: Arc<Engine>) -> Result<(), std::io::Error> {
+pub async fn serve_stdio(engine: EngineHandle) -> Result<(), std::io::Error> {
     let service = McdeweyMcp::new(engine)
         .serve(rmcp::transport::stdio())
         .await

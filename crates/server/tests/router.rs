@@ -7,7 +7,7 @@ use mcdewey_embed::HashEmbedder;
 use mcdewey_index::{update_library, Embedding, Store};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_search::Engine;
-use mcdewey_server::{app, AppState, ServerOptions};
+use mcdewey_server::{app, AppState, EngineHandle, ServerOptions};
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -78,7 +78,7 @@ fn fixture() -> Fixture {
 }
 
 fn router(f: &Fixture, options: ServerOptions) -> axum::Router {
-    app(AppState::new(f.engine.clone(), options))
+    app(AppState::new(EngineHandle::new(f.engine.clone()), options))
 }
 
 async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -379,7 +379,10 @@ async fn a_token_guards_api_and_mcp_and_foreign_origins_are_refused() {
 #[tokio::test]
 async fn the_same_router_serves_on_a_loopback_port() {
     let f = fixture();
-    let state = AppState::new(f.engine.clone(), ServerOptions::default());
+    let state = AppState::new(
+        EngineHandle::new(f.engine.clone()),
+        ServerOptions::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
