@@ -126,7 +126,7 @@ pub struct FilterArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub struct FusionArgs {
     /// How hybrid mode combines the lists: rrf (reciprocal rank) or convex (weighted
-    /// sum of min-max normalised scores).
+    /// sum of scores normalised by each list's best).
     #[arg(long)]
     pub fusion: Option<String>,
     /// Rank offset k of reciprocal-rank fusion.
@@ -150,8 +150,7 @@ impl FusionArgs {
     /// Applies the flags given to an engine.
     pub fn configure(&self, engine: &mut mcdewey_search::Engine) -> anyhow::Result<()> {
         engine.set_fusion(self.apply(engine.fusion())?);
-        if let Some(h) = self.heading_weight {
-            anyhow::ensure!(h >= 0.0, "--heading-weight: {h} is negative");
+        if let Some(h) = non_negative("--heading-weight", self.heading_weight)? {
             engine.set_bm25_weights(mcdewey_search::Bm25Weights { heading: h });
         }
         Ok(())
@@ -163,18 +162,9 @@ impl FusionArgs {
         if let Some(m) = &self.fusion {
             f.method = m.parse()?;
         }
-        if let Some(k) = self.rrf_k {
-            anyhow::ensure!(k >= 0.0, "--rrf-k: {k} is negative");
-            f.k = k;
-        }
-        if let Some(w) = self.bm25_weight {
-            anyhow::ensure!(w >= 0.0, "--bm25-weight: {w} is negative");
-            f.bm25 = w;
-        }
-        if let Some(w) = self.vector_weight {
-            anyhow::ensure!(w >= 0.0, "--vector-weight: {w} is negative");
-            f.vector = w;
-        }
+        f.k = non_negative("--rrf-k", self.rrf_k)?.unwrap_or(f.k);
+        f.bm25 = non_negative("--bm25-weight", self.bm25_weight)?.unwrap_or(f.bm25);
+        f.vector = non_negative("--vector-weight", self.vector_weight)?.unwrap_or(f.vector);
         if let Some(d) = self.fusion_depth {
             anyhow::ensure!(
                 (1..=10_000).contains(&d),
@@ -184,6 +174,14 @@ impl FusionArgs {
         }
         Ok(f)
     }
+}
+
+/// A weight flag's value, refused when negative.
+fn non_negative(flag: &str, value: Option<f32>) -> anyhow::Result<Option<f32>> {
+    if let Some(v) = value {
+        anyhow::ensure!(v >= 0.0, "{flag}: {v} is negative");
+    }
+    Ok(value)
 }
 
 #[derive(Subcommand, Debug)]
