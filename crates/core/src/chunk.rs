@@ -125,6 +125,13 @@ pub struct Chunk {
     pub page: Option<PageLabel>,
     /// Last page the chunk may run to, when known to differ from `page`.
     pub page_end: Option<PageLabel>,
+    /// Physical page of a PDF (1-based, page-tree order: what `pdftotext -f N` and a
+    /// viewer's "go to page" mean); `None` for other formats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_page: Option<u32>,
+    /// Last physical PDF page, when the chunk runs past `pdf_page`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_page_end: Option<u32>,
     /// Text with markup noise removed: what is indexed and returned.
     pub text: String,
     /// The original source text of the chunk, for display.

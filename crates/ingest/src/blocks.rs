@@ -34,6 +34,8 @@ pub struct Block {
     pub page: Option<PageLabel>,
     /// Last page the block may lie on, when the block's page is only known as a range.
     pub page_end: Option<PageLabel>,
+    /// Physical page of a PDF (1-based), when the block comes from one.
+    pub pdf_page: Option<u32>,
 }
 
 impl Block {

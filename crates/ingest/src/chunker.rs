@@ -51,6 +51,10 @@ pub struct ChunkDraft {
     pub page: Option<PageLabel>,
     /// Last page the chunk may run to, when it differs from `page`.
     pub page_end: Option<PageLabel>,
+    /// Physical PDF page the chunk starts on.
+    pub pdf_page: Option<u32>,
+    /// Last physical PDF page, when it differs from `pdf_page`.
+    pub pdf_page_end: Option<u32>,
 }
 
 #[derive(Default)]
@@ -64,6 +68,8 @@ struct Open {
     line_end: u32,
     page: Option<PageLabel>,
     page_end: Option<PageLabel>,
+    pdf_page: Option<u32>,
+    pdf_page_end: Option<u32>,
 }
 
 impl Open {
@@ -71,6 +77,10 @@ impl Open {
         if self.texts.is_empty() {
             self.line_start = block.line_start;
             self.page = block.page.clone();
+            self.pdf_page = block.pdf_page;
+        }
+        if block.pdf_page.is_some() && block.pdf_page != self.pdf_page {
+            self.pdf_page_end = block.pdf_page;
         }
         self.line_end = block.line_end;
         let last = block.page_end.as_ref().or(block.page.as_ref());
@@ -160,6 +170,8 @@ fn flush(open: &mut Open, out: &mut Vec<ChunkDraft>) {
         line_end: done.line_end,
         page: done.page,
         page_end: done.page_end,
+        pdf_page: done.pdf_page,
+        pdf_page_end: done.pdf_page_end,
     });
 }
 

@@ -12,6 +12,8 @@ pub enum Format {
     Markdown,
     /// `.txt`, `.text`
     Text,
+    /// `.pdf`
+    Pdf,
 }
 
 impl Format {
@@ -20,6 +22,7 @@ impl Format {
         match ext {
             "md" | "markdown" => Some(Format::Markdown),
             "txt" | "text" => Some(Format::Text),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -155,7 +158,7 @@ pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
                 .unwrap_or_else(|| "no extension".into());
             out.skipped.push(Skipped {
                 path: rel_str,
-                reason: format!("unsupported format ({ext}); supported: .md .markdown .txt"),
+                reason: format!("unsupported format ({ext}); supported: .md .markdown .txt .pdf"),
             });
             continue;
         };

@@ -10,6 +10,7 @@ pub mod discover;
 mod inline;
 pub mod markdown;
 pub mod pages;
+pub mod pdf;
 
 pub use blocks::{Block, BlockKind};
 pub use chunker::{chunk_blocks, ChunkDraft, ChunkOptions};
@@ -18,6 +19,7 @@ pub use inline::clean_inline;
 
 use mcdewey_core::{Chunk, ChunkId};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Why a document or library could not be read. Messages name the file.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +58,14 @@ pub enum IngestError {
         /// What the parser reported.
         reason: String,
     },
+    /// A PDF that cannot be read (damaged, encrypted, too slow).
+    #[error("{path}: {source}")]
+    Pdf {
+        /// Library-relative path.
+        path: String,
+        /// What went wrong.
+        source: pdf::PdfError,
+    },
     /// A file with a text extension holds binary data.
     #[error("{path}: binary content in a .{ext} file ({reason})")]
     Binary {
@@ -75,6 +85,8 @@ pub struct IngestOptions {
     pub chunk: ChunkOptions,
     /// Files larger than this are refused.
     pub max_file_bytes: u64,
+    /// Time one PDF may take to read; past it the file is reported and skipped.
+    pub pdf_timeout: Duration,
 }
 
 impl Default for IngestOptions {
@@ -82,6 +94,7 @@ impl Default for IngestOptions {
         IngestOptions {
             chunk: ChunkOptions::default(),
             max_file_bytes: 32 * 1024 * 1024,
+            pdf_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -139,11 +152,53 @@ pub fn parse_document(
     opts: &IngestOptions,
 ) -> Result<Document, IngestError> {
     let source = file.path.source();
-    let ext = file.path.extension().unwrap_or_default();
+    let (blocks, mut warnings) = match file.format {
+        Format::Pdf => pdf_blocks(&source, bytes, opts)?,
+        Format::Markdown | Format::Text => text_blocks(file, &source, bytes)?,
+    };
+    let drafts = chunk_blocks(&blocks, &opts.chunk);
+    if drafts.is_empty() && file.format != Format::Pdf {
+        warnings.push(format!("{source}: no text to index"));
+    }
+    let prefix = ChunkId::document_prefix(&file.path, &file.stem);
+    let chunks = drafts
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| Chunk {
+            id: ChunkId::new(prefix.clone(), u32::try_from(i).unwrap_or(u32::MAX)),
+            source: source.clone(),
+            product: file.path.product.clone(),
+            version: file.path.version.clone(),
+            doc_set: file.path.doc_set.clone(),
+            heading: d.heading,
+            page: d.page,
+            page_end: d.page_end,
+            pdf_page: d.pdf_page,
+            pdf_page_end: d.pdf_page_end,
+            text: d.text,
+            raw: d.raw,
+            line_start: d.line_start,
+            line_end: d.line_end,
+        })
+        .collect();
+    Ok(Document {
+        file: file.clone(),
+        content_hash: content_hash(bytes),
+        chunks,
+        warnings,
+    })
+}
+
+/// Blocks of a Markdown or plain-text file, and warnings.
+fn text_blocks(
+    file: &LibraryFile,
+    source: &str,
+    bytes: &[u8],
+) -> Result<(Vec<Block>, Vec<String>), IngestError> {
     let mut warnings = Vec::new();
     let text = decode_text(bytes).map_err(|reason| IngestError::Binary {
-        path: source.clone(),
-        ext: ext.clone(),
+        path: source.to_string(),
+        ext: file.path.extension().unwrap_or_default(),
         reason,
     })?;
     let text = match text {
@@ -160,39 +215,45 @@ pub fn parse_document(
         }
     };
     let dialect = match file.format {
-        Format::Markdown => markdown::Dialect::Markdown,
         Format::Text => markdown::Dialect::PlainText,
+        _ => markdown::Dialect::Markdown,
     };
-    let blocks = markdown::parse_text(&text, dialect);
-    let drafts = chunk_blocks(&blocks, &opts.chunk);
-    if drafts.is_empty() {
-        warnings.push(format!("{source}: no text to index"));
-    }
-    let prefix = ChunkId::document_prefix(&file.path, &file.stem);
-    let chunks = drafts
-        .into_iter()
-        .enumerate()
-        .map(|(i, d)| Chunk {
-            id: ChunkId::new(prefix.clone(), u32::try_from(i).unwrap_or(u32::MAX)),
-            source: source.clone(),
-            product: file.path.product.clone(),
-            version: file.path.version.clone(),
-            doc_set: file.path.doc_set.clone(),
-            heading: d.heading,
-            page: d.page,
-            page_end: d.page_end,
-            text: d.text,
-            raw: d.raw,
-            line_start: d.line_start,
-            line_end: d.line_end,
-        })
+    Ok((markdown::parse_text(&text, dialect), warnings))
+}
+
+/// Blocks of a PDF, and warnings (damaged pages, withheld page numbers, no text layer).
+fn pdf_blocks(
+    source: &str,
+    bytes: &[u8],
+    opts: &IngestOptions,
+) -> Result<(Vec<Block>, Vec<String>), IngestError> {
+    let text = pdf::read_pdf(bytes, opts.pdf_timeout).map_err(|e| IngestError::Pdf {
+        path: source.to_string(),
+        source: e,
+    })?;
+    let mut warnings: Vec<String> = text
+        .warnings
+        .iter()
+        .map(|w| format!("{source}: {w}"))
         .collect();
-    Ok(Document {
-        file: file.clone(),
-        content_hash: content_hash(bytes),
-        chunks,
-        warnings,
-    })
+    if let Some(reason) = &text.degraded {
+        warnings.push(format!(
+            "{source}: page numbers withheld, they may be wrong: {reason}"
+        ));
+    }
+    let (blocks, layout_warnings) = pdf::pdf_blocks(&text);
+    warnings.extend(
+        layout_warnings
+            .into_iter()
+            .map(|w| format!("{source}: {w}")),
+    );
+    if blocks.is_empty() {
+        warnings.push(format!(
+            "{source}: no text layer in {} page(s) (a scanned or image-only PDF?); nothing to index",
+            text.pages.len()
+        ));
+    }
+    Ok((blocks, warnings))
 }
 
 enum Decoded {

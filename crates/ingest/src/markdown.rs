@@ -289,6 +289,7 @@ impl Parser<'_> {
             line_end: line_number(end),
             page: self.page.clone(),
             page_end: None,
+            pdf_page: None,
         });
     }
 }

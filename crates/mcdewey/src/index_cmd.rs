@@ -4,23 +4,19 @@ use crate::{ModelArgs, Paths};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use mcdewey_index::{update_library, Embedding, Progress, Store, UpdateSummary};
-use mcdewey_ingest::{ChunkOptions, IngestOptions};
+use mcdewey_ingest::IngestOptions;
 
 pub fn run(
     paths: &Paths,
-    max_file_size: u64,
-    chunk_chars: usize,
+    opts: IngestOptions,
     model: Option<&ModelArgs>,
     workers: Option<usize>,
     json: bool,
 ) -> Result<()> {
+    let chunk_chars = opts.chunk.target_chars;
     if !(200..=20_000).contains(&chunk_chars) {
         anyhow::bail!("--chunk-chars: {chunk_chars} is out of range 200..=20000");
     }
-    let opts = IngestOptions {
-        max_file_bytes: max_file_size,
-        chunk: ChunkOptions::scaled(chunk_chars),
-    };
     let embedder = model.map(ModelArgs::load).transpose()?;
     let embedding = embedder.as_deref().zip(model).map(|(m, args)| {
         let mut e = args.embedding(m);

@@ -9,6 +9,7 @@ mod render;
 mod serve_cmd;
 
 use clap::{Args, Parser, Subcommand};
+use mcdewey_ingest::IngestOptions;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -194,6 +195,9 @@ enum Command {
         /// Largest file to read, in bytes.
         #[arg(long, default_value_t = 32 * 1024 * 1024)]
         max_file_size: u64,
+        /// Seconds one PDF may take to read; a slower one is reported and skipped.
+        #[arg(long, default_value_t = 120)]
+        pdf_timeout: u64,
         /// Target chunk size in characters (chunks stay under 1.6x this; sections under
         /// a quarter of it join the next). Changing it re-indexes everything.
         #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
@@ -413,6 +417,7 @@ fn main() -> ExitCode {
         Command::Index {
             paths,
             max_file_size,
+            pdf_timeout,
             chunk_chars,
             no_embed,
             embed_workers,
@@ -420,8 +425,11 @@ fn main() -> ExitCode {
             json,
         } => index_cmd::run(
             &paths,
-            max_file_size,
-            chunk_chars,
+            IngestOptions {
+                max_file_bytes: max_file_size,
+                pdf_timeout: std::time::Duration::from_secs(pdf_timeout.max(1)),
+                chunk: mcdewey_ingest::ChunkOptions::scaled(chunk_chars),
+            },
             (!no_embed).then_some(&model),
             embed_workers,
             json,

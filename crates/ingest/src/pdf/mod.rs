@@ -1,0 +1,252 @@
+//! PDF: per-page text in reading order, the physical page index and the printed label
+//! (`/PageLabels`), and the outline (bookmarks), read with `pdf-extract` over `lopdf`.
+//!
+//! A PDF is untrusted input: the text extractor can panic inside a broken page and can
+//! take long on a hostile one, so every document runs on its own thread under a time
+//! budget, panics are caught per page, and a document whose page tree does not add up is
+//! marked degraded (its text is kept, its page citations are not).
+
+mod labels;
+mod layout;
+mod outline;
+mod text;
+
+pub use layout::pdf_blocks;
+
+use lopdf::Document;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// One line of text as laid out on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfLine {
+    /// The line's text, NFKC-normalised, control characters removed.
+    pub text: String,
+    /// Distance of the baseline from the top of the page, in points.
+    pub y: f64,
+    /// The largest font size on the line, in points.
+    pub size: f64,
+}
+
+/// The text of one page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfPage {
+    /// Physical page number, 1-based, in page-tree order: what `pdftotext -f N` means.
+    pub index: u32,
+    /// The printed page label (`/PageLabels`), when the PDF defines labels.
+    pub label: Option<String>,
+    /// Page height in points (0 when unknown).
+    pub height: f64,
+    /// Lines in reading order.
+    pub lines: Vec<PdfLine>,
+}
+
+/// One outline (bookmark) entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineEntry {
+    /// Depth, 1 for top-level entries.
+    pub level: u8,
+    /// The bookmark's title.
+    pub title: String,
+    /// The physical page it points to.
+    pub page: u32,
+}
+
+/// What was read from a PDF.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PdfText {
+    /// Every page, in order.
+    pub pages: Vec<PdfPage>,
+    /// The outline, in document order; empty when the PDF has none.
+    pub outline: Vec<OutlineEntry>,
+    /// Why page numbers cannot be trusted, when they cannot (page tree damaged, a page
+    /// failed). Text is still indexed; page citations are withheld.
+    pub degraded: Option<String>,
+    /// Problems that did not stop reading, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Why a PDF could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdfError {
+    /// Not a PDF, or damaged past reading.
+    #[error("not a readable PDF: {0}")]
+    Unreadable(String),
+    /// Encrypted with a password we do not have.
+    #[error("encrypted PDF: it needs a password, which McDewey does not have")]
+    Encrypted,
+    /// Text extraction ran past the time budget.
+    #[error("text extraction took longer than {0} s (raise --pdf-timeout for very large PDFs)")]
+    Timeout(u64),
+}
+
+/// Reads a PDF's pages, labels and outline on a worker thread, giving up after `budget`.
+///
+/// The extractor checks the deadline as it goes, so a slow document stops soon after the
+/// budget; the wait here has a margin on top for one that is stuck inside a single call.
+pub fn read_pdf(bytes: &[u8], budget: Duration) -> Result<PdfText, PdfError> {
+    text::quiet_worker_panics();
+    let (tx, rx) = mpsc::channel();
+    let bytes = bytes.to_vec();
+    let deadline = Instant::now() + budget;
+    let spawned = std::thread::Builder::new()
+        .name(text::WORKER_THREAD.into())
+        .spawn(move || {
+            let result = catch_unwind(AssertUnwindSafe(|| read_pdf_now(&bytes, deadline)))
+                .unwrap_or_else(|p| Err(PdfError::Unreadable(text::panic_message(&p))));
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(PdfError::Unreadable(format!(
+            "cannot start a reader thread: {e}"
+        )));
+    }
+    match rx.recv_timeout(budget + Duration::from_secs(5)) {
+        Ok(result) => result,
+        // The thread is left to finish on its own; nothing waits for it.
+        Err(_) => Err(PdfError::Timeout(budget.as_secs())),
+    }
+}
+
+/// Reads a PDF on the calling thread, stopping at `deadline`.
+fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
+    let mut doc = Document::load_mem(bytes).map_err(|e| {
+        let msg = e.to_string();
+        if msg.to_lowercase().contains("decrypt") || msg.to_lowercase().contains("password") {
+            PdfError::Encrypted
+        } else {
+            PdfError::Unreadable(msg)
+        }
+    })?;
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(PdfError::Encrypted);
+    }
+    let page_ids = doc.get_pages();
+    if page_ids.is_empty() {
+        return Err(PdfError::Unreadable("the page tree lists no pages".into()));
+    }
+    let mut out = PdfText::default();
+    let declared = declared_page_count(&doc);
+    if let Some(count) = declared.filter(|&c| c != page_ids.len()) {
+        out.degraded = Some(format!(
+            "the page tree declares {count} pages but {} were found",
+            page_ids.len()
+        ));
+    }
+    let labels = labels::page_labels(&doc, page_ids.len());
+    out.outline = outline::read_outline(&doc, &page_ids);
+    let (pages, failures) = text::page_texts(&doc, &page_ids, deadline)?;
+    if !failures.is_empty() {
+        let shown: Vec<String> = failures.iter().take(5).map(|f| f.to_string()).collect();
+        out.warnings.push(format!(
+            "{} page(s) could not be read ({}{})",
+            failures.len(),
+            shown.join("; "),
+            if failures.len() > 5 { "; …" } else { "" }
+        ));
+        out.degraded
+            .get_or_insert_with(|| "some pages could not be read".into());
+    }
+    out.pages = pages
+        .into_iter()
+        .map(|p| PdfPage {
+            index: p.number,
+            label: labels
+                .as_ref()
+                .and_then(|l| l.get(p.number as usize - 1).cloned()),
+            height: p.height,
+            lines: p.lines,
+        })
+        .collect();
+    Ok(out)
+}
+
+/// `/Count` of the root `/Pages` node, when present.
+fn declared_page_count(doc: &Document) -> Option<usize> {
+    let catalog = doc.catalog().ok()?;
+    let pages = doc.dereference(catalog.get(b"Pages").ok()?).ok()?.1;
+    let count = pages.as_dict().ok()?.get(b"Count").ok()?.as_i64().ok()?;
+    usize::try_from(count).ok()
+}
+
+/// Decodes a PDF text string: UTF-16BE with a byte-order mark, else PDFDocEncoding
+/// (read as Latin-1, which it matches for letters).
+pub(crate) fn decode_pdf_string(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|p| u16::from_be_bytes([p[0], p[1]]))
+            .collect();
+        return String::from_utf16_lossy(&units);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return String::from_utf8_lossy(rest).into_owned();
+    }
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+#[cfg(test)]
+pub(crate) mod testpdf;
+
+#[cfg(test)]
+mod tests {
+    use super::testpdf::{build_pdf, TestPage};
+    use super::*;
+
+    #[test]
+    fn reads_pages_labels_and_outline() {
+        let bytes = build_pdf(
+            &[
+                TestPage::lines(&["Front matter"]),
+                TestPage::lines(&["Getting Started", "Install the package first."]),
+                TestPage::lines(&["Configuration", "Set the options you need."]),
+            ],
+            Some(&[(0, "r", ""), (1, "D", "")]),
+            &[(1, "Getting Started", 2), (2, "Configuration", 3)],
+        );
+        let pdf = read_pdf(&bytes, Duration::from_secs(30)).unwrap();
+        assert_eq!(pdf.pages.len(), 3);
+        assert_eq!(pdf.pages[0].label.as_deref(), Some("i"));
+        assert_eq!(pdf.pages[1].label.as_deref(), Some("1"));
+        assert_eq!(pdf.pages[2].label.as_deref(), Some("2"));
+        assert_eq!(pdf.pages[1].index, 2);
+        let texts: Vec<&str> = pdf.pages[1].lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Getting Started", "Install the package first."]);
+        assert_eq!(
+            pdf.outline,
+            [
+                OutlineEntry {
+                    level: 1,
+                    title: "Getting Started".into(),
+                    page: 2
+                },
+                OutlineEntry {
+                    level: 2,
+                    title: "Configuration".into(),
+                    page: 3
+                }
+            ]
+        );
+        assert!(pdf.degraded.is_none());
+    }
+
+    #[test]
+    fn broken_files_are_clear_errors() {
+        let bytes = build_pdf(&[TestPage::lines(&["Some text."])], None, &[]);
+        for (name, input) in [
+            ("empty", Vec::new()),
+            ("not a pdf", b"hello, this is not a PDF at all".to_vec()),
+            ("truncated", bytes[..bytes.len() / 2].to_vec()),
+        ] {
+            let err = read_pdf(&input, Duration::from_secs(30)).unwrap_err();
+            assert!(matches!(err, PdfError::Unreadable(_)), "{name}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn pdf_strings_decode() {
+        assert_eq!(decode_pdf_string(b"Caf\xe9"), "Café");
+        assert_eq!(decode_pdf_string(&[0xFE, 0xFF, 0, b'H', 0, b'i']), "Hi");
+    }
+}
