@@ -14,6 +14,8 @@ pub enum Format {
     Text,
     /// `.pdf`
     Pdf,
+    /// `.html`, `.htm`
+    Html,
 }
 
 impl Format {
@@ -23,6 +25,7 @@ impl Format {
             "md" | "markdown" => Some(Format::Markdown),
             "txt" | "text" => Some(Format::Text),
             "pdf" => Some(Format::Pdf),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -158,7 +161,9 @@ pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
                 .unwrap_or_else(|| "no extension".into());
             out.skipped.push(Skipped {
                 path: rel_str,
-                reason: format!("unsupported format ({ext}); supported: .md .markdown .txt .pdf"),
+                reason: format!(
+                    "unsupported format ({ext}); supported: .md .markdown .txt .pdf .html .htm"
+                ),
             });
             continue;
         };

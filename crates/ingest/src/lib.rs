@@ -7,6 +7,7 @@
 pub mod blocks;
 pub mod chunker;
 pub mod discover;
+pub mod html;
 mod inline;
 pub mod markdown;
 pub mod pages;
@@ -154,7 +155,7 @@ pub fn parse_document(
     let source = file.path.source();
     let (blocks, mut warnings) = match file.format {
         Format::Pdf => pdf_blocks(&source, bytes, opts)?,
-        Format::Markdown | Format::Text => text_blocks(file, &source, bytes)?,
+        Format::Markdown | Format::Text | Format::Html => text_blocks(file, &source, bytes)?,
     };
     let drafts = chunk_blocks(&blocks, &opts.chunk);
     if drafts.is_empty() && file.format != Format::Pdf {
@@ -189,7 +190,7 @@ pub fn parse_document(
     })
 }
 
-/// Blocks of a Markdown or plain-text file, and warnings.
+/// Blocks of a Markdown, plain-text or HTML file, and warnings.
 fn text_blocks(
     file: &LibraryFile,
     source: &str,
@@ -214,11 +215,21 @@ fn text_blocks(
             text
         }
     };
-    let dialect = match file.format {
-        Format::Text => markdown::Dialect::PlainText,
-        _ => markdown::Dialect::Markdown,
+    let blocks = match file.format {
+        Format::Text => markdown::parse_text(&text, markdown::Dialect::PlainText),
+        Format::Html => {
+            let page = html::html_to_markdown(&text);
+            let mut md = page.markdown;
+            // A page without any heading is titled by its <title>, so its chunks get one.
+            let has_heading = md.lines().any(|l| l.starts_with('#'));
+            if let (false, Some(title)) = (has_heading, page.title) {
+                md = format!("# {title}\n\n{md}");
+            }
+            markdown::parse_text(&md, markdown::Dialect::Markdown)
+        }
+        _ => markdown::parse_text(&text, markdown::Dialect::Markdown),
     };
-    Ok((markdown::parse_text(&text, dialect), warnings))
+    Ok((blocks, warnings))
 }
 
 /// Blocks of a PDF, and warnings (damaged pages, withheld page numbers, no text layer).
