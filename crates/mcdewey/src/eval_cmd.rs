@@ -52,7 +52,7 @@ pub fn run(
             let results: Vec<serde_json::Value> = response
                 .results
                 .iter()
-                .map(|r| serde_json::json!({"text": r.text, "source": r.source, "chunk_id": r.chunk_id}))
+                .map(|r| serde_json::json!({"text": r.text, "source": r.citation.source, "chunk_id": r.chunk_id}))
                 .collect();
             writeln!(
                 out,

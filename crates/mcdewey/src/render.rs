@@ -1,16 +1,12 @@
 //! Text output for people.
 
 use mcdewey_core::Chunk;
-use mcdewey_search::{LibraryTree, SearchResponse};
+use mcdewey_search::{Citation, LibraryTree, SearchResponse};
 use std::fmt::Write;
 
-/// `p. 153`, `pp. 153-155`, or nothing.
-pub fn page_text(page: Option<&str>, page_end: Option<&str>) -> String {
-    match (page, page_end) {
-        (Some(p), Some(e)) => format!("pp. {p}-{e}"),
-        (Some(p), None) => format!("p. {p}"),
-        _ => "page unknown".to_string(),
-    }
+/// `p. 153`, `pp. 153-155`, `p. 147 (printed 129)`, or "page unknown".
+fn page_text(c: &Citation) -> String {
+    c.page_text().unwrap_or_else(|| "page unknown".to_string())
 }
 
 fn snippet(text: &str, max: usize) -> String {
@@ -33,12 +29,12 @@ pub fn results(r: &SearchResponse) -> String {
             out,
             "{:>2}. {}  [{}]  {}",
             hit.rank,
-            hit.source,
-            hit.version,
-            page_text(hit.page_label.as_deref(), hit.page_end.as_deref())
+            hit.citation.source,
+            hit.citation.version,
+            page_text(&hit.citation)
         );
-        if !hit.heading.is_empty() {
-            let _ = writeln!(out, "    {}", hit.heading.join(" › "));
+        if !hit.citation.heading.is_empty() {
+            let _ = writeln!(out, "    {}", hit.citation.heading.join(" › "));
         }
         let _ = writeln!(out, "    {}  (score {:.2})", hit.chunk_id, hit.score);
         let _ = writeln!(out, "    {}", snippet(&hit.text, 240));
@@ -49,10 +45,7 @@ pub fn results(r: &SearchResponse) -> String {
 
 pub fn chunk(c: &Chunk) -> String {
     let mut out = String::new();
-    let page = page_text(
-        c.page.as_ref().map(|p| p.0.as_str()),
-        c.page_end.as_ref().map(|p| p.0.as_str()),
-    );
+    let page = page_text(&Citation::of(c));
     let _ = writeln!(out, "{}", c.id);
     let _ = writeln!(
         out,

@@ -255,6 +255,80 @@ pub fn fuse_convex(lists: &[(&[(ChunkId, f32)], f32)]) -> Vec<(ChunkId, f32)> {
     scores
 }
 
+/// Where a passage comes from, to cite it: shared by search results, chunk views and the
+/// MCP tools, so every surface cites alike.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    /// Document path relative to the library root.
+    pub source: String,
+    /// Product folder.
+    pub product: String,
+    /// Version folder.
+    pub version: String,
+    /// Doc-set folder.
+    pub doc_set: String,
+    /// The page to cite, as a number: for a PDF its physical page (what a viewer's "go
+    /// to page" means), else the printed page when it is a number; null when unknown.
+    pub page: Option<u32>,
+    /// Printed page label (`"153"`, `"xvii"`, `"T-1"`), null when unknown.
+    pub page_label: Option<String>,
+    /// Last printed page the chunk may run to, when it runs past `page_label`.
+    pub page_end: Option<String>,
+    /// Physical PDF page the chunk starts on (1-based); null for other formats.
+    pub pdf_page: Option<u32>,
+    /// Last physical PDF page, when the chunk runs past `pdf_page`.
+    pub pdf_page_end: Option<u32>,
+    /// Heading path, from the document title down.
+    pub heading: Vec<String>,
+}
+
+impl Citation {
+    /// The citation of a chunk.
+    pub fn of(chunk: &Chunk) -> Citation {
+        Citation {
+            source: chunk.source.clone(),
+            product: chunk.product.clone(),
+            version: chunk.version.clone(),
+            doc_set: chunk.doc_set.clone(),
+            page: chunk
+                .pdf_page
+                .or_else(|| chunk.page.as_ref().and_then(|p| p.number())),
+            page_label: chunk.page.as_ref().map(|p| p.0.clone()),
+            page_end: chunk.page_end.as_ref().map(|p| p.0.clone()),
+            pdf_page: chunk.pdf_page,
+            pdf_page_end: chunk.pdf_page_end,
+            heading: chunk.heading.clone(),
+        }
+    }
+
+    /// The page part of a citation as people read it: `p. 147`, `pp. 12-14`, and for a
+    /// PDF whose printed label differs, `p. 147 (printed 129)`; `None` when unknown.
+    pub fn page_text(&self) -> Option<String> {
+        match self.pdf_page {
+            Some(first) => {
+                let mut text = match self.pdf_page_end {
+                    Some(last) if last != first => format!("pp. {first}-{last}"),
+                    _ => format!("p. {first}"),
+                };
+                if let Some(label) = self.page_label.as_deref() {
+                    if label != first.to_string() {
+                        text.push_str(&format!(" (printed {label})"));
+                    }
+                }
+                Some(text)
+            }
+            None => {
+                let first = self.page_label.as_deref()?;
+                Some(match self.page_end.as_deref() {
+                    Some(last) if last != first => format!("pp. {first}-{last}"),
+                    _ => format!("p. {first}"),
+                })
+            }
+        }
+    }
+}
+
 /// One ranked result, with its citation. This is the JSON shape of `mcdewey search
 /// --json` and `GET /api/search`.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -264,22 +338,9 @@ pub struct SearchResult {
     pub rank: usize,
     /// Stable chunk id.
     pub chunk_id: String,
-    /// Document path relative to the library root.
-    pub source: String,
-    /// Product folder.
-    pub product: String,
-    /// Version folder.
-    pub version: String,
-    /// Doc-set folder.
-    pub doc_set: String,
-    /// Printed page number the chunk starts on, or null when unknown or not a number.
-    pub page: Option<u32>,
-    /// Printed page label (`"153"`, `"xvii"`), or null when unknown.
-    pub page_label: Option<String>,
-    /// Last page the chunk may run to, when its page is known only as a range.
-    pub page_end: Option<String>,
-    /// Heading path, from the document title down.
-    pub heading: Vec<String>,
+    /// Where it comes from.
+    #[serde(flatten)]
+    pub citation: Citation,
     /// The full chunk text.
     pub text: String,
     /// Retrieval score (higher is better; comparable within one response only).
@@ -292,14 +353,7 @@ impl SearchResult {
         SearchResult {
             rank,
             chunk_id: chunk.id.to_string(),
-            source: chunk.source,
-            product: chunk.product,
-            version: chunk.version,
-            doc_set: chunk.doc_set,
-            page: chunk.page.as_ref().and_then(|p| p.number()),
-            page_label: chunk.page.map(|p| p.0),
-            page_end: chunk.page_end.map(|p| p.0),
-            heading: chunk.heading,
+            citation: Citation::of(&chunk),
             text: chunk.text,
             score,
         }

@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use mcdewey_search::{Chunk, LibraryTree, Mode, SearchRequest, SearchResponse};
+use mcdewey_search::{Chunk, Citation, LibraryTree, Mode, SearchRequest, SearchResponse};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `GET /api/search` (all strings, checked here so errors name the field).
@@ -67,22 +67,9 @@ impl SearchParams {
 pub struct ChunkView {
     /// Stable id `product::version::doc-set::file-stem::ordinal`.
     pub chunk_id: String,
-    /// Document path relative to the library root.
-    pub source: String,
-    /// Product folder.
-    pub product: String,
-    /// Version folder.
-    pub version: String,
-    /// Doc-set folder.
-    pub doc_set: String,
-    /// Printed page number the chunk starts on (null when unknown or not a number).
-    pub page: Option<u32>,
-    /// Printed page label (`"153"`, `"xvii"`), null when unknown.
-    pub page_label: Option<String>,
-    /// Last page the chunk may run to, when its page is known only as a range.
-    pub page_end: Option<String>,
-    /// Heading path from the document title down.
-    pub heading: Vec<String>,
+    /// Where it comes from.
+    #[serde(flatten)]
+    pub citation: Citation,
     /// The chunk text.
     pub text: String,
     /// First and last line of the chunk in the source file.
@@ -103,14 +90,7 @@ impl ChunkView {
         };
         ChunkView {
             chunk_id: chunk.id.to_string(),
-            page: chunk.page.as_ref().and_then(|p| p.number()),
-            page_label: chunk.page.map(|p| p.0),
-            page_end: chunk.page_end.map(|p| p.0),
-            source: chunk.source,
-            product: chunk.product,
-            version: chunk.version,
-            doc_set: chunk.doc_set,
-            heading: chunk.heading,
+            citation: Citation::of(&chunk),
             text: chunk.text,
             lines: [chunk.line_start, chunk.line_end],
             previous,

@@ -3,7 +3,7 @@
 
 use crate::api::{chunk_view, context_view, ChunkView, MAX_CONTEXT};
 use crate::{AppState, EngineHandle};
-use mcdewey_search::{Engine, LibraryTree, Mode, SearchError, SearchRequest};
+use mcdewey_search::{Citation, Engine, LibraryTree, Mode, SearchError, SearchRequest};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::schema_for_type;
 use rmcp::handler::server::wrapper::Parameters;
@@ -64,25 +64,6 @@ pub struct ContextArgs {
 pub struct LibraryArgs {
     /// Only this product.
     pub product: Option<String>,
-}
-
-/// Where a passage comes from, to cite it.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct Citation {
-    /// Document path in the library.
-    pub source: String,
-    /// Product folder.
-    pub product: String,
-    /// Version folder.
-    pub version: String,
-    /// Doc-set folder.
-    pub doc_set: String,
-    /// Printed page label the passage starts on (null when unknown).
-    pub page: Option<String>,
-    /// Last page, when the passage is known only to lie within a page range.
-    pub page_end: Option<String>,
-    /// Heading path from the document title down.
-    pub heading: Vec<String>,
 }
 
 /// One search hit.
@@ -167,22 +148,10 @@ pub struct LibraryOutput {
     pub products: Vec<ProductOutput>,
 }
 
-fn citation_of(v: &ChunkView) -> Citation {
-    Citation {
-        source: v.source.clone(),
-        product: v.product.clone(),
-        version: v.version.clone(),
-        doc_set: v.doc_set.clone(),
-        page: v.page_label.clone(),
-        page_end: v.page_end.clone(),
-        heading: v.heading.clone(),
-    }
-}
-
 fn chunk_output(v: ChunkView) -> ChunkOutput {
     ChunkOutput {
         chunk_id: v.chunk_id.clone(),
-        citation: citation_of(&v),
+        citation: v.citation.clone(),
         previous: v.previous.clone(),
         next: v.next.clone(),
         text: v.text,
@@ -192,12 +161,7 @@ fn chunk_output(v: ChunkView) -> ChunkOutput {
 /// "cucm v15 · security-guide/security-guide.md · p. 147 · Phone Security > Overview".
 fn cite_line(c: &Citation) -> String {
     let mut parts = vec![format!("{} {}", c.product, c.version), c.source.clone()];
-    if let Some(p) = &c.page {
-        parts.push(match &c.page_end {
-            Some(e) if e != p => format!("pp. {p}-{e}"),
-            _ => format!("p. {p}"),
-        });
-    }
+    parts.extend(c.page_text());
     if !c.heading.is_empty() {
         parts.push(c.heading.join(" > "));
     }
@@ -344,15 +308,7 @@ impl McdeweyMcp {
             .map(|r| Hit {
                 rank: r.rank,
                 chunk_id: r.chunk_id,
-                citation: Citation {
-                    source: r.source,
-                    product: r.product,
-                    version: r.version,
-                    doc_set: r.doc_set,
-                    page: r.page_label,
-                    page_end: r.page_end,
-                    heading: r.heading,
-                },
+                citation: r.citation,
                 text: r.text,
             })
             .collect();

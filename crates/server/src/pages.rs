@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use mcdewey_search::{Facets, LibraryTree, Mode, SearchResponse};
+use mcdewey_search::{Citation, Facets, LibraryTree, Mode, SearchResponse};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 const STYLE: &str = include_str!("assets/style.css");
@@ -84,16 +84,33 @@ fn ordinal_of(id: &str) -> &str {
     id.rsplit("::").next().unwrap_or("0")
 }
 
-/// "Page 147", "Page xvii", or `None` when the page is unknown.
-fn page_title(label: Option<&str>) -> Option<String> {
-    label.map(|l| format!("Page {l}"))
+/// "Page 147" (for a PDF its physical page), "Page xvii", or `None` when unknown.
+fn page_title(c: &Citation) -> Option<String> {
+    match c.pdf_page {
+        Some(n) => Some(format!("Page {n}")),
+        None => c.page_label.as_ref().map(|l| format!("Page {l}")),
+    }
 }
 
-fn page_range(label: Option<&str>, end: Option<&str>) -> String {
-    match (label, end) {
-        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
-        (Some(a), _) => a.to_string(),
-        (None, _) => "unknown".to_string(),
+/// The printed label of a PDF page, when it differs from the physical page number.
+fn printed_label(c: &Citation) -> Option<&str> {
+    let label = c.page_label.as_deref()?;
+    (c.pdf_page.is_some() && c.pdf_page.map(|n| n.to_string()).as_deref() != Some(label))
+        .then_some(label)
+}
+
+/// Whether a document is a PDF, whose stored text is plain lines, not Markdown.
+fn is_pdf(source: &str) -> bool {
+    source.to_ascii_lowercase().ends_with(".pdf")
+}
+
+/// A PDF chunk's text as paragraphs: blocks are separated by blank lines, lines within a
+/// block were wrapped by the layout.
+fn pdf_paragraphs(raw: &str) -> Markup {
+    html! {
+        @for block in raw.split("\n\n").filter(|b| !b.trim().is_empty()) {
+            p { (block.split('\n').collect::<Vec<_>>().join(" ")) }
+        }
     }
 }
 
@@ -273,10 +290,10 @@ async fn search_page(
                         @for hit in &r.results {
                             li.result {
                                 a.result-link href=(chunk_href(&hit.chunk_id)) {
-                                    span.result-title { (hit.heading.last().cloned().unwrap_or_else(|| hit.source.clone())) }
+                                    span.result-title { (hit.citation.heading.last().cloned().unwrap_or_else(|| hit.citation.source.clone())) }
                                 }
-                                @if hit.heading.len() > 1 {
-                                    p.crumbs { (hit.heading[..hit.heading.len() - 1].join(" › ")) }
+                                @if hit.citation.heading.len() > 1 {
+                                    p.crumbs { (hit.citation.heading[..hit.citation.heading.len() - 1].join(" › ")) }
                                 }
                                 p.snippet {
                                     @for (text, marked) in snippet(&hit.text, &r.query, 320) {
@@ -284,11 +301,11 @@ async fn search_page(
                                     }
                                 }
                                 p.meta {
-                                    span.badge.version { (hit.product) " " (hit.version) }
-                                    span.badge { (hit.doc_set) }
-                                    span.source { (hit.source) }
-                                    @if let Some(p) = &hit.page_label { span.page { "p. " (page_range(Some(p), hit.page_end.as_deref())) } }
-                                    a.ctx href=(context_href(&hit.source, &hit.chunk_id, ordinal_of(&hit.chunk_id))) { "↗ in context" }
+                                    span.badge.version { (hit.citation.product) " " (hit.citation.version) }
+                                    span.badge { (hit.citation.doc_set) }
+                                    span.source { (hit.citation.source) }
+                                    @if let Some(p) = hit.citation.page_text() { span.page { (p) } }
+                                    a.ctx href=(context_href(&hit.citation.source, &hit.chunk_id, ordinal_of(&hit.chunk_id))) { "↗ in context" }
                                 }
                             }
                         }
@@ -426,9 +443,9 @@ async fn chunk_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
         Ok(v) => v,
         Err(e) => return api_error_page(e),
     };
-    let title = page_title(view.page_label.as_deref())
-        .or_else(|| view.heading.last().cloned())
-        .unwrap_or_else(|| view.source.clone());
+    let title = page_title(&view.citation)
+        .or_else(|| view.citation.heading.last().cloned())
+        .unwrap_or_else(|| view.citation.source.clone());
     let body = chunk_body(&view, &title);
     layout(&title, "", body).into_response()
 }
@@ -436,16 +453,16 @@ async fn chunk_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
 fn chunk_body(view: &ChunkView, title: &str) -> Markup {
     html! {
         article.chunk-page {
-            @if !view.heading.is_empty() {
-                p.crumbs { (view.heading.join(" › ")) }
+            @if !view.citation.heading.is_empty() {
+                p.crumbs { (view.citation.heading.join(" › ")) }
             }
-            h1 { (title) }
-            p { a.context-link href=(context_href(&view.source, &view.chunk_id, ordinal_of(&view.chunk_id))) { "↗ View in doc context" } }
+            h1 { (title) @if let Some(l) = printed_label(&view.citation) { " " span.printed { "printed " (l) } } }
+            p { a.context-link href=(context_href(&view.citation.source, &view.chunk_id, ordinal_of(&view.chunk_id))) { "↗ View in doc context" } }
             dl.fields {
-                dt { "page" } dd { (page_range(view.page_label.as_deref(), view.page_end.as_deref())) }
-                dt { "source" } dd { a href=(document_href(&view.source)) { code { (view.source) } } }
+                dt { "page" } dd { (view.citation.page_text().unwrap_or_else(|| "unknown".into())) }
+                dt { "source" } dd { a href=(document_href(&view.citation.source)) { code { (view.citation.source) } } }
                 dt { "chunk_id" } dd { code.chunk-id { (view.chunk_id) } }
-                dt { "version" } dd { span.badge.version { (view.product) " " (view.version) } " " span.badge { (view.doc_set) } }
+                dt { "version" } dd { span.badge.version { (view.citation.product) " " (view.citation.version) } " " span.badge { (view.citation.doc_set) } }
             }
             div.chunk-text { (view.text) }
             nav.pager aria-label="Neighbouring chunks" {
@@ -459,6 +476,8 @@ fn chunk_body(view: &ChunkView, title: &str) -> Markup {
 #[derive(Debug, Default, serde::Deserialize)]
 struct DocumentParams {
     chunk: Option<String>,
+    /// Open at a page: a PDF's physical page, else a printed page number.
+    page: Option<u32>,
 }
 
 async fn document_page(
@@ -471,27 +490,38 @@ async fn document_page(
         Ok(d) => d,
         Err(e) => return api_error_page(e),
     };
-    let current = params.chunk.unwrap_or_default();
+    let current = match (params.chunk, params.page) {
+        (Some(id), _) => id,
+        (None, Some(page)) => chunk_at_page(&doc.chunks, page).unwrap_or_default(),
+        (None, None) => String::new(),
+    };
+    let pdf = is_pdf(&doc.source);
     let title = doc
         .chunks
         .first()
-        .and_then(|c| c.heading.first().cloned())
+        .and_then(|c| c.citation.heading.first().cloned())
         .unwrap_or_else(|| source.rsplit('/').next().unwrap_or(&source).to_string());
     // Table of contents: each new heading, at most three levels deep.
     let mut toc: Vec<(usize, String, String)> = Vec::new();
     let mut last: Vec<String> = Vec::new();
     for c in &doc.chunks {
-        for (depth, h) in c.heading.iter().enumerate().take(3) {
+        for (depth, h) in c.citation.heading.iter().enumerate().take(3) {
             if last.get(depth) != Some(h) || last.len() <= depth {
                 toc.push((depth, h.clone(), ordinal_of(&c.chunk_id).to_string()));
             }
         }
-        last = c.heading.clone();
+        last = c.citation.heading.clone();
     }
     let (product, version, doc_set) = doc
         .chunks
         .first()
-        .map(|c| (c.product.clone(), c.version.clone(), c.doc_set.clone()))
+        .map(|c| {
+            (
+                c.citation.product.clone(),
+                c.citation.version.clone(),
+                c.citation.doc_set.clone(),
+            )
+        })
         .unwrap_or_default();
     let body = html! {
         div.docpage {
@@ -516,15 +546,35 @@ async fn document_page(
                     @let ord = ordinal_of(&c.chunk_id);
                     section.chunk.current[c.chunk_id == current] id=(format!("chunk-{ord}")) data-chunk-id=(c.chunk_id) {
                         a.chunk-tag href=(chunk_href(&c.chunk_id)) title=(c.chunk_id) {
-                            @if let Some(p) = &c.page_label { "p. " (p) } @else { "#" (ord) }
+                            @if let Some(p) = c.citation.page { "p. " (p) } @else if let Some(p) = &c.citation.page_label { "p. " (p) } @else { "#" (ord) }
                         }
-                        div.chunk-body { (PreEscaped(to_safe_html(if md.trim().is_empty() { &c.text } else { md }))) }
+                        @if pdf {
+                            div.chunk-body { (pdf_paragraphs(if md.trim().is_empty() { &c.text } else { md })) }
+                        } @else {
+                            div.chunk-body { (PreEscaped(to_safe_html(if md.trim().is_empty() { &c.text } else { md }))) }
+                        }
                     }
                 }
             }
         }
     };
     layout(&title, "", body).into_response()
+}
+
+/// The id of the first chunk on a page (or, for a chunk spanning pages, running over it).
+fn chunk_at_page(chunks: &[ChunkView], page: u32) -> Option<String> {
+    chunks
+        .iter()
+        .find(|c| {
+            let first = c.citation.page;
+            let last = c
+                .citation
+                .pdf_page_end
+                .or_else(|| c.citation.page_end.as_deref().and_then(|p| p.parse().ok()))
+                .or(first);
+            matches!((first, last), (Some(a), Some(b)) if a <= page && page <= b)
+        })
+        .map(|c| c.chunk_id.clone())
 }
 
 async fn library_page(State(state): State<AppState>) -> Response {
