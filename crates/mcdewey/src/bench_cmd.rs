@@ -21,6 +21,8 @@ pub struct BenchOptions {
     pub scaling: Vec<usize>,
     pub scaling_corpus: Option<PathBuf>,
     pub sample: usize,
+    /// Whether to measure the pure-embedding baseline and the worker sample.
+    pub baseline: bool,
 }
 
 /// Kibibytes of a `/proc/self/status` field (Linux), e.g. `VmHWM` (peak RSS).
@@ -144,6 +146,55 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Embeds every indexed chunk again, outside the index, and a sample with one and two
+/// workers: how much of the index time is the model's.
+fn embedding_baseline(
+    paths: &Paths,
+    embedder: &dyn Embedder,
+    workers: usize,
+    sample_size: usize,
+    index_secs: f64,
+) -> Result<Value> {
+    let store = Store::open(&paths.data)?;
+    let mut texts = Vec::new();
+    for entry in store.manifest()?.documents.values() {
+        for chunk in store.document_chunks(&entry.document)? {
+            texts.push(embedding_text(&chunk));
+        }
+    }
+    drop(store);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    eprintln!("bench: pure embedding of the same {} chunks", refs.len());
+    let t = Instant::now();
+    embed_passages_parallel(embedder, &refs, workers, 32, &mut |_| {})?;
+    let embed_secs = t.elapsed().as_secs_f64();
+
+    let sample: Vec<&str> = refs
+        .iter()
+        .step_by((refs.len() / sample_size.max(1)).max(1))
+        .copied()
+        .take(sample_size)
+        .collect();
+    let mut per_workers = Vec::new();
+    for w in [1, 2] {
+        eprintln!("bench: {} chunks with {w} worker(s)", sample.len());
+        let t = Instant::now();
+        embed_passages_parallel(embedder, &sample, w, 32, &mut |_| {})?;
+        let secs = t.elapsed().as_secs_f64();
+        per_workers.push(
+            json!({"workers": w, "chunks": sample.len(), "seconds": round(secs, 2),
+            "chunks_per_s": round(sample.len() as f64 / secs, 2)}),
+        );
+    }
+
+    Ok(json!({
+        "pure_embedding_seconds": round(embed_secs, 2),
+        "index_over_embedding": round(index_secs / embed_secs, 3),
+        "model_chunks_per_s": round(refs.len() as f64 / embed_secs, 2),
+        "workers": per_workers,
+    }))
+}
+
 /// Model throughput, full index, re-index after one change, and warm query latency on
 /// `opts.library`.
 fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> Result<()> {
@@ -166,45 +217,26 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
     let summary = index_library(&paths, &ingest, Some(Embedding::new(embedder.as_ref())))?;
     let index_secs = t.elapsed().as_secs_f64();
 
-    let store = Store::open(&paths.data)?;
-    let mut texts = Vec::new();
-    for entry in store.manifest()?.documents.values() {
-        for chunk in store.document_chunks(&entry.document)? {
-            texts.push(embedding_text(&chunk));
-        }
-    }
-    drop(store);
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    eprintln!("bench: pure embedding of the same {} chunks", refs.len());
-    let t = Instant::now();
-    embed_passages_parallel(embedder.as_ref(), &refs, workers, 32, &mut |_| {})?;
-    let embed_secs = t.elapsed().as_secs_f64();
-
-    let sample: Vec<&str> = refs
-        .iter()
-        .step_by((refs.len() / opts.sample.max(1)).max(1))
-        .copied()
-        .take(opts.sample)
-        .collect();
-    let mut per_workers = Vec::new();
-    for w in [1, 2] {
-        eprintln!("bench: {} chunks with {w} worker(s)", sample.len());
-        let t = Instant::now();
-        embed_passages_parallel(embedder.as_ref(), &sample, w, 32, &mut |_| {})?;
-        let secs = t.elapsed().as_secs_f64();
-        per_workers.push(
-            json!({"workers": w, "chunks": sample.len(), "seconds": round(secs, 2),
-            "chunks_per_s": round(sample.len() as f64 / secs, 2)}),
-        );
+    let mut baseline = json!(null);
+    if opts.baseline {
+        baseline = embedding_baseline(&paths, embedder.as_ref(), workers, opts.sample, index_secs)?;
     }
 
-    // Touch one file: append a paragraph to the smallest document.
+    // Touch one file: append a paragraph to the smallest text document (appending to a
+    // PDF would break it).
     let smallest = walkdir::WalkDir::new(&library)
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
+            matches!(
+                ext.to_ascii_lowercase().as_str(),
+                "md" | "markdown" | "txt" | "html" | "htm"
+            )
+        })
         .min_by_key(|e| e.metadata().map(|m| m.len()).unwrap_or(u64::MAX))
-        .context("library has no file")?;
+        .context("library has no text file to touch")?;
     let mut text = std::fs::read_to_string(smallest.path())?;
     text.push_str("\n\nA paragraph added by the benchmark to change this file.\n");
     std::fs::write(smallest.path(), text)?;
@@ -236,10 +268,8 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
         "chunks": summary.chunks,
         "embed_workers": workers,
         "full_index_seconds": round(index_secs, 2),
-        "pure_embedding_seconds": round(embed_secs, 2),
-        "index_over_embedding": round(index_secs / embed_secs, 3),
-        "model_chunks_per_s": round(refs.len() as f64 / embed_secs, 2),
-        "workers": per_workers,
+        "index_chunks_per_s": round(summary.chunks as f64 / index_secs, 2),
+        "embedding_baseline": baseline,
         "reindex_one_file": {"file": smallest.path().strip_prefix(&library)?, "seconds": round(reindex_secs, 3),
             "changed": re.changed.len(), "embedded": re.embedded},
         "query_embedding_ms": round(query_embed_ms, 2),

@@ -346,6 +346,10 @@ enum Command {
         /// Chunks in the 1-vs-2-worker throughput sample.
         #[arg(long, default_value_t = 160)]
         sample: usize,
+        /// Skip the pure-embedding baseline and the worker sample (they embed every chunk a
+        /// second time): for large libraries where only index time, size and latency matter.
+        #[arg(long)]
+        no_baseline: bool,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -506,6 +510,7 @@ fn main() -> ExitCode {
             scaling,
             scaling_corpus,
             sample,
+            no_baseline,
             model,
         } => bench_cmd::run(
             &bench_cmd::BenchOptions {
@@ -515,6 +520,7 @@ fn main() -> ExitCode {
                 scaling: scaling.into_iter().filter(|&n| n > 0).collect(),
                 scaling_corpus,
                 sample,
+                baseline: !no_baseline,
             },
             &model,
         ),

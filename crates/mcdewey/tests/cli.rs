@@ -331,6 +331,12 @@ fn bad_files_are_reported_by_name_and_never_stop_the_others() {
         "acme/v1/guide/noise.txt",
         &(0..3000).map(|i| 0x80 + (i % 50) as u8).collect::<Vec<_>>(),
     );
+    write(lib.path(), "acme/v1/guide/empty.pdf", b"");
+    write(
+        lib.path(),
+        "acme/v1/guide/broken.pdf",
+        b"%PDF-1.5\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer << /Root 1 0 R",
+    );
     write(lib.path(), "acme/v1/loose.md", b"not in a doc set");
     write(lib.path(), "acme/v1/guide/slides.pptx", b"PK");
     let big = vec![b'a'; 50 * 1024 * 1024 + 1];
@@ -376,6 +382,13 @@ fn bad_files_are_reported_by_name_and_never_stop_the_others() {
         reason("acme/v1/loose.md").contains("not in a <product>/<version>/<doc-set>/<file> folder")
     );
     assert!(reason("acme/v1/guide/slides.pptx").contains("unsupported format (.pptx)"));
+    for pdf in ["acme/v1/guide/empty.pdf", "acme/v1/guide/broken.pdf"] {
+        assert!(
+            reason(pdf).contains("not a readable PDF"),
+            "{pdf}: {}",
+            reason(pdf)
+        );
+    }
     assert!(reason("acme/v1/guide/huge.md")
         .contains("file too large (52428801 bytes, limit 33554432 bytes"));
     #[cfg(unix)]
@@ -717,4 +730,138 @@ fn serve_watch_picks_up_changes_and_never_fails_a_request_meanwhile() {
     );
     assert!(lib_json.contains("acme/v1/guide/c.md"), "{lib_json}");
     assert!(!lib_json.contains("acme/v1/guide/b.md"), "{lib_json}");
+}
+
+/// The second sample library (`scripts/fetch-sample-docs`), when `scripts/test` made it.
+fn sample_docs() -> Option<PathBuf> {
+    let found = std::env::var_os("MCDEWEY_SAMPLE_DOCS").map(PathBuf::from);
+    if found.is_none() {
+        eprintln!("skipped: MCDEWEY_SAMPLE_DOCS is not set (scripts/test sets it)");
+    }
+    found
+}
+
+/// Copies the files of `from` whose names start with one of `prefixes` into `to`.
+fn copy_matching(from: &Path, to: &Path, prefixes: &[&str]) -> usize {
+    std::fs::create_dir_all(to).unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p)) {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+            n += 1;
+        }
+    }
+    n
+}
+
+fn sources(r: &Value) -> Vec<String> {
+    r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["source"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn real_html_and_pdf_manuals_answer_with_pages() {
+    let Some(docs) = sample_docs() else { return };
+    let lib = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    // A subset: PostgreSQL's SQL command reference and the index, vacuum and locking
+    // chapters (about 200 HTML pages), and the SystemTap tapset reference (a 781-page PDF).
+    let pg = copy_matching(
+        &docs.join("postgresql/v15/manual"),
+        &lib.path().join("postgresql/v15/manual"),
+        &[
+            "sql-",
+            "indexes",
+            "routine-vacuuming",
+            "explicit-locking",
+            "mvcc",
+        ],
+    );
+    assert!(pg > 150, "{pg} PostgreSQL pages");
+    copy_matching(
+        &docs.join("systemtap/v4.8/reference"),
+        &lib.path().join("systemtap/v4.8/reference"),
+        &["tapsets.pdf"],
+    );
+    // A truncated copy of the PDF is reported and skipped; the rest is indexed.
+    let pdf = std::fs::read(docs.join("systemtap/v4.8/reference/tapsets.pdf")).unwrap();
+    write(
+        lib.path(),
+        "systemtap/v4.8/reference/cut.pdf",
+        &pdf[..pdf.len() / 2],
+    );
+
+    let summary = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    assert_eq!(summary["documents"], pg + 1, "{summary}");
+    let skipped = summary["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{summary}");
+    assert_eq!(skipped[0]["path"], "systemtap/v4.8/reference/cut.pdf");
+    assert!(skipped[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("not a readable PDF"));
+
+    let search = |q: &str, product: &str| {
+        ok_json(mcdewey(
+            &["search", q, "--product", product, "--limit", "5", "--json"],
+            lib.path(),
+            data.path(),
+        ))
+    };
+    let partial = search("how do I create a partial index", "postgresql");
+    let top = sources(&partial);
+    assert!(
+        top[..3].contains(&"postgresql/v15/manual/indexes-partial.html".to_string()),
+        "{top:?}"
+    );
+    let vacuum = search("what does VACUUM FULL lock", "postgresql");
+    let top = sources(&vacuum);
+    assert!(
+        top[..3].contains(&"postgresql/v15/manual/sql-vacuum.html".to_string())
+            || top[..3].contains(&"postgresql/v15/manual/explicit-locking.html".to_string()),
+        "{top:?}"
+    );
+    assert!(
+        vacuum["results"].as_array().unwrap()[..3]
+            .iter()
+            .any(|h| h["text"].as_str().unwrap().contains("ACCESS EXCLUSIVE")),
+        "a top passage names the lock: {vacuum}"
+    );
+
+    // PDF hits cite the physical page and the printed label.
+    let egid = search("effective gid of a target process", "systemtap");
+    let hit = &egid["results"][0];
+    assert_eq!(
+        hit["source"], "systemtap/v4.8/reference/tapsets.pdf",
+        "{egid}"
+    );
+    assert!(
+        hit["text"].as_str().unwrap().contains("function::egid"),
+        "{hit}"
+    );
+    assert_eq!(hit["pdf_page"], 31, "{hit}");
+    assert_eq!(hit["page"], 31, "{hit}");
+    assert_eq!(hit["page_label"], "15", "{hit}");
+    let shown = mcdewey(
+        &["show", hit["chunk_id"].as_str().unwrap()],
+        lib.path(),
+        data.path(),
+    );
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("(printed 15"),
+        "{}",
+        String::from_utf8_lossy(&shown.stdout)
+    );
+
+    // Re-indexing the same files changes nothing: ids are stable.
+    let again = ok_json(mcdewey(&["index", "--json"], lib.path(), data.path()));
+    assert_eq!(again["unchanged"], pg + 1, "{again}");
+    let same = search("effective gid of a target process", "systemtap");
+    assert_eq!(same["results"][0]["chunk_id"], hit["chunk_id"]);
 }

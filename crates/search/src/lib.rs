@@ -305,27 +305,28 @@ impl Citation {
     /// The page part of a citation as people read it: `p. 147`, `pp. 12-14`, and for a
     /// PDF whose printed label differs, `p. 147 (printed 129)`; `None` when unknown.
     pub fn page_text(&self) -> Option<String> {
-        match self.pdf_page {
-            Some(first) => {
-                let mut text = match self.pdf_page_end {
-                    Some(last) if last != first => format!("pp. {first}-{last}"),
-                    _ => format!("p. {first}"),
-                };
-                if let Some(label) = self.page_label.as_deref() {
-                    if label != first.to_string() {
-                        text.push_str(&format!(" (printed {label})"));
-                    }
-                }
-                Some(text)
+        // "12" or "12-14", and whether it is a range.
+        let range = |first: &str, last: Option<&str>| match last {
+            Some(last) if last != first => (format!("{first}-{last}"), true),
+            _ => (first.to_string(), false),
+        };
+        let cite =
+            |(pages, many): (String, bool)| format!("{} {pages}", if many { "pp." } else { "p." });
+        let printed = self
+            .page_label
+            .as_deref()
+            .map(|l| range(l, self.page_end.as_deref()));
+        let Some(first) = self.pdf_page else {
+            return printed.map(cite);
+        };
+        let last = self.pdf_page_end.map(|l| l.to_string());
+        let physical = range(&first.to_string(), last.as_deref());
+        Some(match printed {
+            Some((label, _)) if label != physical.0 => {
+                format!("{} (printed {label})", cite(physical))
             }
-            None => {
-                let first = self.page_label.as_deref()?;
-                Some(match self.page_end.as_deref() {
-                    Some(last) if last != first => format!("pp. {first}-{last}"),
-                    _ => format!("p. {first}"),
-                })
-            }
-        }
+            _ => cite(physical),
+        })
     }
 }
 
@@ -832,6 +833,35 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn citations_read_as_pages() {
+        let mut c = Citation {
+            source: "p/v1/d/manual.pdf".into(),
+            product: "p".into(),
+            version: "v1".into(),
+            doc_set: "d".into(),
+            page: Some(31),
+            page_label: Some("15".into()),
+            page_end: Some("16".into()),
+            pdf_page: Some(31),
+            pdf_page_end: Some(32),
+            heading: vec![],
+        };
+        assert_eq!(c.page_text().unwrap(), "pp. 31-32 (printed 15-16)");
+        c.page_end = None;
+        c.pdf_page_end = None;
+        assert_eq!(c.page_text().unwrap(), "p. 31 (printed 15)");
+        c.page_label = Some("31".into());
+        assert_eq!(c.page_text().unwrap(), "p. 31");
+        c.pdf_page = None;
+        c.page_label = Some("T-1".into());
+        assert_eq!(c.page_text().unwrap(), "p. T-1");
+        c.page_end = Some("T-3".into());
+        assert_eq!(c.page_text().unwrap(), "pp. T-1-T-3");
+        c.page_label = None;
+        assert_eq!(c.page_text(), None);
+    }
 
     fn id(n: u32) -> ChunkId {
         ChunkId::new("p::v::d::f", n)
