@@ -337,7 +337,7 @@ enum Command {
         /// Queries, one JSON object a line with "query" or "text" (default: built-in).
         #[arg(long)]
         queries: Option<PathBuf>,
-        /// Chunk counts of the synthetic scaling runs (empty to skip), e.g. 10000,50000,200000.
+        /// Chunk counts of the synthetic scaling runs (0 to skip), e.g. 10000,50000,200000.
         #[arg(long, value_delimiter = ',', default_value = "10000,50000,200000")]
         scaling: Vec<usize>,
         /// JSONL corpus whose "text" fields fill the synthetic libraries (e.g. SciFact).

@@ -12,6 +12,7 @@ mod outline;
 mod text;
 
 pub use layout::pdf_blocks;
+pub use text::quiet_worker_panics;
 
 use lopdf::Document;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -186,12 +187,11 @@ pub(crate) fn decode_pdf_string(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
-#[cfg(test)]
-pub(crate) mod testpdf;
+pub mod writer;
 
 #[cfg(test)]
 mod tests {
-    use super::testpdf::{build_pdf, TestPage};
+    use super::writer::{build_pdf, TestPage};
     use super::*;
 
     #[test]

@@ -1,11 +1,12 @@
-//! Small real PDFs made in tests with lopdf: pages of Helvetica lines, optional page
-//! labels and an outline.
+//! Writes small real PDFs with lopdf: pages of Helvetica lines, optional page labels and
+//! an outline. Tests build their fixtures with it and the fuzzer its seeds.
 
 use lopdf::content::{Content, Operation};
 use lopdf::{dictionary, Document, Object, ObjectId, Stream, StringFormat};
 
 /// One page: lines top to bottom as (font size, text); an empty text is a paragraph gap.
 pub struct TestPage {
+    /// The lines, top to bottom.
     pub lines: Vec<(f64, String)>,
 }
 
@@ -18,7 +19,6 @@ impl TestPage {
     }
 
     /// Lines with their own sizes.
-    #[allow(dead_code)]
     pub fn sized(lines: &[(f64, &str)]) -> TestPage {
         TestPage {
             lines: lines.iter().map(|(s, l)| (*s, l.to_string())).collect(),
