@@ -8,7 +8,8 @@ use mcdewey_core::DocPath;
 use mcdewey_embed::HashEmbedder;
 use mcdewey_index::{update_library, Embedding, Store};
 use mcdewey_ingest::pdf::writer::{build_pdf, TestPage};
-use mcdewey_ingest::{parse_document, Format, IngestOptions, LibraryFile};
+use mcdewey_ingest::pdf::PdfError;
+use mcdewey_ingest::{parse_document, Format, IngestError, IngestOptions, LibraryFile};
 use mcdewey_search::{Engine, Mode, SearchRequest};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -212,7 +213,7 @@ pub enum Prepared {
 pub fn prepare(target: Target) -> Result<Prepared> {
     let opts = IngestOptions {
         // A short budget: a fuzzed PDF that takes longer is a finding, not a wait.
-        pdf_timeout: Duration::from_secs(10),
+        pdf_timeout: Duration::from_secs(5),
         ..IngestOptions::default()
     };
     let file = |rel: &str, format: Format| -> Result<LibraryFile> {
@@ -264,7 +265,18 @@ pub fn prepare(target: Target) -> Result<Prepared> {
 pub fn run_one(prepared: &Prepared, input: &[u8]) {
     match prepared {
         Prepared::Document(file, opts) => {
-            let _ = parse_document(file, input, opts);
+            // A PDF past its time budget is reported cleanly to users, but on a fuzzed
+            // input it means a stall inside the reader: a finding.
+            if let Err(IngestError::Pdf {
+                source: PdfError::Timeout(_),
+                ..
+            }) = parse_document(file, input, opts)
+            {
+                panic!(
+                    "the PDF reader stalled past its budget on a {}-byte input",
+                    input.len()
+                );
+            }
         }
         Prepared::Query(engine, _) => {
             // The input is a query, and its lines (after the first) become filters.

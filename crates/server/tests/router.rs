@@ -51,12 +51,22 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_of(&[
+        ("cucm/v15/security-guide/guide.md", guide().into_bytes()),
+        (
+            "cucm/v12.5.1/security-guide/guide.md",
+            old_guide().into_bytes(),
+        ),
+    ])
+}
+
+fn fixture_of(files: &[(&str, Vec<u8>)]) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("library");
-    for (v, text) in [("v15", guide()), ("v12.5.1", old_guide())] {
-        let d = lib.join("cucm").join(v).join("security-guide");
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("guide.md"), text).unwrap();
+    for (rel, bytes) in files {
+        let p = lib.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
     }
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -445,4 +455,100 @@ async fn malformed_mcp_requests_get_4xx_not_5xx() {
         .await
         .unwrap();
     assert!(resp.status().is_client_error(), "{}", resp.status());
+}
+
+/// A three-page PDF (labels i, 1, 2; an outline) and two HTML pages that link each other.
+fn formats_fixture() -> Fixture {
+    use mcdewey_ingest::pdf::writer::{build_pdf, TestPage};
+    // Each section long enough to be a chunk of its own.
+    let page = |title: &str, body: &str| {
+        let mut lines = vec![(16.0, title.to_string())];
+        lines.extend((0..8).map(|_| (11.0, format!("{body} More words on this line."))));
+        TestPage { lines }
+    };
+    let pdf = build_pdf(
+        &[
+            page("Preface", "This handbook covers the appliance."),
+            page(
+                "Installing",
+                "Mount the appliance in a rack before cabling.",
+            ),
+            page(
+                "Upgrading",
+                "Download the upgrade bundle and verify its checksum.",
+            ),
+        ],
+        Some(&[(0, "r", ""), (1, "D", "")]),
+        &[(1, "Preface", 1), (1, "Installing", 2), (1, "Upgrading", 3)],
+    );
+    let intro = b"<html><head><title>Intro</title></head><body><nav>Menu</nav><main><h1>Introduction</h1><p>Read <a href=\"setup.html\">the setup guide</a> before you begin the appliance rollout.</p></main></body></html>".to_vec();
+    let setup =
+        b"<html><body><h1>Setup</h1><p>Setup steps for the appliance rollout.</p></body></html>"
+            .to_vec();
+    fixture_of(&[
+        ("acme/v2/manual/handbook.pdf", pdf),
+        ("acme/v2/web/intro.html", intro),
+        ("acme/v2/web/setup.html", setup),
+    ])
+}
+
+#[tokio::test]
+async fn pdf_chunks_show_physical_pages_and_documents_open_at_a_page() {
+    let f = formats_fixture();
+    let r = router(&f, ServerOptions::default());
+    let (status, body) = get_json(&r, "/api/search?q=upgrade%20bundle%20checksum&mode=bm25").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let hit = &body["results"][0];
+    assert_eq!(hit["source"], "acme/v2/manual/handbook.pdf", "{body}");
+    assert_eq!(hit["pdf_page"], 3, "{hit}");
+    assert_eq!(hit["page"], 3, "{hit}");
+    assert_eq!(hit["page_label"], "2", "{hit}");
+    assert_eq!(hit["heading"][0], "Upgrading", "{hit}");
+    let id = hit["chunk_id"].as_str().unwrap().to_string();
+
+    let (status, _, page) = get(&r, &format!("/chunks/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<h1>Page 3 <span class=\"printed\">printed 2</span></h1>"),
+        "{page}"
+    );
+    assert!(page.contains("p. 3 (printed 2)"), "{page}");
+
+    // ?page=3 opens the document with the chunk on physical page 3 current.
+    let (status, _, doc) = get(&r, "/documents/acme/v2/manual/handbook.pdf?page=3").await;
+    assert_eq!(status, StatusCode::OK);
+    let current = doc
+        .split("<section")
+        .find(|s| s.contains("chunk current"))
+        .unwrap_or_else(|| panic!("no current chunk: {doc}"));
+    assert!(
+        current.contains(&format!("data-chunk-id=\"{id}\"")),
+        "{current}"
+    );
+    assert!(
+        current.contains("<p>Upgrading</p>"),
+        "PDF text as paragraphs: {current}"
+    );
+}
+
+#[tokio::test]
+async fn html_documents_drop_navigation_and_link_to_each_other() {
+    let f = formats_fixture();
+    let r = router(&f, ServerOptions::default());
+    let (_, body) = get_json(&r, "/api/search?q=setup%20guide%20rollout&mode=bm25").await;
+    let hit = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["source"] == "acme/v2/web/intro.html")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(hit["heading"][0], "Introduction");
+    assert!(!hit["text"].as_str().unwrap().contains("Menu"), "{hit}");
+    let (status, _, doc) = get(&r, "/documents/acme/v2/web/intro.html").await;
+    assert_eq!(status, StatusCode::OK);
+    // The relative link resolves, against this page's URL, to the other document.
+    assert!(doc.contains("href=\"setup.html\""), "{doc}");
+    let (status, _, other) = get(&r, "/documents/acme/v2/web/setup.html").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(other.contains("Setup steps for the appliance rollout."));
 }

@@ -9,6 +9,7 @@
 mod labels;
 mod layout;
 mod outline;
+mod structure;
 mod text;
 
 pub use layout::pdf_blocks;
@@ -93,6 +94,8 @@ pub fn read_pdf(bytes: &[u8], budget: Duration) -> Result<PdfText, PdfError> {
     let deadline = Instant::now() + budget;
     let spawned = std::thread::Builder::new()
         .name(text::WORKER_THREAD.into())
+        // Room for the extractor's recursion on deeply nested, but finite, content.
+        .stack_size(64 << 20)
         .spawn(move || {
             let result = catch_unwind(AssertUnwindSafe(|| read_pdf_now(&bytes, deadline)))
                 .unwrap_or_else(|p| Err(PdfError::Unreadable(text::panic_message(&p))));
@@ -127,6 +130,7 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
     if page_ids.is_empty() {
         return Err(PdfError::Unreadable("the page tree lists no pages".into()));
     }
+    structure::check_structure(&doc, &page_ids)?;
     let mut out = PdfText::default();
     let declared = declared_page_count(&doc);
     if let Some(count) = declared.filter(|&c| c != page_ids.len()) {
