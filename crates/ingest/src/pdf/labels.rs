@@ -3,13 +3,8 @@
 //! Labels are not unique (manuals restart "1" in every part), so they are only ever
 //! shown beside the physical page index, never used to find a page.
 
-use super::decode_pdf_string;
-use lopdf::{Dictionary, Document, Object};
-
-/// Number-tree nodes visited at most; a real tree has a handful.
-const MAX_NODES: usize = 4096;
-/// Nesting of `/Kids` followed at most.
-const MAX_DEPTH: usize = 32;
+use super::{decode_pdf_string, deref, walk_tree};
+use lopdf::{Dictionary, Document};
 
 /// One labelling range: from page `start` (0-based) on.
 struct Range {
@@ -26,8 +21,13 @@ pub fn page_labels(doc: &Document, pages: usize) -> Option<Vec<String>> {
         .as_dict()
         .ok()?;
     let mut ranges = Vec::new();
-    let mut visited = 0;
-    collect(doc, root, 0, &mut visited, &mut ranges);
+    walk_tree(doc, root, b"Nums", &mut |start, dict| {
+        let start = deref(doc, start).and_then(|o| o.as_i64().ok());
+        let dict = deref(doc, dict).and_then(|o| o.as_dict().ok());
+        if let (Some(Ok(start)), Some(dict)) = (start.map(usize::try_from), dict) {
+            ranges.push(range(doc, start, dict));
+        }
+    });
     if ranges.is_empty() {
         return None;
     }
@@ -46,51 +46,6 @@ pub fn page_labels(doc: &Document, pages: usize) -> Option<Vec<String>> {
         })
         .collect();
     Some(labels)
-}
-
-fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
-    doc.dereference(obj).ok().map(|(_, o)| o)
-}
-
-fn collect(
-    doc: &Document,
-    node: &Dictionary,
-    depth: usize,
-    visited: &mut usize,
-    out: &mut Vec<Range>,
-) {
-    *visited += 1;
-    if depth > MAX_DEPTH || *visited > MAX_NODES {
-        return;
-    }
-    if let Some(Ok(nums)) = node
-        .get(b"Nums")
-        .ok()
-        .and_then(|o| deref(doc, o))
-        .map(Object::as_array)
-    {
-        for pair in nums.chunks_exact(2) {
-            let start = deref(doc, &pair[0]).and_then(|o| o.as_i64().ok());
-            let dict = deref(doc, &pair[1]).and_then(|o| o.as_dict().ok());
-            if let (Some(start), Some(dict)) = (start, dict) {
-                if let Ok(start) = usize::try_from(start) {
-                    out.push(range(doc, start, dict));
-                }
-            }
-        }
-    }
-    if let Some(Ok(kids)) = node
-        .get(b"Kids")
-        .ok()
-        .and_then(|o| deref(doc, o))
-        .map(Object::as_array)
-    {
-        for kid in kids {
-            if let Some(Ok(kid)) = deref(doc, kid).map(Object::as_dict) {
-                collect(doc, kid, depth + 1, visited, out);
-            }
-        }
-    }
 }
 
 fn range(doc: &Document, start: usize, dict: &Dictionary) -> Range {

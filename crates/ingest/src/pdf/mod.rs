@@ -15,7 +15,7 @@ mod text;
 pub use layout::pdf_blocks;
 pub use text::quiet_worker_panics;
 
-use lopdf::Document;
+use lopdf::{Dictionary, Document, Object};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -173,6 +173,52 @@ fn declared_page_count(doc: &Document) -> Option<usize> {
     let pages = doc.dereference(catalog.get(b"Pages").ok()?).ok()?.1;
     let count = pages.as_dict().ok()?.get(b"Count").ok()?.as_i64().ok()?;
     usize::try_from(count).ok()
+}
+
+/// Follows a reference (chain) to the object it names.
+pub(crate) fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
+    doc.dereference(obj).ok().map(|(_, o)| o)
+}
+
+/// Nodes of a number or name tree visited at most; real trees have a handful.
+const MAX_TREE_NODES: usize = 20_000;
+
+/// Calls `pair` with every (key, value) of a PDF number tree (`leaf_key` = `Nums`) or
+/// name tree (`Names`) rooted at `node` (PDF 32000-1 §7.9.6-7), following `/Kids` with
+/// bounds on depth and nodes, so a looping tree ends instead of hanging.
+pub(crate) fn walk_tree<'a>(
+    doc: &'a Document,
+    node: &'a Dictionary,
+    leaf_key: &[u8],
+    pair: &mut dyn FnMut(&'a Object, &'a Object),
+) {
+    fn walk<'a>(
+        doc: &'a Document,
+        node: &'a Dictionary,
+        leaf_key: &[u8],
+        depth: usize,
+        visited: &mut usize,
+        pair: &mut dyn FnMut(&'a Object, &'a Object),
+    ) {
+        *visited += 1;
+        if depth > 32 || *visited > MAX_TREE_NODES {
+            return;
+        }
+        let array = |key: &[u8]| match node.get(key).ok().and_then(|o| deref(doc, o)) {
+            Some(Object::Array(a)) => Some(a),
+            _ => None,
+        };
+        for p in array(leaf_key).into_iter().flat_map(|a| a.chunks_exact(2)) {
+            pair(&p[0], &p[1]);
+        }
+        for kid in array(b"Kids").into_iter().flatten() {
+            if let Some(Ok(kid)) = deref(doc, kid).map(Object::as_dict) {
+                walk(doc, kid, leaf_key, depth + 1, visited, pair);
+            }
+        }
+    }
+    let mut visited = 0;
+    walk(doc, node, leaf_key, 0, &mut visited, pair);
 }
 
 /// Decodes a PDF text string: UTF-16BE with a byte-order mark, else PDFDocEncoding

@@ -3,7 +3,7 @@
 //! Walked by hand rather than with `lopdf`'s `get_toc`, which keys entries by title (so
 //! repeated titles such as "Description" collapse) and follows `/Next` without a bound.
 
-use super::{decode_pdf_string, OutlineEntry};
+use super::{decode_pdf_string, deref, walk_tree, OutlineEntry};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -11,8 +11,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 const MAX_ENTRIES: usize = 50_000;
 /// Nesting followed at most.
 const MAX_DEPTH: usize = 16;
-/// Name-tree nodes visited at most while resolving named destinations.
-const MAX_NAME_NODES: usize = 20_000;
 
 struct Walk<'a> {
     doc: &'a Document,
@@ -42,10 +40,6 @@ pub fn read_outline(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> Vec<Outl
     };
     walk.siblings(root.get(b"First").ok(), 1);
     walk.out
-}
-
-fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
-    doc.dereference(obj).ok().map(|(_, o)| o)
 }
 
 impl<'a> Walk<'a> {
@@ -147,49 +141,15 @@ impl<'a> Walk<'a> {
                     .and_then(|o| deref(doc, o))
                     .and_then(|o| o.as_dict().ok())
                 {
-                    let mut visited = 0;
-                    name_tree(doc, tree, 0, &mut visited, &mut names);
+                    walk_tree(doc, tree, b"Names", &mut |key, value| {
+                        if let Some(Ok(key)) = deref(doc, key).map(Object::as_str) {
+                            names.insert(key.to_vec(), value);
+                        }
+                    });
                 }
             }
             self.names = Some(names);
         }
         self.names.as_ref()
-    }
-}
-
-fn name_tree<'a>(
-    doc: &'a Document,
-    node: &'a Dictionary,
-    depth: usize,
-    visited: &mut usize,
-    out: &mut HashMap<Vec<u8>, &'a Object>,
-) {
-    *visited += 1;
-    if depth > 32 || *visited > MAX_NAME_NODES {
-        return;
-    }
-    if let Some(Ok(pairs)) = node
-        .get(b"Names")
-        .ok()
-        .and_then(|o| deref(doc, o))
-        .map(Object::as_array)
-    {
-        for pair in pairs.chunks_exact(2) {
-            if let Some(Ok(key)) = deref(doc, &pair[0]).map(Object::as_str) {
-                out.insert(key.to_vec(), &pair[1]);
-            }
-        }
-    }
-    if let Some(Ok(kids)) = node
-        .get(b"Kids")
-        .ok()
-        .and_then(|o| deref(doc, o))
-        .map(Object::as_array)
-    {
-        for kid in kids {
-            if let Some(Ok(kid)) = deref(doc, kid).map(Object::as_dict) {
-                name_tree(doc, kid, depth + 1, visited, out);
-            }
-        }
     }
 }

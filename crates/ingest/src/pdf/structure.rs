@@ -6,7 +6,7 @@
 //! cannot be caught. Both are refused here, with bounds on depth and work, so a hostile
 //! file costs one error message.
 
-use super::PdfError;
+use super::{deref, PdfError};
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeMap, HashSet};
@@ -38,10 +38,6 @@ pub fn check_structure(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> Resul
             .map_err(|why| PdfError::Unreadable(format!("page {number}: {why}")))?;
     }
     Ok(())
-}
-
-fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
-    doc.dereference(obj).ok().map(|(_, o)| o)
 }
 
 fn check_parents(doc: &Document, page: ObjectId) -> Result<(), String> {
