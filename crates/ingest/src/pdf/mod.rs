@@ -294,6 +294,58 @@ mod tests {
         }
     }
 
+    fn encrypted(user_password: &str) -> Vec<u8> {
+        use lopdf::encryption::{EncryptionState, EncryptionVersion, Permissions};
+        let plain = build_pdf(&[TestPage::lines(&["Secret text on the page."])], None, &[]);
+        let mut doc = Document::load_mem(&plain).unwrap();
+        let id = Object::String(
+            b"0123456789abcdef".to_vec(),
+            lopdf::StringFormat::Hexadecimal,
+        );
+        doc.trailer.set("ID", vec![id.clone(), id]);
+        let state = EncryptionState::try_from(EncryptionVersion::V2 {
+            document: &doc,
+            owner_password: "owner",
+            user_password,
+            key_length: 128,
+            permissions: Permissions::all(),
+        })
+        .unwrap();
+        doc.encrypt(&state).unwrap();
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn encrypted_pdfs_need_a_password_unless_it_is_empty() {
+        let err = read_pdf(&encrypted("user"), Duration::from_secs(30)).unwrap_err();
+        assert_eq!(err, PdfError::Encrypted, "{err}");
+        // Locked only against editing: opens with the empty password.
+        let pdf = read_pdf(&encrypted(""), Duration::from_secs(30)).unwrap();
+        assert_eq!(pdf.pages[0].lines[0].text, "Secret text on the page.");
+    }
+
+    #[test]
+    fn image_only_pdfs_are_a_warning_not_an_error() {
+        use crate::{parse_document, Format, IngestOptions, LibraryFile};
+        let bytes = build_pdf(&[TestPage::lines(&[]), TestPage::lines(&[])], None, &[]);
+        let path = mcdewey_core::DocPath::parse("p/v1/d/scan.pdf").unwrap();
+        let file = LibraryFile {
+            stem: path.stem(),
+            abs: "/nowhere/scan.pdf".into(),
+            size: 0,
+            format: Format::Pdf,
+            path,
+        };
+        let doc = parse_document(&file, &bytes, &IngestOptions::default()).unwrap();
+        assert!(doc.chunks.is_empty());
+        assert_eq!(
+            doc.warnings,
+            ["p/v1/d/scan.pdf: no text layer in 2 page(s) (a scanned or image-only PDF?); nothing to index"]
+        );
+    }
+
     #[test]
     fn pdf_strings_decode() {
         assert_eq!(decode_pdf_string(b"Caf\xe9"), "Café");
