@@ -73,12 +73,7 @@ fn record_panics() {
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let msg = mcdewey_ingest::panic_text(info.payload()).unwrap_or_default();
         if let Ok(mut p) = PANICS.lock() {
             p.push(format!("{at}: {msg}"));
         }

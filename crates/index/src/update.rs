@@ -84,11 +84,7 @@ fn parse_guarded(
     opts: &IngestOptions,
 ) -> Result<mcdewey_ingest::Document, mcdewey_ingest::IngestError> {
     std::panic::catch_unwind(|| parse_document(file, bytes, opts)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let what = mcdewey_ingest::panic_text(panic.as_ref()).unwrap_or_default();
         Err(mcdewey_ingest::IngestError::Parser {
             path: file.path.source(),
             reason: what,

@@ -113,6 +113,15 @@ pub struct Document {
     pub warnings: Vec<String>,
 }
 
+/// The message a panic carried (`panic!("…")` gives a `&str` or a `String`), if any: how
+/// the guards around parsers report a caught panic.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
 /// The blake3 hash of a file's bytes, hex: the key of incremental indexing.
 pub fn content_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()

@@ -370,9 +370,10 @@ fn layout_headings(
     found
 }
 
-/// What a running header or footer looks like once page numbers are ignored.
-fn furniture_key(text: &str) -> String {
-    norm(text)
+/// What a running header or footer looks like once page numbers are ignored, from its
+/// normalised words ([`norm`]).
+fn furniture_key(words: &str) -> String {
+    words
         .split(' ')
         .map(|w| {
             if w.chars().all(|c| c.is_ascii_digit()) || is_roman(w) {
@@ -401,7 +402,7 @@ fn furniture_keys(pages: &[PdfPage]) -> HashMap<String, usize> {
             .lines
             .iter()
             .filter(|l| in_margin(l, page))
-            .map(|l| furniture_key(&l.text))
+            .map(|l| furniture_key(&norm(&l.text)))
             .collect();
         keys.sort();
         keys.dedup();
@@ -417,10 +418,10 @@ fn is_furniture(line: &PdfLine, page: &PdfPage, keys: &HashMap<String, usize>) -
     if !in_margin(line, page) {
         return false;
     }
-    let key = furniture_key(&line.text);
+    let words = norm(&line.text);
+    let key = furniture_key(&words);
     // A lone page number in the margin is furniture even when not repeated, and so is a
     // margin line that starts or ends with this page's label ("4 Introduction").
-    let words = norm(&line.text);
     let label = page.label.as_deref().map(norm);
     let labelled = label.is_some_and(|l| {
         !l.is_empty() && (words.starts_with(&format!("{l} ")) || words.ends_with(&format!(" {l}")))

@@ -55,11 +55,7 @@ pub fn quiet_worker_panics() {
 
 /// The message of a caught panic.
 pub fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
-    let text = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".into());
+    let text = crate::panic_text(payload.as_ref()).unwrap_or_else(|| "unknown cause".into());
     format!("the PDF reader failed ({text})")
 }
 
