@@ -357,6 +357,14 @@ impl Store {
                 },
                 e => self.err(e),
             })?;
+        // An update killed during its commit leaves files the committed meta.json does
+        // not name (delete bitsets, new segments). The re-run reaches the same opstamps,
+        // so tantivy would try to create the same `<segment>.<opstamp>.del` and fail on
+        // the file that exists: remove unreferenced files before writing anything.
+        writer
+            .garbage_collect_files()
+            .wait()
+            .map_err(|e| self.err(e))?;
         Ok(StoreWriter {
             writer,
             fields: self.fields.clone(),
@@ -412,5 +420,81 @@ impl StoreWriter {
             .wait_merging_threads()
             .map_err(|e| IndexError::tantivy(&self.dir, e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(stem: &str, text: &str) -> Vec<Chunk> {
+        (0..3)
+            .map(|i| Chunk {
+                id: ChunkId::new(format!("p::v1::d::{stem}"), i),
+                source: format!("p/v1/d/{stem}.md"),
+                product: "p".into(),
+                version: "v1".into(),
+                doc_set: "d".into(),
+                heading: vec!["A".into()],
+                page: None,
+                page_end: None,
+                pdf_page: None,
+                pdf_page_end: None,
+                text: format!("{text} {i}"),
+                raw: format!("{text} {i}"),
+                line_start: 1,
+                line_end: 1,
+            })
+            .collect()
+    }
+
+    fn update(data: &Path, stems: &[&str], text: &str) -> Result<(), IndexError> {
+        let store = Store::open_or_create(data)?;
+        let mut writer = store.writer()?;
+        for stem in stems {
+            writer.replace(&format!("p/v1/d/{stem}.md"), &chunks(stem, text))?;
+        }
+        writer.commit(&Manifest::default())
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+
+    /// The state a kill leaves between writing the files of a commit and publishing
+    /// its meta.json: the old meta.json, the new files on disk and in `.managed.json`.
+    #[test]
+    fn an_update_killed_during_its_commit_does_not_block_the_rerun() {
+        let tmp = tempfile::tempdir().unwrap();
+        let done = tmp.path().join("done");
+        // One segment with both documents: replacing one of them writes a delete file.
+        update(&done, &["a", "b"], "first").unwrap();
+        let killed = tmp.path().join("killed");
+        copy_dir(&done.join("tantivy"), &killed.join("tantivy"));
+        // The update the kill interrupted, run to the end elsewhere for its files.
+        update(&done, &["a"], "second").unwrap();
+        let mut leftovers = 0;
+        for entry in std::fs::read_dir(done.join("tantivy")).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().into_string().unwrap();
+            let target = killed.join("tantivy").join(&name);
+            if name == ".managed.json" || !target.exists() {
+                leftovers += usize::from(name.ends_with(".del"));
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+        assert!(leftovers > 0, "the second update wrote a delete file");
+        update(&killed, &["a"], "second").unwrap();
+        let store = Store::open(&killed).unwrap();
+        let chunk = store
+            .chunk(&ChunkId::new("p::v1::d::a", 0))
+            .unwrap()
+            .unwrap();
+        assert_eq!(chunk.text, "second 0");
+        assert_eq!(store.chunk_count(), 6);
     }
 }
