@@ -10,7 +10,8 @@ pub mod vectors;
 
 pub use store::{Bm25Weights, DocEntry, Filter, Manifest, SkipEntry, Store, StoreWriter};
 pub use update::{
-    embedding_text, settings_fingerprint, update_library, Embedding, Progress, UpdateSummary,
+    embed_with_cache, embedding_text, scan_library, settings_fingerprint, update_library,
+    ChunkSink, Embedding, Progress, Scan, UpdateSummary,
 };
 pub use vectors::{EmbeddingCache, VectorEntry, VectorSet};
 
@@ -65,6 +66,21 @@ pub enum IndexError {
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
+    },
+    /// Another process holds the indexer lock of a database store.
+    #[error("store {store}: another `mcdewey index` is updating this library; try again when it is done")]
+    StoreLocked {
+        /// The store's URL without its password.
+        store: String,
+    },
+    /// A database store (PostgreSQL) failed or refused; `store` is its URL without the
+    /// password.
+    #[error("store {store}: {reason}")]
+    Backend {
+        /// The store.
+        store: String,
+        /// What went wrong, and what to do where there is something.
+        reason: String,
     },
     /// The data folder holds something McDewey did not write.
     #[error("{path}: corrupt index data ({reason}); delete the data folder and index again")]

@@ -155,8 +155,6 @@ fn build_vectors(
         None => EmbeddingCache::open(store.data_dir(), model_id, embedder.dim()),
     };
     let mut set = VectorSet::new(model_id, embedder.dim());
-    // (entry, text) of chunks whose vector is neither in the old generation nor cached.
-    let mut missing: Vec<(VectorEntry, String)> = Vec::new();
     let mut placed: Vec<(VectorEntry, Option<Vec<f32>>, String)> = Vec::new();
     for (source, entry) in &manifest.documents {
         let chunks: Vec<Chunk> = match fresh.get(source) {
@@ -198,24 +196,12 @@ fn build_vectors(
             placed.push((e, cached, text));
         }
     }
-    for (e, v, text) in &placed {
-        if v.is_none() {
-            missing.push((e.clone(), text.clone()));
-        }
-    }
-    let total = missing.len();
-    progress(Progress::Embedding { done: 0, total });
-    let texts: Vec<&str> = missing.iter().map(|(_, t)| t.as_str()).collect();
-    let vecs = mcdewey_embed::embed_passages_parallel(
-        embedder,
-        &texts,
-        embedding.workers,
-        EMBED_BATCH,
-        &mut |done| progress(Progress::Embedding { done, total }),
-    )?;
-    for ((_, text), v) in missing.iter().zip(vecs) {
-        cache.insert(text, v);
-    }
+    let texts: Vec<String> = placed
+        .iter()
+        .filter(|(_, v, _)| v.is_none())
+        .map(|(_, _, t)| t.clone())
+        .collect();
+    let (_, total) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
     for (e, v, text) in placed {
         let v = match v {
             Some(v) => v,
@@ -253,18 +239,51 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Brings the store up to date with `library`: new and changed files (by content hash)
-/// are chunked and indexed, unchanged files are not read again, deleted files leave the
-/// index. A file that cannot be read is reported and skipped; if an earlier version of
-/// it was indexed, that version stays searchable and is marked stale. Everything is
-/// committed at once, with the manifest, so a crash leaves the previous index intact.
-pub fn update_library(
-    store: &Store,
+/// Where a library scan sends its changes: the embedded index's writer, or a recorder
+/// that another store (PostgreSQL) applies in its own transaction.
+pub trait ChunkSink {
+    /// Replaces every chunk of `source` with `chunks`.
+    fn replace(&mut self, source: &str, chunks: &[Chunk]) -> Result<(), IndexError>;
+    /// Removes every chunk of `source`.
+    fn remove(&mut self, source: &str);
+    /// Removes every chunk (settings changed: everything is indexed again).
+    fn clear(&mut self) -> Result<(), IndexError>;
+}
+
+impl ChunkSink for crate::StoreWriter {
+    fn replace(&mut self, source: &str, chunks: &[Chunk]) -> Result<(), IndexError> {
+        crate::StoreWriter::replace(self, source, chunks)
+    }
+    fn remove(&mut self, source: &str) {
+        crate::StoreWriter::remove(self, source)
+    }
+    fn clear(&mut self) -> Result<(), IndexError> {
+        crate::StoreWriter::clear(self)
+    }
+}
+
+/// The outcome of a library scan: the new manifest (without vectors), the chunks of
+/// every document read again, and the summary so far.
+pub struct Scan {
+    /// The manifest to commit.
+    pub manifest: Manifest,
+    /// Chunks of the documents added or changed, by source path.
+    pub fresh: HashMap<String, Vec<Chunk>>,
+    /// Counts and lists of what changed.
+    pub summary: UpdateSummary,
+}
+
+/// Walks `library` against the manifest `old` of a store: new and changed files (by
+/// content hash) are chunked and sent to `sink`, unchanged files are not read again,
+/// deleted files are removed. A file that cannot be read is reported and skipped; if an
+/// earlier version of it was indexed, that version stays and is marked stale.
+pub fn scan_library(
+    old: &Manifest,
     library: &Path,
     opts: &IngestOptions,
-    embedding: Option<Embedding>,
+    sink: &mut dyn ChunkSink,
     progress: &mut dyn FnMut(Progress),
-) -> Result<UpdateSummary, IndexError> {
+) -> Result<Scan, IndexError> {
     let discovery = discover(library)?;
     if discovery.files.is_empty() {
         return Err(IndexError::EmptyLibrary {
@@ -272,7 +291,6 @@ pub fn update_library(
             skipped: discovery.skipped.len(),
         });
     }
-    let old = store.manifest()?;
     let settings = settings_fingerprint(opts);
     let rebuild = old.settings != settings && !old.documents.is_empty();
     let mut manifest = Manifest {
@@ -300,9 +318,8 @@ pub fn update_library(
         rebuilt: rebuild,
         ..Default::default()
     };
-    let mut writer = store.writer()?;
     if rebuild {
-        writer.clear()?;
+        sink.clear()?;
     }
     let total = discovery.files.len();
     progress(Progress::Discovered { total });
@@ -321,8 +338,7 @@ pub fn update_library(
         match outcome {
             Ok(None) => summary.unchanged += 1,
             Ok(Some(doc)) => {
-                writer.replace(&source, &doc.chunks)?;
-                fresh.insert(source.clone(), doc.chunks.clone());
+                sink.replace(&source, &doc.chunks)?;
                 summary.warnings.extend(doc.warnings.iter().cloned());
                 manifest.documents.insert(
                     source.clone(),
@@ -336,6 +352,7 @@ pub fn update_library(
                         stale: None,
                     },
                 );
+                fresh.insert(source.clone(), doc.chunks);
                 if previous.is_some() {
                     summary.changed.push(source.clone());
                 } else {
@@ -371,11 +388,71 @@ pub fn update_library(
         .cloned()
         .collect();
     for source in gone {
-        writer.remove(&source);
+        sink.remove(&source);
         manifest.documents.remove(&source);
         summary.removed.push(source);
     }
     manifest.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Scan {
+        manifest,
+        fresh,
+        summary,
+    })
+}
+
+/// Embeds `texts` with the model, taking what the cache already holds and adding what
+/// was embedded to it; returns the vectors in order and how many the model computed.
+pub fn embed_with_cache(
+    embedding: &Embedding,
+    cache: &mut EmbeddingCache,
+    texts: &[String],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(Vec<Vec<f32>>, usize), IndexError> {
+    let missing: Vec<&str> = {
+        let mut seen = std::collections::HashSet::new();
+        texts
+            .iter()
+            .filter(|t| cache.get(t).is_none() && seen.insert(t.as_str()))
+            .map(String::as_str)
+            .collect()
+    };
+    let total = missing.len();
+    progress(Progress::Embedding { done: 0, total });
+    let vecs = mcdewey_embed::embed_passages_parallel(
+        embedding.model,
+        &missing,
+        embedding.workers,
+        EMBED_BATCH,
+        &mut |done| progress(Progress::Embedding { done, total }),
+    )?;
+    for (text, v) in missing.iter().zip(vecs) {
+        cache.insert(text, v);
+    }
+    let dim = embedding.model.dim();
+    let out = texts
+        .iter()
+        .map(|t| cache.get(t).cloned().unwrap_or_else(|| vec![0.0; dim]))
+        .collect();
+    Ok((out, total))
+}
+
+/// Brings the store up to date with `library` ([`scan_library`]), embeds what is new
+/// when a model is given, and commits everything at once, with the manifest, so a crash
+/// leaves the previous index intact.
+pub fn update_library(
+    store: &Store,
+    library: &Path,
+    opts: &IngestOptions,
+    embedding: Option<Embedding>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<UpdateSummary, IndexError> {
+    let old = store.manifest()?;
+    let mut writer = store.writer()?;
+    let Scan {
+        mut manifest,
+        fresh,
+        mut summary,
+    } = scan_library(&old, library, opts, &mut writer, progress)?;
     if let Some(embedding) = embedding {
         let embedder = embedding.model;
         let (set, embedded) = build_vectors(store, &old, &manifest, &fresh, embedding, progress)?;

@@ -242,6 +242,17 @@ impl EmbeddingCache {
         }
     }
 
+    /// A cache kept in memory only ([`EmbeddingCache::save`] does
+    /// nothing): for stores without a data folder and no shared cache folder.
+    pub fn in_memory(dim: usize) -> EmbeddingCache {
+        EmbeddingCache {
+            path: PathBuf::new(),
+            dim,
+            map: HashMap::new(),
+            dirty: false,
+        }
+    }
+
     /// The cache key of a text.
     pub fn key(text: &str) -> [u8; 16] {
         blake3::hash(text.as_bytes()).as_bytes()[..16]
@@ -272,7 +283,7 @@ impl EmbeddingCache {
 
     /// Writes the cache if it changed.
     pub fn save(&mut self) -> Result<(), IndexError> {
-        if !self.dirty {
+        if !self.dirty || self.path.as_os_str().is_empty() {
             return Ok(());
         }
         if let Some(dir) = self.path.parent() {

@@ -4,7 +4,7 @@ use crate::index_cmd::index_library;
 use crate::{FusionArgs, ModelArgs, Paths};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use mcdewey_index::{Filter, Store};
+use mcdewey_index::Filter;
 use mcdewey_ingest::{ChunkOptions, IngestOptions};
 use mcdewey_search::beir::{rank_documents, score_runs, trec_line, write_library, BeirDataset};
 use mcdewey_search::{Engine, Mode};
@@ -23,6 +23,8 @@ pub struct BeirOptions<'a> {
     pub hits: usize,
     pub no_embed: bool,
     pub json: bool,
+    /// The store to index into (`--store`); the data folder's own index when `None`.
+    pub store: Option<&'a str>,
 }
 
 pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result<()> {
@@ -31,6 +33,7 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
     let paths = Paths {
         library: opts.data.join("library"),
         data: opts.data.join("index"),
+        store: opts.store.map(str::to_string),
     };
     let stems = write_library(&dataset, &paths.library)?;
     // The index always gets vectors, so runs of every mode share one index.
@@ -54,9 +57,9 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
         summary.documents,
         summary.chunks,
         summary.embedded,
-        paths.data.display()
+        paths.store_name()
     );
-    let store = Store::open(&paths.data)?;
+    let store = paths.open_store()?;
     let mut engine = match embedder {
         Some(e) => Engine::with_embedder(store, e)?,
         None => Engine::new(store),

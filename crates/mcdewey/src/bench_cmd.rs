@@ -15,6 +15,8 @@ use std::time::Instant;
 
 /// Options of `mcdewey bench`.
 pub struct BenchOptions {
+    /// `--store`: a PostgreSQL database to index into (it must be empty).
+    pub store: Option<String>,
     pub library: PathBuf,
     pub out: PathBuf,
     pub queries: Option<PathBuf>,
@@ -155,7 +157,7 @@ fn embedding_baseline(
     sample_size: usize,
     index_secs: f64,
 ) -> Result<Value> {
-    let store = Store::open(&paths.data)?;
+    let store = paths.open_store()?;
     let mut texts = Vec::new();
     for entry in store.manifest()?.documents.values() {
         for chunk in store.document_chunks(&entry.document)? {
@@ -204,7 +206,18 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
     let paths = Paths {
         library: library.clone(),
         data: work.path().join("data"),
+        store: opts.store.clone(),
     };
+    if let Some(url) = paths.postgres()? {
+        let documents = mcdewey_pg::PgStore::connect(url)?.manifest()?.documents.len();
+        if documents > 0 {
+            anyhow::bail!(
+                "--store: {} already holds {documents} documents; the benchmark indexes from \
+                 scratch, so give it an empty database",
+                paths.store_name()
+            );
+        }
+    }
     let embedder: Arc<dyn Embedder> = model.load()?;
     let ingest = IngestOptions::default();
     let workers = mcdewey_embed::default_workers();
@@ -249,7 +262,7 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
     let reindex_secs = t.elapsed().as_secs_f64();
 
     eprintln!("bench: warm hybrid queries");
-    let mut engine = Engine::with_embedder(Store::open(&paths.data)?, embedder.clone())?;
+    let mut engine = Engine::with_embedder(paths.open_store()?, embedder.clone())?;
     // Every measured query pays for its own embedding.
     engine.set_query_cache(0);
     let queries = load_queries(opts.queries.as_deref())?;
@@ -336,6 +349,7 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
         let paths = Paths {
             library: work.path().join("library"),
             data: work.path().join("data"),
+            store: None,
         };
         eprintln!("bench: scaling, {n} chunks");
         synthetic_library(&paths.library, &texts, n)?;

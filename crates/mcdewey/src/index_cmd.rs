@@ -34,22 +34,20 @@ pub fn run(
     Ok(())
 }
 
-/// Updates the index of `paths.data` from `paths.library`, with a progress bar on a terminal.
+/// Updates the index (the data folder, or the PostgreSQL database of `--store`) from
+/// `paths.library`, with a progress bar on a terminal.
 pub fn index_library(
     paths: &Paths,
     opts: &IngestOptions,
     embedding: Option<Embedding>,
 ) -> Result<UpdateSummary> {
-    std::fs::create_dir_all(&paths.data)
-        .map_err(|e| anyhow::anyhow!("data folder {}: {e}", paths.data.display()))?;
-    let store = Store::open_or_create(&paths.data)?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} indexing [{bar:30}] {pos}/{len} files  {wide_msg}")
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let summary = update_library(&store, &paths.library, opts, embedding, &mut |p| match p {
+    let mut progress = |p| match p {
         Progress::Discovered { total } => bar.set_length(total as u64),
         Progress::File { done, path, .. } => {
             bar.set_position(done as u64);
@@ -69,7 +67,19 @@ pub fn index_library(
             bar.set_position(done as u64);
         }
         Progress::Committing => bar.set_message("committing"),
-    });
+    };
+    let summary = match paths.postgres()? {
+        Some(url) => {
+            let mut store = mcdewey_pg::PgStore::connect(url)?;
+            mcdewey_pg::update_library(&mut store, &paths.library, opts, embedding, &mut progress)
+        }
+        None => {
+            std::fs::create_dir_all(&paths.data)
+                .map_err(|e| anyhow::anyhow!("data folder {}: {e}", paths.data.display()))?;
+            let store = Store::open_or_create(&paths.data)?;
+            update_library(&store, &paths.library, opts, embedding, &mut progress)
+        }
+    };
     bar.finish_and_clear();
     Ok(summary?)
 }
@@ -94,7 +104,7 @@ fn print_summary(paths: &Paths, s: &UpdateSummary) {
     println!(
         "Indexed {} into {}: {} documents, {} chunks.",
         paths.library.display(),
-        paths.data.display(),
+        paths.store_name(),
         s.documents,
         s.chunks
     );

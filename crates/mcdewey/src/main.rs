@@ -40,6 +40,41 @@ pub struct Paths {
         global = true
     )]
     pub data: PathBuf,
+    /// Where the index lives: `embedded` (the data folder, the default) or a PostgreSQL
+    /// database with pgvector, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, that many
+    /// servers share (docs/deployment.md).
+    #[arg(long, env = "MCDEWEY_STORE", global = true)]
+    pub store: Option<String>,
+}
+
+impl Paths {
+    /// The PostgreSQL URL of `--store`, or `None` for the embedded store.
+    pub fn postgres(&self) -> anyhow::Result<Option<&str>> {
+        match self.store.as_deref().map(str::trim) {
+            None | Some("") | Some("embedded") => Ok(None),
+            Some(url) if mcdewey_pg::is_postgres_url(url) => Ok(Some(url)),
+            Some(other) => anyhow::bail!(
+                "--store: {:?} is neither `embedded` nor a postgres://USER@HOST:PORT/DB URL",
+                mcdewey_pg::redact(other)
+            ),
+        }
+    }
+
+    /// Opens the store the index is in (it must have been built).
+    pub fn open_store(&self) -> anyhow::Result<mcdewey_search::Backend> {
+        Ok(match self.postgres()? {
+            Some(url) => mcdewey_pg::PgStore::connect(url)?.into(),
+            None => mcdewey_index::Store::open(&self.data)?.into(),
+        })
+    }
+
+    /// The store, for messages: the data folder or the URL without its password.
+    pub fn store_name(&self) -> String {
+        match self.postgres() {
+            Ok(Some(url)) => mcdewey_pg::redact(url),
+            _ => self.data.display().to_string(),
+        }
+    }
 }
 
 /// The embedding model.
@@ -328,6 +363,10 @@ enum Command {
     /// pure embedding time, re-index after one change, warm hybrid query latency at 1
     /// and 8 clients, peak RSS, and search-side scaling; writes a JSON report.
     Bench {
+        /// Index into this store instead of a temporary data folder: a PostgreSQL URL of
+        /// an empty database (docs/deployment.md).
+        #[arg(long, env = "MCDEWEY_STORE")]
+        store: Option<String>,
         /// The library to index (copied to a temporary folder first).
         #[arg(long, default_value = "../shared/library")]
         library: PathBuf,
@@ -365,6 +404,10 @@ enum Command {
     /// pipeline, search its queries and write a TREC run for its score.py; prints
     /// nDCG@10, Recall@100 and MRR@10.
     Beir {
+        /// Index into this store instead of a temporary data folder: a PostgreSQL URL of
+        /// a database for this corpus (docs/deployment.md).
+        #[arg(long, env = "MCDEWEY_STORE")]
+        store: Option<String>,
         /// The BEIR folder, e.g. ../shared/bench/scifact.
         #[arg(long)]
         dataset: PathBuf,
@@ -512,8 +555,10 @@ fn main() -> ExitCode {
             sample,
             no_baseline,
             model,
+            store,
         } => bench_cmd::run(
             &bench_cmd::BenchOptions {
+                store,
                 library,
                 out,
                 queries,
@@ -537,6 +582,7 @@ fn main() -> ExitCode {
             model,
             fusion,
             json,
+            store,
         } => {
             let data = data.unwrap_or_else(|| {
                 let name = dataset
@@ -557,6 +603,7 @@ fn main() -> ExitCode {
                     hits: hits.clamp(1, 10_000),
                     no_embed,
                     json,
+                    store: store.as_deref(),
                 },
                 &model,
                 &fusion,

@@ -3,17 +3,16 @@
 use crate::render;
 use crate::{FilterArgs, ModelArgs, Paths};
 use anyhow::Result;
-use mcdewey_index::Store;
 use mcdewey_search::{Engine, Mode, SearchRequest};
 
-/// Opens the engine over `paths.data`, keyword search only.
+/// Opens the engine over the store, keyword search only.
 pub fn open_engine(paths: &Paths) -> Result<Engine> {
-    Ok(Engine::new(Store::open(&paths.data)?))
+    Ok(Engine::new(paths.open_store()?))
 }
 
 /// Opens the engine for a retrieval mode: the model is loaded unless the mode is bm25.
 pub fn open_engine_for(paths: &Paths, model: &ModelArgs, mode: Mode) -> Result<Engine> {
-    let store = Store::open(&paths.data)?;
+    let store = paths.open_store()?;
     Ok(match mode {
         Mode::Bm25 => Engine::new(store),
         _ => Engine::with_embedder(store, model.load()?)?,

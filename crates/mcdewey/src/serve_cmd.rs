@@ -3,9 +3,8 @@
 use crate::index_cmd::index_library;
 use crate::{ModelArgs, Paths};
 use anyhow::{Context, Result};
-use mcdewey_index::Store;
 use mcdewey_ingest::IngestOptions;
-use mcdewey_search::Engine;
+use mcdewey_search::{Backend, Engine};
 use mcdewey_server::{AppState, EngineHandle, ServerOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,13 +34,28 @@ fn prepare_engine(
 ) -> Result<(Engine, Model)> {
     let embedder = if no_embed { None } else { Some(model.load()?) };
     if !no_index {
-        update(paths, model, &embedder)?;
+        match update(paths, model, &embedder) {
+            // Another process indexes this database: serve what it has committed.
+            Err(e)
+                if e.chain().any(|c| {
+                    matches!(
+                        c.downcast_ref::<mcdewey_index::IndexError>(),
+                        Some(mcdewey_index::IndexError::StoreLocked { .. })
+                    )
+                }) =>
+            {
+                eprintln!("not indexing: {e:#}");
+            }
+            other => {
+                other?;
+            }
+        }
     }
     Ok((open_engine(paths, &embedder)?, embedder))
 }
 
 fn open_engine(paths: &Paths, embedder: &Model) -> Result<Engine> {
-    let store = Store::open(&paths.data)?;
+    let store = paths.open_store()?;
     Ok(match embedder {
         Some(e) => Engine::with_embedder(store, e.clone())?,
         None => Engine::new(store),
@@ -125,6 +139,56 @@ fn watch(
     });
 }
 
+/// Serving a PostgreSQL store: every `every`, checks whether another process committed
+/// an update and, if so, serves a refreshed engine (library tree, counts, model). Search
+/// results themselves come from the database and are current at once.
+fn follow_database(embedder: Model, handle: EngineHandle, every: std::time::Duration) {
+    std::thread::spawn(move || {
+        let mut failing = false;
+        loop {
+            std::thread::sleep(every);
+            let engine = handle.current();
+            let Backend::Postgres(pg) = engine.store() else {
+                return;
+            };
+            let refreshed = pg.current_generation().and_then(|now| {
+                if now == pg.generation() {
+                    return Ok(None);
+                }
+                let mut pg = pg.clone();
+                pg.refresh()?;
+                Ok(Some(pg))
+            });
+            let next = match refreshed {
+                Ok(Some(pg)) => match &embedder {
+                    Some(e) => Engine::with_embedder(pg, e.clone()).map(Some),
+                    None => Ok(Some(Engine::new(pg))),
+                },
+                Ok(None) => Ok(None),
+                Err(e) => Err(e.into()),
+            };
+            match next {
+                Ok(Some(engine)) => {
+                    let generation = match engine.store() {
+                        Backend::Postgres(pg) => pg.generation(),
+                        Backend::Embedded { .. } => 0,
+                    };
+                    handle.replace(Arc::new(engine));
+                    failing = false;
+                    eprintln!("now serving generation {generation} of the database");
+                }
+                Ok(None) => failing = false,
+                // Logged once per outage; requests keep their own errors meanwhile.
+                Err(e) if !failing => {
+                    failing = true;
+                    tracing::warn!(target: "mcdewey::serve", "database check failed: {e}");
+                }
+                Err(_) => {}
+            }
+        }
+    });
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -163,6 +227,13 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
     }
     let (engine, embedder) = prepare_engine(paths, model, opts.no_index, opts.no_embed)?;
     let handle = EngineHandle::new(Arc::new(engine));
+    if paths.postgres()?.is_some() {
+        follow_database(
+            embedder.clone(),
+            handle.clone(),
+            std::time::Duration::from_secs(1),
+        );
+    }
     if let Some(every) = opts.watch {
         watch(
             paths.clone(),

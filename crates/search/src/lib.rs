@@ -5,9 +5,12 @@
 //! in the JSON shape scripts depend on ([`SearchResponse`]). Servers and the CLI call
 //! this crate; none reaches into the index directly.
 
+mod backend;
 pub mod beir;
 pub mod eval;
 mod library;
+
+pub use backend::Backend;
 
 pub use library::{DocSetNode, DocumentNode, LibraryTree, ProductNode, VersionNode};
 pub use mcdewey_core::{Chunk, ChunkId};
@@ -15,7 +18,7 @@ pub use mcdewey_index::{Bm25Weights, DocEntry, Filter};
 
 use mcdewey_core::Version;
 use mcdewey_embed::Embedder;
-use mcdewey_index::{IndexError, Manifest, Store, VectorSet};
+use mcdewey_index::{IndexError, Manifest};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -400,11 +403,10 @@ pub struct FacetVersion {
 
 /// The search engine over one store.
 pub struct Engine {
-    store: Store,
+    store: Backend,
     weights: Bm25Weights,
     fusion: Fusion,
     embedder: Option<std::sync::Arc<dyn Embedder>>,
-    vectors: Option<VectorSet>,
     /// The manifest of the commit the engine serves, read once.
     manifest: std::sync::OnceLock<Manifest>,
     /// The library tree of that manifest, built once.
@@ -445,13 +447,12 @@ pub const QUERY_CACHE_SIZE: usize = 256;
 
 impl Engine {
     /// An engine over an opened store, keyword search only.
-    pub fn new(store: Store) -> Engine {
+    pub fn new(store: impl Into<Backend>) -> Engine {
         Engine {
-            store,
+            store: store.into(),
             weights: Bm25Weights::default(),
             fusion: Fusion::default(),
             embedder: None,
-            vectors: None,
             manifest: std::sync::OnceLock::new(),
             tree: std::sync::OnceLock::new(),
             query_cache: std::sync::Mutex::new(QueryCache {
@@ -473,22 +474,21 @@ impl Engine {
     /// An engine that also searches by meaning with `embedder`, which must be the model
     /// the index's vectors were made with.
     pub fn with_embedder(
-        store: Store,
+        store: impl Into<Backend>,
         embedder: std::sync::Arc<dyn Embedder>,
     ) -> Result<Engine, SearchError> {
-        let vectors = store.vectors()?;
-        if let Some(v) = &vectors {
-            if v.model_id != embedder.model_id() {
+        let mut store = store.into();
+        if let Some(model_id) = store.load_vectors()? {
+            if model_id != embedder.model_id() {
                 return Err(SearchError::NoVectors(format!(
                     "the index vectors were made by {} but the model loaded is {}; run `mcdewey index` again",
-                    v.model_id,
+                    model_id,
                     embedder.model_id()
                 )));
             }
         }
         let mut engine = Engine::new(store);
         engine.embedder = Some(embedder);
-        engine.vectors = vectors;
         Ok(engine)
     }
 
@@ -513,7 +513,7 @@ impl Engine {
         filter: &Filter,
         limit: usize,
     ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
-        let (Some(embedder), Some(vectors)) = (&self.embedder, &self.vectors) else {
+        let (Some(embedder), true) = (&self.embedder, self.store.has_vectors()) else {
             let why = if self.embedder.is_none() {
                 "no embedding model loaded (fetch it with scripts/fetch-model, or use --mode bm25)"
             } else {
@@ -522,11 +522,7 @@ impl Engine {
             return Err(SearchError::NoVectors(why.into()));
         };
         let q = self.query_vector(embedder.as_ref(), query)?;
-        Ok(vectors
-            .nearest(&q, filter, limit)
-            .into_iter()
-            .filter_map(|(id, s)| id.parse().ok().map(|id| (id, s)))
-            .collect())
+        Ok(self.store.nearest(&q, filter, limit)?)
     }
 
     /// Sets how many recent query embeddings are kept (0 turns the cache off; the
@@ -554,7 +550,7 @@ impl Engine {
 
     /// Whether semantic retrieval is possible: a model is loaded and the index has vectors.
     pub fn can_embed(&self) -> bool {
-        self.embedder.is_some() && self.vectors.is_some()
+        self.embedder.is_some() && self.store.has_vectors()
     }
 
     /// The mode a request runs in: the one asked for, else hybrid when semantic
@@ -568,7 +564,7 @@ impl Engine {
     }
 
     /// The store searched.
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &Backend {
         &self.store
     }
 
@@ -582,11 +578,11 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
         Ok(match mode {
-            Mode::Bm25 => self.store.bm25(query, filter, self.weights, limit)?,
+            Mode::Bm25 => self.store.keyword(query, filter, self.weights, limit)?,
             Mode::Vector => self.vector_hits(query, filter, limit)?,
             Mode::Hybrid => {
                 let depth = self.fusion.depth.max(limit);
-                let keyword = self.store.bm25(query, filter, self.weights, depth)?;
+                let keyword = self.store.keyword(query, filter, self.weights, depth)?;
                 let semantic = self.vector_hits(query, filter, depth)?;
                 let mut fused = self.fusion.fuse(&keyword, &semantic);
                 fused.truncate(limit);

@@ -1,0 +1,562 @@
+//! The PostgreSQL store: the same chunks, ids, manifest and vectors as the embedded
+//! store, kept in tables (see `migrations/`), so that many `mcdewey serve` processes
+//! answer from one library while one `mcdewey index` process updates it.
+//!
+//! Keyword retrieval is PostgreSQL full-text search (`websearch_to_tsquery`, heading
+//! path at weight A), semantic retrieval is pgvector (HNSW, cosine), and filters are SQL.
+//! An update holds an advisory lock and writes in one transaction: every server sees it
+//! whole when it commits, and a killed indexer leaves the previous version in place.
+
+mod tsquery;
+mod update;
+
+pub use update::update_library;
+
+use mcdewey_core::{Chunk, ChunkId, PageLabel};
+use mcdewey_index::{DocEntry, Filter, IndexError, Manifest, SkipEntry};
+use postgres::types::ToSql;
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+use std::time::Duration;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// `ts_rank` normalisation: divide by 1 + log(length), as BM25 favours shorter chunks.
+/// Chosen with [`HEADING_WEIGHT`] on the CUCM dev set (docs/evaluation.md): 0, 2, 8, 32
+/// and `ts_rank_cd` all ranked worse.
+const RANK_NORMALIZATION: i32 = 1;
+
+/// `ts_rank` weight of a heading-path match (weight A; the text is weight D = 1). Unlike
+/// tantivy's BM25 (heading boost 0), full-text rank gains from it: 0.2 to 0.5 ranked
+/// best on the dev set, 0 and 1 worse.
+pub const HEADING_WEIGHT: f32 = 0.3;
+
+/// Connections a store keeps open at most (the server runs each request on one).
+pub const POOL_SIZE: u32 = 16;
+
+/// Advisory-lock key held by the one process that indexes (an arbitrary constant,
+/// "McDewey" in ASCII).
+const INDEXER_LOCK: i64 = 0x004D_6344_6577_6579;
+/// Advisory-lock key held while migrations run, so servers starting together do not race.
+const MIGRATION_LOCK: i64 = INDEXER_LOCK + 1;
+
+/// Whether a `--store` value names a PostgreSQL database.
+pub fn is_postgres_url(store: &str) -> bool {
+    store.starts_with("postgres://") || store.starts_with("postgresql://")
+}
+
+/// The URL with its password replaced by `***`, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.split_once('@') {
+        Some((a, h)) => (a, h),
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// A connection pool to one McDewey database, with what the engine reads once per
+/// committed update (the generation it was opened at, the model of the vectors).
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    config: postgres::Config,
+    name: String,
+    generation: i64,
+    model: Option<(String, usize)>,
+    chunks: u64,
+}
+
+/// The library-wide row of the manifest.
+struct State {
+    generation: i64,
+    model: Option<(String, usize)>,
+}
+
+impl PgStore {
+    /// Connects to `url`, applies pending migrations and reads the current state.
+    pub fn connect(url: &str) -> Result<PgStore, IndexError> {
+        let name = redact(url);
+        let fail = |reason: String| IndexError::Backend {
+            store: name.clone(),
+            reason,
+        };
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| fail(format!("not a PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("mcdewey");
+        }
+        let mut client = config.connect(NoTls).map_err(|e| {
+            fail(format!(
+                "cannot connect: {e}; is PostgreSQL running there (scripts/pg-server start DIR starts one)?"
+            ))
+        })?;
+        migrate(&mut client).map_err(fail)?;
+        drop(client);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(PostgresConnectionManager::new(config.clone(), NoTls))
+            .map_err(|e| fail(format!("cannot open a connection pool: {e}")))?;
+        let mut store = PgStore {
+            pool,
+            config,
+            name,
+            generation: 0,
+            model: None,
+            chunks: 0,
+        };
+        store.refresh()?;
+        Ok(store)
+    }
+
+    /// Re-reads the generation, model and chunk count (after an update was committed).
+    pub fn refresh(&mut self) -> Result<(), IndexError> {
+        let mut c = self.conn()?;
+        let state = read_state(&mut *c).map_err(|e| self.err("reading the library state", e))?;
+        let row = c
+            .query_one("SELECT count(*) FROM chunks", &[])
+            .map_err(|e| self.err("counting chunks", e))?;
+        self.generation = state.generation;
+        self.model = state.model;
+        self.chunks = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+        Ok(())
+    }
+
+    /// The store's URL without its password.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The generation this handle was opened or refreshed at.
+    pub fn generation(&self) -> i64 {
+        self.generation
+    }
+
+    /// The generation committed now (servers poll it to see updates by other processes).
+    pub fn current_generation(&self) -> Result<i64, IndexError> {
+        let mut c = self.conn()?;
+        let row = c
+            .query_one("SELECT generation FROM library_state", &[])
+            .map_err(|e| self.err("reading the generation", e))?;
+        Ok(row.get(0))
+    }
+
+    /// Id of the embedding model of the stored vectors, if the library has vectors.
+    pub fn model_id(&self) -> Option<&str> {
+        self.model.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    /// Chunks stored when this handle was opened or refreshed.
+    pub fn chunk_count(&self) -> u64 {
+        self.chunks
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, IndexError> {
+        self.pool.get().map_err(|e| IndexError::Backend {
+            store: self.name.clone(),
+            reason: format!("no connection: {e}"),
+        })
+    }
+
+    fn err(&self, what: &str, e: postgres::Error) -> IndexError {
+        IndexError::Backend {
+            store: self.name.clone(),
+            reason: format!("{what}: {}", pg_reason(&e)),
+        }
+    }
+
+    /// The manifest: library state and one entry per indexed document.
+    pub fn manifest(&self) -> Result<Manifest, IndexError> {
+        let mut c = self.conn()?;
+        read_manifest(&mut *c).map_err(|e| self.err("reading the manifest", e))
+    }
+
+    /// The best `limit` chunks for a keyword query: the sum over its terms of the
+    /// term's BM25 idf times its `ts_rank` over the chunk text (weight D) and heading
+    /// path (weight A, [`HEADING_WEIGHT`]). Any term may match, as in the embedded
+    /// store; quoted phrases and `-word` keep their meaning.
+    pub fn keyword(
+        &self,
+        query: &str,
+        filter: &Filter,
+        limit: usize,
+    ) -> Result<Vec<(ChunkId, f32)>, IndexError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut c = self.conn()?;
+        let parsed: String = c
+            .query_one(
+                "SELECT websearch_to_tsquery('english', $1)::text",
+                &[&query],
+            )
+            .map_err(|e| self.err("parsing the query", e))?
+            .get(0);
+        let Some(terms) = tsquery::terms(&parsed) else {
+            return Ok(Vec::new());
+        };
+        let any = terms.any_word();
+        let idf = self.inverse_document_frequencies(&mut c, &terms)?;
+        let rank_weights: Vec<f32> = vec![1.0, 0.0, 0.0, HEADING_WEIGHT];
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&any, &rank_weights, &limit];
+        // BM25's idea in SQL: each term's ts_rank, weighted by how rare the term is.
+        let mut score = Vec::new();
+        for (term, w) in terms.positive.iter().zip(&idf) {
+            params.push(term);
+            let t = params.len();
+            params.push(w);
+            score.push(format!(
+                "${}::real * ts_rank($2::real[], search, CAST(${t}::text AS tsquery), {RANK_NORMALIZATION})",
+                params.len()
+            ));
+        }
+        let score = score.join(" + ");
+        let filter_sql = filter_sql(filter, &mut params);
+        let sql = format!(
+            "SELECT id, ({score})::real AS score \
+             FROM chunks WHERE search @@ CAST($1::text AS tsquery){filter_sql} \
+             ORDER BY score DESC, id LIMIT $3"
+        );
+        let rows = c
+            .query(sql.as_str(), &params)
+            .map_err(|e| self.err("keyword search", e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let id: String = r.get(0);
+                id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
+            })
+            .collect())
+    }
+
+    /// BM25's inverse document frequency of each positive term, from the number of
+    /// chunks matching it (counted in one pass over the chunks matching any term).
+    fn inverse_document_frequencies(
+        &self,
+        c: &mut postgres::Client,
+        terms: &tsquery::Terms,
+    ) -> Result<Vec<f32>, IndexError> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let mut counts = Vec::new();
+        for term in &terms.positive {
+            params.push(term);
+            counts.push(format!(
+                "count(*) FILTER (WHERE search @@ CAST(${}::text AS tsquery))",
+                params.len()
+            ));
+        }
+        let any = terms.positive.join(" | ");
+        params.push(&any);
+        let sql = format!(
+            "SELECT {} FROM chunks WHERE search @@ CAST(${}::text AS tsquery)",
+            counts.join(", "),
+            params.len()
+        );
+        let row = c
+            .query_one(sql.as_str(), &params)
+            .map_err(|e| self.err("keyword search", e))?;
+        let n = self.chunks as f32;
+        Ok((0..terms.positive.len())
+            .map(|i| {
+                let df = row.get::<_, i64>(i) as f32;
+                (1.0 + (n - df + 0.5) / (df + 0.5)).ln().max(0.0)
+            })
+            .collect())
+    }
+
+    /// The `limit` chunks nearest to a unit-length query vector (cosine), best first.
+    /// Without a filter the HNSW index answers; with one, the admitted chunks are
+    /// scanned exactly (an HNSW scan filtered afterwards could return too few).
+    pub fn nearest(
+        &self,
+        vector: &[f32],
+        filter: &Filter,
+        limit: usize,
+    ) -> Result<Vec<(ChunkId, f32)>, IndexError> {
+        let Some((_, dim)) = &self.model else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let q = pgvector::Vector::from(vector.to_vec());
+        let limit_i = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q, &limit_i];
+        let filter_sql = filter_sql(filter, &mut params);
+        let sql = if filter_sql.is_empty() {
+            format!(
+                "SELECT id, (1 - (embedding::vector({dim}) <=> $1))::real FROM chunks \
+                 WHERE embedding IS NOT NULL ORDER BY embedding::vector({dim}) <=> $1 LIMIT $2"
+            )
+        } else {
+            format!(
+                "WITH admitted AS MATERIALIZED (SELECT id, embedding FROM chunks \
+                 WHERE embedding IS NOT NULL{filter_sql}) \
+                 SELECT id, (1 - (embedding <=> $1))::real AS score FROM admitted \
+                 ORDER BY embedding <=> $1 LIMIT $2"
+            )
+        };
+        let mut c = self.conn()?;
+        let mut tx = c
+            .transaction()
+            .map_err(|e| self.err("semantic search", e))?;
+        // The HNSW scan returns at most ef_search rows: make room for the whole list.
+        tx.batch_execute(&format!(
+            "SET LOCAL hnsw.ef_search = {}",
+            limit.clamp(100, 1000)
+        ))
+        .map_err(|e| self.err("semantic search", e))?;
+        let rows = tx
+            .query(sql.as_str(), &params)
+            .map_err(|e| self.err("semantic search", e))?;
+        tx.commit().map_err(|e| self.err("semantic search", e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let id: String = r.get(0);
+                id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
+            })
+            .collect())
+    }
+
+    /// One chunk by id.
+    pub fn chunk(&self, id: &ChunkId) -> Result<Option<Chunk>, IndexError> {
+        let mut c = self.conn()?;
+        let rows = c
+            .query(
+                &format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE id = $1"),
+                &[&id.to_string()],
+            )
+            .map_err(|e| self.err("reading a chunk", e))?;
+        Ok(rows.first().map(chunk_of_row))
+    }
+
+    /// The chunks of `document` with ordinals `from..=to`, in order.
+    pub fn chunk_range(
+        &self,
+        document: &str,
+        from: u32,
+        to: u32,
+    ) -> Result<Vec<Chunk>, IndexError> {
+        let (from, to) = (
+            i32::try_from(from).unwrap_or(i32::MAX),
+            i32::try_from(to).unwrap_or(i32::MAX),
+        );
+        let mut c = self.conn()?;
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {CHUNK_COLUMNS} FROM chunks WHERE document = $1 \
+                     AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal"
+                ),
+                &[&document, &from, &to],
+            )
+            .map_err(|e| self.err("reading chunks", e))?;
+        Ok(rows.iter().map(chunk_of_row).collect())
+    }
+
+    /// Every chunk of `document`, in order.
+    pub fn document_chunks(&self, document: &str) -> Result<Vec<Chunk>, IndexError> {
+        self.chunk_range(document, 0, u32::MAX)
+    }
+
+    /// A connection of its own (not pooled), for the indexer's lock and transaction.
+    fn dedicated(&self) -> Result<postgres::Client, IndexError> {
+        self.config.connect(NoTls).map_err(|e| IndexError::Backend {
+            store: self.name.clone(),
+            reason: format!("cannot connect: {}", pg_reason(&e)),
+        })
+    }
+}
+
+/// The columns [`chunk_of_row`] reads, in its order.
+const CHUNK_COLUMNS: &str = "id, source, product, version, doc_set, heading, page, page_end, \
+     pdf_page, pdf_page_end, body, raw, line_start, line_end";
+
+fn chunk_of_row(r: &postgres::Row) -> Chunk {
+    let id: String = r.get(0);
+    let u32_of = |i: usize| u32::try_from(r.get::<_, i32>(i)).unwrap_or(0);
+    let opt_u32 = |i: usize| {
+        r.get::<_, Option<i32>>(i)
+            .and_then(|v| u32::try_from(v).ok())
+    };
+    Chunk {
+        id: id.parse().unwrap_or_else(|_| ChunkId::new(id.clone(), 0)),
+        source: r.get(1),
+        product: r.get(2),
+        version: r.get(3),
+        doc_set: r.get(4),
+        heading: r.get(5),
+        page: r.get::<_, Option<String>>(6).map(PageLabel),
+        page_end: r.get::<_, Option<String>>(7).map(PageLabel),
+        pdf_page: opt_u32(8),
+        pdf_page_end: opt_u32(9),
+        text: r.get(10),
+        raw: r.get(11),
+        line_start: u32_of(12),
+        line_end: u32_of(13),
+    }
+}
+
+/// `AND ...` clauses for a filter, appending their parameters after those given.
+fn filter_sql<'a>(filter: &'a Filter, params: &mut Vec<&'a (dyn ToSql + Sync)>) -> String {
+    let mut sql = String::new();
+    if let Some(p) = &filter.product {
+        params.push(p);
+        sql.push_str(&format!(" AND product = ${}", params.len()));
+    }
+    if let Some(d) = &filter.doc_set {
+        params.push(d);
+        sql.push_str(&format!(" AND doc_set = ${}", params.len()));
+    }
+    if let Some(pairs) = &filter.versions {
+        if pairs.is_empty() {
+            sql.push_str(" AND false");
+        } else {
+            // One `(product = $i AND version = $j)` per pair: few pairs, planner-friendly.
+            let mut any = Vec::new();
+            for (p, v) in pairs {
+                params.push(p);
+                let pi = params.len();
+                params.push(v);
+                any.push(format!("(product = ${pi} AND version = ${})", params.len()));
+            }
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+    }
+    sql
+}
+
+/// The message of a PostgreSQL error, with the server's detail when it sent one.
+fn pg_reason(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(d) => format!("{} ({d})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => e.to_string(),
+    }
+}
+
+fn migrate(client: &mut postgres::Client) -> Result<(), String> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(|e| format!("cannot lock for migrations: {}", pg_reason(&e)))?;
+    let result = embedded::migrations::runner()
+        .run(client)
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "migrating the schema: {e}; the pgvector extension must be available \
+                 (CREATE EXTENSION vector) and the user allowed to create tables"
+            )
+        });
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    result
+}
+
+fn read_state(c: &mut impl postgres::GenericClient) -> Result<State, postgres::Error> {
+    let row = c.query_one("SELECT generation, model, dim FROM library_state", &[])?;
+    let model: Option<String> = row.get(1);
+    let dim: Option<i32> = row.get(2);
+    Ok(State {
+        generation: row.get(0),
+        model: model.zip(dim.and_then(|d| usize::try_from(d).ok())),
+    })
+}
+
+fn read_manifest(c: &mut impl postgres::GenericClient) -> Result<Manifest, postgres::Error> {
+    let row = c.query_one(
+        "SELECT settings, library, updated_at, model, skipped FROM library_state",
+        &[],
+    )?;
+    let skipped: serde_json::Value = row.get(4);
+    let skipped: Vec<SkipEntry> = serde_json::from_value(skipped).unwrap_or_default();
+    let mut manifest = Manifest {
+        settings: row.get(0),
+        library: row.get(1),
+        documents: Default::default(),
+        skipped,
+        updated_at: u64::try_from(row.get::<_, i64>(2)).unwrap_or(0),
+        vectors: None,
+        model: row.get(3),
+    };
+    for r in c.query(
+        "SELECT source, document, hash, chunks, bytes, indexed_at, warnings, stale FROM documents",
+        &[],
+    )? {
+        let warnings: serde_json::Value = r.get(6);
+        manifest.documents.insert(
+            r.get(0),
+            DocEntry {
+                document: r.get(1),
+                hash: r.get(2),
+                chunks: u32::try_from(r.get::<_, i32>(3)).unwrap_or(0),
+                bytes: u64::try_from(r.get::<_, i64>(4)).unwrap_or(0),
+                indexed_at: u64::try_from(r.get::<_, i64>(5)).unwrap_or(0),
+                warnings: serde_json::from_value(warnings).unwrap_or_default(),
+                stale: r.get(7),
+            },
+        );
+    }
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_recognised_and_passwords_never_shown() {
+        assert!(is_postgres_url("postgres://u@h/db"));
+        assert!(is_postgres_url("postgresql://u@h/db"));
+        assert!(!is_postgres_url("mcdewey-data"));
+        assert_eq!(
+            redact("postgres://me:secret@db.local:5432/lib"),
+            "postgres://me:***@db.local:5432/lib"
+        );
+        assert_eq!(redact("postgres://me@h/lib"), "postgres://me@h/lib");
+        assert_eq!(redact("postgres://h/lib"), "postgres://h/lib");
+    }
+
+    #[test]
+    fn filters_become_parameterised_sql() {
+        let f = Filter {
+            product: Some("cucm".into()),
+            versions: Some(vec![
+                ("cucm".into(), "v15".into()),
+                ("cucm".into(), "v14".into()),
+            ]),
+            doc_set: Some("security-guide".into()),
+        };
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let sql = filter_sql(&f, &mut params);
+        assert_eq!(
+            sql,
+            " AND product = $1 AND doc_set = $2 AND ((product = $3 AND version = $4) OR (product = $5 AND version = $6))"
+        );
+        assert_eq!(params.len(), 6);
+        let none = Filter {
+            versions: Some(vec![]),
+            ..Default::default()
+        };
+        assert_eq!(filter_sql(&none, &mut Vec::new()), " AND false");
+        assert_eq!(filter_sql(&Filter::default(), &mut Vec::new()), "");
+    }
+}

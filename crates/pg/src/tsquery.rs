@@ -1,0 +1,126 @@
+//! From the all-words query `websearch_to_tsquery` makes to an any-word one.
+//!
+//! `websearch_to_tsquery` joins the words of a question with `&`, so a chunk must hold
+//! every one of them; the embedded store's BM25 ranks chunks holding any of them, which
+//! is what questions in plain language need. The top-level `&` between positive terms
+//! becomes `|`; phrases (`<->`) stay whole, and `-word` (`!'word'`) still excludes.
+
+/// A keyword query taken apart: the terms that score (words, phrases) and the
+/// exclusions every match must satisfy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    /// Positive operands, each a tsquery of its own (`'word'`, `'a' <-> 'b'`).
+    pub positive: Vec<String>,
+    /// Negated operands (`!'word'`).
+    pub negative: Vec<String>,
+}
+
+impl Terms {
+    /// The tsquery a chunk must match: any positive term, and none of the excluded.
+    pub fn any_word(&self) -> String {
+        let any = self.positive.join(" | ");
+        if self.negative.is_empty() {
+            any
+        } else {
+            format!("( {any} ) & {}", self.negative.join(" & "))
+        }
+    }
+}
+
+/// The terms of a tsquery in text form, or `None` when nothing positive is left to
+/// search for. A query where the user wrote `or` is kept whole, as one term.
+pub fn terms(tsquery: &str) -> Option<Terms> {
+    let operands = split_top_level(tsquery)?;
+    let (negative, positive): (Vec<&str>, Vec<&str>) =
+        operands.into_iter().partition(|o| o.starts_with('!'));
+    if positive.is_empty() {
+        return None;
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for p in positive {
+        if !unique.iter().any(|u| u == p) {
+            unique.push(p.to_string());
+        }
+    }
+    Some(Terms {
+        positive: unique,
+        negative: negative.into_iter().map(str::to_string).collect(),
+    })
+}
+
+#[cfg(test)]
+fn any_word(tsquery: &str) -> Option<String> {
+    terms(tsquery).map(|t| t.any_word())
+}
+
+/// The operands joined by `&` outside quotes and parentheses; `None` for an empty query.
+/// A query with a top-level `|` comes back as one operand (it is kept as written).
+fn split_top_level(q: &str) -> Option<Vec<&str>> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0usize, false, 0usize);
+    for (i, ch) in q.char_indices() {
+        match ch {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            '|' if !quoted && depth == 0 => {
+                return Some(vec![q.trim()]).filter(|v| !v[0].is_empty())
+            }
+            '&' if !quoted && depth == 0 => {
+                parts.push(q[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(q[start..].trim());
+    parts.retain(|p| !p.is_empty());
+    (!parts.is_empty()).then_some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{any_word, terms};
+
+    #[test]
+    fn repeated_words_score_once() {
+        let t = terms("'ctl' & 'updat' & 'ctl'").unwrap();
+        assert_eq!(t.positive, ["'ctl'", "'updat'"]);
+    }
+
+    #[test]
+    fn all_words_become_any_word() {
+        assert_eq!(
+            any_word("'configur' & 'mix' & 'mode'").as_deref(),
+            Some("'configur' | 'mix' | 'mode'")
+        );
+        assert_eq!(any_word("'ctl'").as_deref(), Some("'ctl'"));
+    }
+
+    #[test]
+    fn phrases_and_exclusions_keep_their_meaning() {
+        assert_eq!(
+            any_word("'mix' <-> 'mode' & 'ctl' & !'tftp'").as_deref(),
+            Some("( 'mix' <-> 'mode' | 'ctl' ) & !'tftp'")
+        );
+        assert_eq!(
+            any_word("'a' & !( 'b' <-> 'c' )").as_deref(),
+            Some("( 'a' ) & !( 'b' <-> 'c' )")
+        );
+        // An `&` inside a quoted lexeme is not an operator.
+        assert_eq!(
+            any_word("'at&t' & 'sip'").as_deref(),
+            Some("'at&t' | 'sip'")
+        );
+    }
+
+    #[test]
+    fn or_is_kept_and_nothing_positive_is_nothing() {
+        assert_eq!(
+            any_word("'a' & 'b' | 'c'").as_deref(),
+            Some("'a' & 'b' | 'c'")
+        );
+        assert_eq!(any_word(""), None);
+        assert_eq!(any_word("!'tftp'"), None);
+    }
+}

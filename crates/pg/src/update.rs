@@ -1,0 +1,283 @@
+//! Incremental update of the PostgreSQL store: the same library scan as the embedded
+//! store, applied in one transaction under the indexer's advisory lock.
+
+use crate::{pg_reason, read_manifest, PgStore, INDEXER_LOCK};
+use mcdewey_core::Chunk;
+use mcdewey_index::{
+    embed_with_cache, embedding_text, scan_library, ChunkSink, Embedding, EmbeddingCache,
+    IndexError, Manifest, Progress, Scan, UpdateSummary,
+};
+use mcdewey_ingest::IngestOptions;
+use postgres::types::ToSql;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// What the scan asked for, applied later in the update's transaction.
+#[derive(Default)]
+struct Recorder {
+    cleared: bool,
+    /// Sources whose chunks go (removed, or replaced by the fresh chunks).
+    dropped: BTreeSet<String>,
+}
+
+impl ChunkSink for Recorder {
+    fn replace(&mut self, source: &str, _chunks: &[Chunk]) -> Result<(), IndexError> {
+        self.dropped.insert(source.to_string());
+        Ok(())
+    }
+    fn remove(&mut self, source: &str) {
+        self.dropped.insert(source.to_string());
+    }
+    fn clear(&mut self) -> Result<(), IndexError> {
+        self.cleared = true;
+        Ok(())
+    }
+}
+
+/// Brings the database up to date with `library`, as
+/// [`mcdewey_index::update_library`] does for a data folder. Only one process may
+/// update a database at a time: a second fails at once with a clear error. Nothing is
+/// visible to servers until the one transaction commits; a process killed before
+/// that leaves the previous version whole (and its lock is released with its
+/// connection).
+pub fn update_library(
+    store: &mut PgStore,
+    library: &Path,
+    opts: &IngestOptions,
+    embedding: Option<Embedding>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<UpdateSummary, IndexError> {
+    let name = store.name.clone();
+    let fail = |what: &str, e: postgres::Error| IndexError::Backend {
+        store: name.clone(),
+        reason: format!("{what}: {}", pg_reason(&e)),
+    };
+    let mut client = store.dedicated()?;
+    let locked: bool = client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&INDEXER_LOCK])
+        .map_err(|e| fail("taking the indexer lock", e))?
+        .get(0);
+    if !locked {
+        return Err(IndexError::StoreLocked {
+            store: name.clone(),
+        });
+    }
+    let old = read_manifest(&mut client).map_err(|e| fail("reading the manifest", e))?;
+    let mut recorder = Recorder::default();
+    let Scan {
+        mut manifest,
+        fresh,
+        mut summary,
+    } = scan_library(&old, library, opts, &mut recorder, progress)?;
+
+    // Vectors: of every fresh chunk, and of all the others when the model changed.
+    let mut fresh_vectors: Vec<Option<pgvector::Vector>> = Vec::new();
+    let mut reembedded: Vec<(String, pgvector::Vector)> = Vec::new();
+    let fresh_chunks: Vec<&Chunk> = fresh.values().flatten().collect();
+    let mut model: Option<(String, i32)> = None;
+    if let Some(embedding) = &embedding {
+        let embedder = embedding.model;
+        let model_id = embedder.model_id().to_string();
+        let mut cache = match embedding.cache_dir {
+            Some(dir) => EmbeddingCache::open_in(dir, &model_id, embedder.dim()),
+            None => EmbeddingCache::in_memory(embedder.dim()),
+        };
+        let mut kept: Vec<Chunk> = Vec::new();
+        if old.model.as_deref() != Some(model_id.as_str()) && !recorder.cleared {
+            for (source, entry) in &manifest.documents {
+                if !fresh.contains_key(source) {
+                    kept.extend(store.document_chunks(&entry.document)?);
+                }
+            }
+        }
+        let texts: Vec<String> = fresh_chunks
+            .iter()
+            .copied()
+            .chain(kept.iter())
+            .map(embedding_text)
+            .collect();
+        let (vectors, embedded) = embed_with_cache(embedding, &mut cache, &texts, progress)?;
+        let mut vectors = vectors.into_iter();
+        fresh_vectors = vectors
+            .by_ref()
+            .take(fresh_chunks.len())
+            .map(|v| Some(pgvector::Vector::from(v)))
+            .collect();
+        reembedded = kept
+            .iter()
+            .zip(vectors)
+            .map(|(c, v)| (c.id.to_string(), pgvector::Vector::from(v)))
+            .collect();
+        if let Err(err) = cache.save() {
+            tracing::warn!(target: "mcdewey::index", "embedding cache not saved: {err}");
+        }
+        summary.embedded = embedded;
+        manifest.model = Some(model_id.clone());
+        model = Some((model_id, i32::try_from(embedder.dim()).unwrap_or(i32::MAX)));
+    } else {
+        fresh_vectors.resize(fresh_chunks.len(), None);
+    }
+
+    progress(Progress::Committing);
+    let mut tx = client
+        .transaction()
+        .map_err(|e| fail("starting the update", e))?;
+    let w = |e| fail("writing the update", e);
+    if recorder.cleared {
+        tx.batch_execute("DELETE FROM chunks; DELETE FROM documents")
+            .map_err(w)?;
+    }
+    let drop_chunks = tx
+        .prepare("DELETE FROM chunks WHERE source = $1")
+        .map_err(w)?;
+    for source in &recorder.dropped {
+        tx.execute(&drop_chunks, &[source]).map_err(w)?;
+    }
+    // A model of another dimension: its HNSW index cannot hold the new vectors.
+    let dim = model.as_ref().map(|(_, d)| *d);
+    for row in tx
+        .query(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'chunks' \
+             AND indexname LIKE 'chunks\\_embedding\\_%'",
+            &[],
+        )
+        .map_err(w)?
+    {
+        let index: String = row.get(0);
+        if dim.is_none_or(|d| index != format!("chunks_embedding_{d}")) {
+            tx.batch_execute(&format!("DROP INDEX {index}"))
+                .map_err(w)?;
+        }
+    }
+    let insert = tx
+        .prepare(
+            "INSERT INTO chunks (id, document, ordinal, source, product, version, doc_set, \
+             heading, page, page_end, pdf_page, pdf_page_end, body, raw, line_start, line_end, \
+             heading_text, embedding) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        )
+        .map_err(w)?;
+    for (chunk, vector) in fresh_chunks.iter().zip(&fresh_vectors) {
+        let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        let id = chunk.id.to_string();
+        let ordinal = to_i32(chunk.id.ordinal);
+        let page = chunk.page.as_ref().map(|p| p.0.clone());
+        let page_end = chunk.page_end.as_ref().map(|p| p.0.clone());
+        let pdf_page = chunk.pdf_page.map(to_i32);
+        let pdf_page_end = chunk.pdf_page_end.map(to_i32);
+        let (line_start, line_end) = (to_i32(chunk.line_start), to_i32(chunk.line_end));
+        let heading_text = chunk.heading.join(" / ");
+        let params: [&(dyn ToSql + Sync); 18] = [
+            &id,
+            &chunk.id.document,
+            &ordinal,
+            &chunk.source,
+            &chunk.product,
+            &chunk.version,
+            &chunk.doc_set,
+            &chunk.heading,
+            &page,
+            &page_end,
+            &pdf_page,
+            &pdf_page_end,
+            &chunk.text,
+            &chunk.raw,
+            &line_start,
+            &line_end,
+            &heading_text,
+            vector,
+        ];
+        tx.execute(&insert, &params).map_err(w)?;
+    }
+    let set_vector = tx
+        .prepare("UPDATE chunks SET embedding = $2 WHERE id = $1")
+        .map_err(w)?;
+    for (id, v) in &reembedded {
+        tx.execute(&set_vector, &[id, v]).map_err(w)?;
+    }
+    if let Some(d) = dim {
+        tx.batch_execute(&format!(
+            "CREATE INDEX IF NOT EXISTS chunks_embedding_{d} ON chunks \
+             USING hnsw ((embedding::vector({d})) vector_cosine_ops)"
+        ))
+        .map_err(w)?;
+    }
+    let before = if recorder.cleared {
+        &Manifest::default()
+    } else {
+        &old
+    };
+    write_documents(&mut tx, before, &manifest).map_err(w)?;
+    let skipped = serde_json::to_value(&manifest.skipped).expect("skip entries serialise");
+    let updated_at = i64::try_from(manifest.updated_at).unwrap_or(i64::MAX);
+    let (model_id, model_dim) = (model.as_ref().map(|m| &m.0), dim);
+    tx.execute(
+        "UPDATE library_state SET generation = generation + 1, settings = $1, library = $2, \
+         updated_at = $3, model = $4, dim = $5, skipped = $6",
+        &[
+            &manifest.settings,
+            &manifest.library,
+            &updated_at,
+            &model_id,
+            &model_dim,
+            &skipped,
+        ],
+    )
+    .map_err(w)?;
+    tx.commit().map_err(|e| fail("committing the update", e))?;
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&INDEXER_LOCK]);
+    store.refresh()?;
+    summary.documents = manifest.documents.len();
+    summary.chunks = store.chunk_count();
+    summary.vectors = if store.model.is_some() {
+        usize::try_from(summary.chunks).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
+    summary.skipped = manifest.skipped;
+    Ok(summary)
+}
+
+/// Writes the document rows that differ from the previous manifest.
+fn write_documents(
+    tx: &mut postgres::Transaction,
+    old: &Manifest,
+    new: &Manifest,
+) -> Result<(), postgres::Error> {
+    let remove = tx.prepare("DELETE FROM documents WHERE source = $1")?;
+    for source in old.documents.keys() {
+        if !new.documents.contains_key(source) {
+            tx.execute(&remove, &[source])?;
+        }
+    }
+    let upsert = tx.prepare(
+        "INSERT INTO documents (source, document, hash, chunks, bytes, indexed_at, warnings, stale) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (source) DO UPDATE SET document = EXCLUDED.document, hash = EXCLUDED.hash, \
+         chunks = EXCLUDED.chunks, bytes = EXCLUDED.bytes, indexed_at = EXCLUDED.indexed_at, \
+         warnings = EXCLUDED.warnings, stale = EXCLUDED.stale",
+    )?;
+    for (source, entry) in &new.documents {
+        if old.documents.get(source) == Some(entry) {
+            continue;
+        }
+        let chunks = i32::try_from(entry.chunks).unwrap_or(i32::MAX);
+        let bytes = i64::try_from(entry.bytes).unwrap_or(i64::MAX);
+        let indexed_at = i64::try_from(entry.indexed_at).unwrap_or(i64::MAX);
+        let warnings = serde_json::to_value(&entry.warnings).expect("warnings serialise");
+        tx.execute(
+            &upsert,
+            &[
+                source,
+                &entry.document,
+                &entry.hash,
+                &chunks,
+                &bytes,
+                &indexed_at,
+                &warnings,
+                &entry.stale,
+            ],
+        )?;
+    }
+    Ok(())
+}
