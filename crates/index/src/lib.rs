@@ -67,6 +67,12 @@ pub enum IndexError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A database store that no update has been committed to yet.
+    #[error("no index in {store}; build one with `mcdewey index --library DIR --store {store}`")]
+    NoIndexInStore {
+        /// The store's URL without its password.
+        store: String,
+    },
     /// Another process holds the indexer lock of a database store.
     #[error("store {store}: another `mcdewey index` is updating this library; try again when it is done")]
     StoreLocked {

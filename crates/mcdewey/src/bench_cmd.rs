@@ -209,7 +209,10 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
         store: opts.store.clone(),
     };
     if let Some(url) = paths.postgres()? {
-        let documents = mcdewey_pg::PgStore::connect(url)?.manifest()?.documents.len();
+        let documents = mcdewey_pg::PgStore::connect(url)?
+            .manifest()?
+            .documents
+            .len();
         if documents > 0 {
             anyhow::bail!(
                 "--store: {} already holds {documents} documents; the benchmark indexes from \

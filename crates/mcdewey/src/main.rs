@@ -63,7 +63,7 @@ impl Paths {
     /// Opens the store the index is in (it must have been built).
     pub fn open_store(&self) -> anyhow::Result<mcdewey_search::Backend> {
         Ok(match self.postgres()? {
-            Some(url) => mcdewey_pg::PgStore::connect(url)?.into(),
+            Some(url) => mcdewey_pg::PgStore::open(url)?.into(),
             None => mcdewey_index::Store::open(&self.data)?.into(),
         })
     }

@@ -122,7 +122,7 @@ fn watch(
             seen = now;
             let swapped = update(&paths, &model, &embedder).and_then(|changed| {
                 if changed {
-                    open_engine(&paths, &embedder).map(Some)
+                    reopen(&handle.current(), &paths, &embedder).map(Some)
                 } else {
                     Ok(None)
                 }
@@ -139,10 +139,29 @@ fn watch(
     });
 }
 
-/// Serving a PostgreSQL store: every `every`, checks whether another process committed
-/// an update and, if so, serves a refreshed engine (library tree, counts, model). Search
-/// results themselves come from the database and are current at once.
-fn follow_database(embedder: Model, handle: EngineHandle, every: std::time::Duration) {
+/// A fresh engine over what the store holds now. A PostgreSQL store keeps its pool and
+/// re-reads its state; a data folder is opened again.
+fn reopen(current: &Engine, paths: &Paths, embedder: &Model) -> Result<Engine> {
+    let Backend::Postgres(pg) = current.store() else {
+        return open_engine(paths, embedder);
+    };
+    let mut pg = pg.clone();
+    pg.refresh()?;
+    Ok(match embedder {
+        Some(e) => Engine::with_embedder(pg, e.clone())?,
+        None => Engine::new(pg),
+    })
+}
+
+/// Serving a PostgreSQL store: every `every`, checks whether any process committed an
+/// update and, if so, serves a refreshed engine (library tree, filters, counts, model).
+/// Search results and chunks come from the database and are current at the commit.
+fn follow_database(
+    paths: Paths,
+    embedder: Model,
+    handle: EngineHandle,
+    every: std::time::Duration,
+) {
     std::thread::spawn(move || {
         let mut failing = false;
         loop {
@@ -151,37 +170,26 @@ fn follow_database(embedder: Model, handle: EngineHandle, every: std::time::Dura
             let Backend::Postgres(pg) = engine.store() else {
                 return;
             };
-            let refreshed = pg.current_generation().and_then(|now| {
-                if now == pg.generation() {
-                    return Ok(None);
-                }
-                let mut pg = pg.clone();
-                pg.refresh()?;
-                Ok(Some(pg))
-            });
-            let next = match refreshed {
-                Ok(Some(pg)) => match &embedder {
-                    Some(e) => Engine::with_embedder(pg, e.clone()).map(Some),
-                    None => Ok(Some(Engine::new(pg))),
-                },
-                Ok(None) => Ok(None),
-                Err(e) => Err(e.into()),
-            };
+            let next = pg
+                .current_generation()
+                .map_err(anyhow::Error::from)
+                .and_then(|now| {
+                    if now == pg.generation() {
+                        Ok(None)
+                    } else {
+                        reopen(&engine, &paths, &embedder).map(Some)
+                    }
+                });
             match next {
                 Ok(Some(engine)) => {
-                    let generation = match engine.store() {
-                        Backend::Postgres(pg) => pg.generation(),
-                        Backend::Embedded { .. } => 0,
-                    };
                     handle.replace(Arc::new(engine));
                     failing = false;
-                    eprintln!("now serving generation {generation} of the database");
                 }
                 Ok(None) => failing = false,
-                // Logged once per outage; requests keep their own errors meanwhile.
+                // Logged once per outage; requests report their own errors meanwhile.
                 Err(e) if !failing => {
                     failing = true;
-                    tracing::warn!(target: "mcdewey::serve", "database check failed: {e}");
+                    tracing::warn!(target: "mcdewey::serve", "database check failed: {e:#}");
                 }
                 Err(_) => {}
             }
@@ -229,6 +237,7 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
     let handle = EngineHandle::new(Arc::new(engine));
     if paths.postgres()?.is_some() {
         follow_database(
+            paths.clone(),
             embedder.clone(),
             handle.clone(),
             std::time::Duration::from_secs(1),

@@ -1,8 +1,47 @@
 //! Drives the real `mcdewey` binary over the sample library and over libraries made here.
+//!
+//! Runs on the embedded store; with `MCDEWEY_TEST_PG` set to the URL of a PostgreSQL
+//! server (`scripts/test` starts one), every test runs on the PostgreSQL store instead:
+//! each data folder a test makes stands for a database of its own.
 
 use serde_json::Value;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// The database standing for `data` on the test server of `MCDEWEY_TEST_PG` (created
+/// on first use), or `None` when the tests run on the embedded store.
+fn test_database(data: &Path) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    static CREATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let admin = std::env::var("MCDEWEY_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    let name = format!("cli_{:016x}", h.finish());
+    let (server, _) = admin
+        .rsplit_once('/')
+        .expect("MCDEWEY_TEST_PG is a URL like postgres://postgres@127.0.0.1:5432/postgres");
+    let url = format!("{server}/{name}");
+    let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
+    if !created.contains(&name) {
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("MCDEWEY_TEST_PG {admin}: {e}"));
+        c.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
+        created.push(name);
+    }
+    Some(url)
+}
+
+/// Where a test's index goes: `--data DIR`, or `--store URL` of DIR's database.
+fn store_args(data: &Path) -> Vec<OsString> {
+    match test_database(data) {
+        Some(url) => vec!["--store".into(), url.into()],
+        None => vec!["--data".into(), data.into()],
+    }
+}
 
 fn sample_library() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/library");
@@ -19,10 +58,10 @@ fn mcdewey(args: &[&str], library: &Path, data: &Path) -> Output {
         .args(args)
         .arg("--library")
         .arg(library)
-        .arg("--data")
-        .arg(data)
+        .args(store_args(data))
         .env_remove("MCDEWEY_LIBRARY")
         .env_remove("MCDEWEY_DATA")
+        .env_remove("MCDEWEY_STORE")
         .output()
         .expect("mcdewey runs")
 }
@@ -607,6 +646,12 @@ fn beir_indexes_a_corpus_and_writes_a_scored_trec_run() {
         .arg(&run)
         .arg("--data")
         .arg(dir.path().join("work"))
+        .args(
+            test_database(&dir.path().join("work"))
+                .map(|url| ["--store".to_string(), url])
+                .into_iter()
+                .flatten(),
+        )
         .args(["--mode", "bm25", "--no-embed", "--json"])
         .output()
         .unwrap();
@@ -678,8 +723,7 @@ fn serve_watch_picks_up_changes_and_never_fails_a_request_meanwhile() {
         ])
         .arg("--library")
         .arg(&lib)
-        .arg("--data")
-        .arg(dir.path().join("data"))
+        .args(store_args(&dir.path().join("data")))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -716,7 +760,16 @@ fn serve_watch_picks_up_changes_and_never_fails_a_request_meanwhile() {
             other => failed.push(format!("{other:?}")),
         }
     }
-    let (_, lib_json) = http_get(&addr, "/api/library").unwrap();
+    // The PostgreSQL store answers searches from the database at the commit; servers
+    // refresh their library tree within a second of it.
+    let mut lib_json = String::new();
+    for _ in 0..50 {
+        lib_json = http_get(&addr, "/api/library").unwrap().1;
+        if lib_json.contains("acme/v1/guide/c.md") && !lib_json.contains("acme/v1/guide/b.md") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let _ = child.kill();
     let _ = child.wait();
     assert!(

@@ -124,6 +124,16 @@ impl PgStore {
         Ok(store)
     }
 
+    /// Connects to a store that has been indexed; one no update was committed to yet
+    /// is an error that says how to build it.
+    pub fn open(url: &str) -> Result<PgStore, IndexError> {
+        let store = PgStore::connect(url)?;
+        if store.generation == 0 {
+            return Err(IndexError::NoIndexInStore { store: store.name });
+        }
+        Ok(store)
+    }
+
     /// Re-reads the generation, model and chunk count (after an update was committed).
     pub fn refresh(&mut self) -> Result<(), IndexError> {
         let mut c = self.conn()?;
