@@ -38,7 +38,7 @@ pub const POOL_SIZE: u32 = 16;
 
 /// Advisory-lock key held by the one process that indexes (an arbitrary constant,
 /// "McDewey" in ASCII).
-const INDEXER_LOCK: i64 = 0x004D_6344_6577_6579;
+pub const INDEXER_LOCK: i64 = 0x004D_6344_6577_6579;
 /// Advisory-lock key held while migrations run, so servers starting together do not race.
 const MIGRATION_LOCK: i64 = INDEXER_LOCK + 1;
 

@@ -1,0 +1,230 @@
+//! The PostgreSQL store against a real server: `MCDEWEY_TEST_PG` is the URL of one
+//! (`scripts/pg-server start DIR` starts one; `scripts/test` does). Each test makes a
+//! database of its own. Without the variable the tests say they were skipped, unless
+//! `MCDEWEY_REQUIRE_PG` is set, as in `scripts/test`, where that is a failure.
+
+use mcdewey_embed::{Embedder, HashEmbedder};
+use mcdewey_index::{Embedding, Filter, IndexError};
+use mcdewey_ingest::IngestOptions;
+use mcdewey_pg::{update_library, PgStore, INDEXER_LOCK};
+use std::path::Path;
+
+/// A fresh database on the test server, or `None` (skipped) without one.
+fn database(name: &str) -> Option<String> {
+    let Some(admin) = std::env::var("MCDEWEY_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            std::env::var_os("MCDEWEY_REQUIRE_PG").is_none(),
+            "MCDEWEY_REQUIRE_PG is set but MCDEWEY_TEST_PG is not"
+        );
+        eprintln!("skipped: set MCDEWEY_TEST_PG to a PostgreSQL URL (scripts/pg-server)");
+        return None;
+    };
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls).expect("test server");
+    let db = format!("store_{name}_{}", std::process::id());
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let (server, _) = admin.rsplit_once('/').unwrap();
+    Some(format!("{server}/{db}"))
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn library() -> tempfile::TempDir {
+    let lib = tempfile::tempdir().unwrap();
+    write(
+        lib.path(),
+        "acme/v1/guide/routing.md",
+        "# Routing\n\n## Static routes\n\nA static route sends packets for a prefix to a next hop.\n\n## OSPF\n\nOSPF floods link-state advertisements in an area.\n",
+    );
+    write(
+        lib.path(),
+        "acme/v2/guide/routing.md",
+        "# Routing\n\n## Static routes\n\nStatic routes in v2 accept a tag and a distance.\n",
+    );
+    lib
+}
+
+fn index(
+    store: &mut PgStore,
+    lib: &Path,
+    model: Option<&dyn Embedder>,
+) -> Result<mcdewey_index::UpdateSummary, IndexError> {
+    let embedding = model.map(|m| Embedding {
+        workers: 1,
+        ..Embedding::new(m)
+    });
+    update_library(
+        store,
+        lib,
+        &IngestOptions::default(),
+        embedding,
+        &mut |_| {},
+    )
+}
+
+#[test]
+fn indexes_searches_filters_and_updates_in_place() {
+    let Some(url) = database("search") else {
+        return;
+    };
+    let lib = library();
+    let model = HashEmbedder::new(16);
+    assert!(matches!(
+        PgStore::open(&url),
+        Err(IndexError::NoIndexInStore { .. })
+    ));
+    let mut store = PgStore::connect(&url).unwrap();
+    let first = index(&mut store, lib.path(), Some(&model)).unwrap();
+    assert_eq!(first.documents, 2);
+    assert_eq!(first.vectors as u64, first.chunks);
+    let store = PgStore::open(&url).unwrap();
+    assert_eq!(store.generation(), 1);
+    let hits = store
+        .keyword("static route next hop", &Filter::default(), 10)
+        .unwrap();
+    assert_eq!(
+        hits[0].0.to_string(),
+        "acme::v1::guide::routing::0",
+        "{hits:?}"
+    );
+    let v2 = Filter {
+        versions: Some(vec![("acme".into(), "v2".into())]),
+        ..Default::default()
+    };
+    let hits = store.keyword("static routes", &v2, 10).unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|(id, _)| id.document.contains("::v2::")));
+    // A phrase must match as a phrase; `-word` excludes.
+    assert!(
+        store
+            .keyword("\"link-state advertisements\"", &Filter::default(), 10)
+            .unwrap()
+            .len()
+            == 1
+    );
+    let without = store
+        .keyword("static -distance", &Filter::default(), 10)
+        .unwrap();
+    assert!(
+        without
+            .iter()
+            .all(|(id, _)| !id.document.contains("::v2::")),
+        "{without:?}"
+    );
+    // Vectors: the exact text's own vector is its nearest, with and without a filter.
+    let chunk = store
+        .chunk(&"acme::v2::guide::routing::0".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    let q = model
+        .embed_passages(&[&mcdewey_index::embedding_text(&chunk)])
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        store.nearest(&q, &Filter::default(), 3).unwrap()[0].0,
+        chunk.id
+    );
+    assert_eq!(store.nearest(&q, &v2, 3).unwrap()[0].0, chunk.id);
+    // Change one file, remove the other: ids of the kept file's chunks are stable.
+    write(
+        lib.path(),
+        "acme/v1/guide/routing.md",
+        "# Routing\n\n## Static routes\n\nA static route now also takes a metric.\n",
+    );
+    std::fs::remove_file(lib.path().join("acme/v2/guide/routing.md")).unwrap();
+    let mut store = PgStore::connect(&url).unwrap();
+    let second = index(&mut store, lib.path(), Some(&model)).unwrap();
+    assert_eq!((second.changed.len(), second.removed.len()), (1, 1));
+    assert_eq!(store.generation(), 2);
+    let m = store.manifest().unwrap();
+    assert_eq!(
+        m.documents.keys().collect::<Vec<_>>(),
+        ["acme/v1/guide/routing.md"]
+    );
+    assert!(store
+        .keyword("distance tag", &Filter::default(), 10)
+        .unwrap()
+        .is_empty());
+    let chunks = store.document_chunks("acme::v1::guide::routing").unwrap();
+    assert!(chunks.iter().any(|c| c.text.contains("metric")));
+    assert_eq!(store.chunk_count(), chunks.len() as u64);
+}
+
+#[test]
+fn one_indexer_at_a_time_and_a_dead_one_blocks_nobody() {
+    let Some(url) = database("lock") else { return };
+    let lib = library();
+    let mut store = PgStore::connect(&url).unwrap();
+    let mut holder = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&INDEXER_LOCK])
+        .unwrap();
+    let err = index(&mut store, lib.path(), None).unwrap_err();
+    assert!(matches!(err, IndexError::StoreLocked { .. }), "{err}");
+    assert!(err.to_string().contains("another `mcdewey index`"), "{err}");
+    // The holder's connection goes (a killed process): the lock goes with it.
+    drop(holder);
+    index(&mut store, lib.path(), None).unwrap();
+    assert_eq!(store.generation(), 1);
+}
+
+#[test]
+fn a_model_of_another_dimension_replaces_every_vector() {
+    let Some(url) = database("model") else { return };
+    let lib = library();
+    let mut store = PgStore::connect(&url).unwrap();
+    index(&mut store, lib.path(), Some(&HashEmbedder::new(8))).unwrap();
+    assert_eq!(store.model_id(), Some(HashEmbedder::new(8).model_id()));
+    let wide = HashEmbedder::new(24);
+    let again = index(&mut store, lib.path(), Some(&wide)).unwrap();
+    assert_eq!(again.vectors as u64, again.chunks);
+    assert_eq!(store.model_id(), Some(wide.model_id()));
+    let q = wide
+        .embed_query("OSPF floods link-state advertisements")
+        .unwrap();
+    assert!(!store.nearest(&q, &Filter::default(), 5).unwrap().is_empty());
+    // Without a model the library has no vectors (as the embedded store).
+    index(&mut store, lib.path(), None).unwrap();
+    assert_eq!(store.model_id(), None);
+    assert!(store.nearest(&q, &Filter::default(), 5).unwrap().is_empty());
+}
+
+#[test]
+fn servers_starting_together_migrate_once() {
+    let Some(url) = database("migrate") else {
+        return;
+    };
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || PgStore::connect(&url).map(|s| s.generation()))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap().unwrap(), 0);
+    }
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let applied: i64 = c
+        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, 1);
+}
+
+#[test]
+fn unreachable_servers_and_bad_urls_are_named_without_passwords() {
+    let err = PgStore::connect("postgres://me:hunter2@127.0.0.1:1/x")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("postgres://me:***@127.0.0.1:1/x"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(err.contains("cannot connect"), "{err}");
+}
