@@ -36,7 +36,7 @@ pub const HEADING_WEIGHT: f32 = 0.3;
 /// Connections a store keeps open at most (the server runs each request on one).
 pub const POOL_SIZE: u32 = 16;
 
-/// Advisory-lock key held by the one process that indexes (an arbitrary constant,
+/// Advisory-lock key held by the one process that indexes (21782718617970041; an arbitrary constant,
 /// "McDewey" in ASCII).
 pub const INDEXER_LOCK: i64 = 0x004D_6344_6577_6579;
 /// Advisory-lock key held while migrations run, so servers starting together do not race.
@@ -136,15 +136,18 @@ impl PgStore {
 
     /// Re-reads the generation, model and chunk count (after an update was committed).
     pub fn refresh(&mut self) -> Result<(), IndexError> {
-        let mut c = self.conn()?;
-        let state = read_state(&mut *c).map_err(|e| self.err("reading the library state", e))?;
-        let row = c
-            .query_one("SELECT count(*) FROM chunks", &[])
-            .map_err(|e| self.err("counting chunks", e))?;
-        self.generation = state.generation;
-        self.model = state.model;
-        self.chunks = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
-        Ok(())
+        off_runtime(|| {
+            let mut c = self.conn()?;
+            let state =
+                read_state(&mut *c).map_err(|e| self.err("reading the library state", e))?;
+            let row = c
+                .query_one("SELECT count(*) FROM chunks", &[])
+                .map_err(|e| self.err("counting chunks", e))?;
+            self.generation = state.generation;
+            self.model = state.model;
+            self.chunks = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+            Ok(())
+        })
     }
 
     /// The store's URL without its password.
@@ -159,11 +162,13 @@ impl PgStore {
 
     /// The generation committed now (servers poll it to see updates by other processes).
     pub fn current_generation(&self) -> Result<i64, IndexError> {
-        let mut c = self.conn()?;
-        let row = c
-            .query_one("SELECT generation FROM library_state", &[])
-            .map_err(|e| self.err("reading the generation", e))?;
-        Ok(row.get(0))
+        off_runtime(|| {
+            let mut c = self.conn()?;
+            let row = c
+                .query_one("SELECT generation FROM library_state", &[])
+                .map_err(|e| self.err("reading the generation", e))?;
+            Ok(row.get(0))
+        })
     }
 
     /// Id of the embedding model of the stored vectors, if the library has vectors.
@@ -192,8 +197,10 @@ impl PgStore {
 
     /// The manifest: library state and one entry per indexed document.
     pub fn manifest(&self) -> Result<Manifest, IndexError> {
-        let mut c = self.conn()?;
-        read_manifest(&mut *c).map_err(|e| self.err("reading the manifest", e))
+        off_runtime(|| {
+            let mut c = self.conn()?;
+            read_manifest(&mut *c).map_err(|e| self.err("reading the manifest", e))
+        })
     }
 
     /// The best `limit` chunks for a keyword query: the sum over its terms of the
@@ -206,53 +213,55 @@ impl PgStore {
         filter: &Filter,
         limit: usize,
     ) -> Result<Vec<(ChunkId, f32)>, IndexError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let mut c = self.conn()?;
-        let parsed: String = c
-            .query_one(
-                "SELECT websearch_to_tsquery('english', $1)::text",
-                &[&query],
-            )
-            .map_err(|e| self.err("parsing the query", e))?
-            .get(0);
-        let Some(terms) = tsquery::terms(&parsed) else {
-            return Ok(Vec::new());
-        };
-        let any = terms.any_word();
-        let idf = self.inverse_document_frequencies(&mut c, &terms)?;
-        let rank_weights: Vec<f32> = vec![1.0, 0.0, 0.0, HEADING_WEIGHT];
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&any, &rank_weights, &limit];
-        // BM25's idea in SQL: each term's ts_rank, weighted by how rare the term is.
-        let mut score = Vec::new();
-        for (term, w) in terms.positive.iter().zip(&idf) {
-            params.push(term);
-            let t = params.len();
-            params.push(w);
-            score.push(format!(
-                "${}::real * ts_rank($2::real[], search, CAST(${t}::text AS tsquery), {RANK_NORMALIZATION})",
-                params.len()
-            ));
-        }
-        let score = score.join(" + ");
-        let filter_sql = filter_sql(filter, &mut params);
-        let sql = format!(
-            "SELECT id, ({score})::real AS score \
-             FROM chunks WHERE search @@ CAST($1::text AS tsquery){filter_sql} \
-             ORDER BY score DESC, id LIMIT $3"
-        );
-        let rows = c
-            .query(sql.as_str(), &params)
-            .map_err(|e| self.err("keyword search", e))?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let id: String = r.get(0);
-                id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
-            })
-            .collect())
+        off_runtime(|| {
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            let mut c = self.conn()?;
+            let parsed: String = c
+                .query_one(
+                    "SELECT websearch_to_tsquery('english', $1)::text",
+                    &[&query],
+                )
+                .map_err(|e| self.err("parsing the query", e))?
+                .get(0);
+            let Some(terms) = tsquery::terms(&parsed) else {
+                return Ok(Vec::new());
+            };
+            let any = terms.any_word();
+            let idf = self.inverse_document_frequencies(&mut c, &terms)?;
+            let rank_weights: Vec<f32> = vec![1.0, 0.0, 0.0, HEADING_WEIGHT];
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&any, &rank_weights, &limit];
+            // BM25's idea in SQL: each term's ts_rank, weighted by how rare the term is.
+            let mut score = Vec::new();
+            for (term, w) in terms.positive.iter().zip(&idf) {
+                params.push(term);
+                let t = params.len();
+                params.push(w);
+                score.push(format!(
+                    "${}::real * ts_rank($2::real[], search, CAST(${t}::text AS tsquery), {RANK_NORMALIZATION})",
+                    params.len()
+                ));
+            }
+            let score = score.join(" + ");
+            let filter_sql = filter_sql(filter, &mut params);
+            let sql = format!(
+                "SELECT id, ({score})::real AS score \
+                 FROM chunks WHERE search @@ CAST($1::text AS tsquery){filter_sql} \
+                 ORDER BY score DESC, id LIMIT $3"
+            );
+            let rows = c
+                .query(sql.as_str(), &params)
+                .map_err(|e| self.err("keyword search", e))?;
+            Ok(rows
+                .iter()
+                .filter_map(|r| {
+                    let id: String = r.get(0);
+                    id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
+                })
+                .collect())
+        })
     }
 
     /// BM25's inverse document frequency of each positive term, from the number of
@@ -299,62 +308,66 @@ impl PgStore {
         filter: &Filter,
         limit: usize,
     ) -> Result<Vec<(ChunkId, f32)>, IndexError> {
-        let Some((_, dim)) = &self.model else {
-            return Ok(Vec::new());
-        };
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let q = pgvector::Vector::from(vector.to_vec());
-        let limit_i = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q, &limit_i];
-        let filter_sql = filter_sql(filter, &mut params);
-        let sql = if filter_sql.is_empty() {
-            format!(
-                "SELECT id, (1 - (embedding::vector({dim}) <=> $1))::real FROM chunks \
-                 WHERE embedding IS NOT NULL ORDER BY embedding::vector({dim}) <=> $1 LIMIT $2"
-            )
-        } else {
-            format!(
-                "WITH admitted AS MATERIALIZED (SELECT id, embedding FROM chunks \
-                 WHERE embedding IS NOT NULL{filter_sql}) \
-                 SELECT id, (1 - (embedding <=> $1))::real AS score FROM admitted \
-                 ORDER BY embedding <=> $1 LIMIT $2"
-            )
-        };
-        let mut c = self.conn()?;
-        let mut tx = c
-            .transaction()
+        off_runtime(|| {
+            let Some((_, dim)) = &self.model else {
+                return Ok(Vec::new());
+            };
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            let q = pgvector::Vector::from(vector.to_vec());
+            let limit_i = i64::try_from(limit).unwrap_or(i64::MAX);
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&q, &limit_i];
+            let filter_sql = filter_sql(filter, &mut params);
+            let sql = if filter_sql.is_empty() {
+                format!(
+                    "SELECT id, (1 - (embedding::vector({dim}) <=> $1))::real FROM chunks \
+                     WHERE embedding IS NOT NULL ORDER BY embedding::vector({dim}) <=> $1 LIMIT $2"
+                )
+            } else {
+                format!(
+                    "WITH admitted AS MATERIALIZED (SELECT id, embedding FROM chunks \
+                     WHERE embedding IS NOT NULL{filter_sql}) \
+                     SELECT id, (1 - (embedding <=> $1))::real AS score FROM admitted \
+                     ORDER BY embedding <=> $1 LIMIT $2"
+                )
+            };
+            let mut c = self.conn()?;
+            let mut tx = c
+                .transaction()
+                .map_err(|e| self.err("semantic search", e))?;
+            // The HNSW scan returns at most ef_search rows: make room for the whole list.
+            tx.batch_execute(&format!(
+                "SET LOCAL hnsw.ef_search = {}",
+                limit.clamp(100, 1000)
+            ))
             .map_err(|e| self.err("semantic search", e))?;
-        // The HNSW scan returns at most ef_search rows: make room for the whole list.
-        tx.batch_execute(&format!(
-            "SET LOCAL hnsw.ef_search = {}",
-            limit.clamp(100, 1000)
-        ))
-        .map_err(|e| self.err("semantic search", e))?;
-        let rows = tx
-            .query(sql.as_str(), &params)
-            .map_err(|e| self.err("semantic search", e))?;
-        tx.commit().map_err(|e| self.err("semantic search", e))?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                let id: String = r.get(0);
-                id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
-            })
-            .collect())
+            let rows = tx
+                .query(sql.as_str(), &params)
+                .map_err(|e| self.err("semantic search", e))?;
+            tx.commit().map_err(|e| self.err("semantic search", e))?;
+            Ok(rows
+                .iter()
+                .filter_map(|r| {
+                    let id: String = r.get(0);
+                    id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
+                })
+                .collect())
+        })
     }
 
     /// One chunk by id.
     pub fn chunk(&self, id: &ChunkId) -> Result<Option<Chunk>, IndexError> {
-        let mut c = self.conn()?;
-        let rows = c
-            .query(
-                &format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE id = $1"),
-                &[&id.to_string()],
-            )
-            .map_err(|e| self.err("reading a chunk", e))?;
-        Ok(rows.first().map(chunk_of_row))
+        off_runtime(|| {
+            let mut c = self.conn()?;
+            let rows = c
+                .query(
+                    &format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE id = $1"),
+                    &[&id.to_string()],
+                )
+                .map_err(|e| self.err("reading a chunk", e))?;
+            Ok(rows.first().map(chunk_of_row))
+        })
     }
 
     /// The chunks of `document` with ordinals `from..=to`, in order.
@@ -364,21 +377,23 @@ impl PgStore {
         from: u32,
         to: u32,
     ) -> Result<Vec<Chunk>, IndexError> {
-        let (from, to) = (
-            i32::try_from(from).unwrap_or(i32::MAX),
-            i32::try_from(to).unwrap_or(i32::MAX),
-        );
-        let mut c = self.conn()?;
-        let rows = c
-            .query(
-                &format!(
-                    "SELECT {CHUNK_COLUMNS} FROM chunks WHERE document = $1 \
-                     AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal"
-                ),
-                &[&document, &from, &to],
-            )
-            .map_err(|e| self.err("reading chunks", e))?;
-        Ok(rows.iter().map(chunk_of_row).collect())
+        off_runtime(|| {
+            let (from, to) = (
+                i32::try_from(from).unwrap_or(i32::MAX),
+                i32::try_from(to).unwrap_or(i32::MAX),
+            );
+            let mut c = self.conn()?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {CHUNK_COLUMNS} FROM chunks WHERE document = $1 \
+                         AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal"
+                    ),
+                    &[&document, &from, &to],
+                )
+                .map_err(|e| self.err("reading chunks", e))?;
+            Ok(rows.iter().map(chunk_of_row).collect())
+        })
     }
 
     /// Every chunk of `document`, in order.
@@ -392,6 +407,19 @@ impl PgStore {
             store: self.name.clone(),
             reason: format!("cannot connect: {}", pg_reason(&e)),
         })
+    }
+}
+
+/// Runs blocking database work. The client blocks on a runtime of its own, which
+/// tokio forbids on a thread driving async tasks: there, the work moves off the worker
+/// first (the server runs store calls on blocking threads anyway; this keeps a call
+/// that slips through from aborting the process).
+fn off_runtime<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 

@@ -448,8 +448,20 @@ pub const QUERY_CACHE_SIZE: usize = 256;
 impl Engine {
     /// An engine over an opened store, keyword search only.
     pub fn new(store: impl Into<Backend>) -> Engine {
+        let engine = Engine::unread(store.into());
+        // A database manifest is read now, off the server's async threads, where MCP
+        // sessions read the library tree as they start.
+        if matches!(engine.store, Backend::Postgres(_)) {
+            if let Ok(m) = engine.store.manifest() {
+                let _ = engine.manifest.set(m);
+            }
+        }
+        engine
+    }
+
+    fn unread(store: Backend) -> Engine {
         Engine {
-            store: store.into(),
+            store,
             weights: Bm25Weights::default(),
             fusion: Fusion::default(),
             embedder: None,
