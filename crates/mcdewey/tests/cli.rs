@@ -1,22 +1,26 @@
 //! Drives the real `mcdewey` binary over the sample library and over libraries made here.
 //!
-//! Runs on the embedded store; with `MCDEWEY_TEST_PG` set to the URL of a PostgreSQL
-//! server (`scripts/test` starts one), every test runs on the PostgreSQL store instead:
-//! each data folder a test makes stands for a database of its own.
+//! Runs on the embedded store; with `MCDEWEY_TEST_STORE=postgres` and `MCDEWEY_TEST_PG`
+//! the URL of a PostgreSQL server (`scripts/test` runs it so), every test runs on the
+//! PostgreSQL store instead: each data folder a test makes stands for a database.
 
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The database standing for `data` on the test server of `MCDEWEY_TEST_PG` (created
-/// on first use), or `None` when the tests run on the embedded store.
+/// The database standing for `data` on the test server (created on first use), or
+/// `None` when the tests run on the embedded store.
 fn test_database(data: &Path) -> Option<String> {
     use std::hash::{Hash, Hasher};
     static CREATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    if std::env::var("MCDEWEY_TEST_STORE").as_deref() != Ok("postgres") {
+        return None;
+    }
     let admin = std::env::var("MCDEWEY_TEST_PG")
         .ok()
-        .filter(|u| !u.is_empty())?;
+        .filter(|u| !u.is_empty())
+        .expect("MCDEWEY_TEST_STORE=postgres needs MCDEWEY_TEST_PG, the URL of a server (scripts/pg-server)");
     let mut h = std::collections::hash_map::DefaultHasher::new();
     data.hash(&mut h);
     let name = format!("cli_{:016x}", h.finish());
