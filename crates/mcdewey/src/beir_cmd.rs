@@ -46,11 +46,13 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
         chunk: ChunkOptions::scaled(opts.chunk_chars),
         ..Default::default()
     };
+    let started = std::time::Instant::now();
     let summary = index_library(
         &paths,
         &ingest,
         embedder.as_deref().map(|m| model.embedding(m)),
     )?;
+    let index_secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{}: {} documents, {} chunks ({} embedded now) in {}",
         dataset.name,
@@ -83,8 +85,11 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
     );
     let mut runs: HashMap<String, Vec<String>> = HashMap::new();
     let tag = format!("mcdewey-{}", opts.mode);
+    let mut latencies_ms = Vec::with_capacity(dataset.queries.len());
     for q in &dataset.queries {
+        let asked = std::time::Instant::now();
         let hits = engine.retrieve(&q.text, &Filter::default(), mode, depth)?;
+        latencies_ms.push(asked.elapsed().as_secs_f64() * 1000.0);
         let docs = rank_documents(
             &hits,
             |h| h.0.document.rsplit("::").next().unwrap_or_default(),
@@ -100,6 +105,19 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
     bar.finish_and_clear();
     out.flush()?;
     let m = score_runs(&dataset.qrels, &runs);
+    latencies_ms.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        let i = ((p / 100.0) * latencies_ms.len() as f64).ceil() as usize;
+        latencies_ms.get(i.saturating_sub(1)).copied().unwrap_or(f64::NAN)
+    };
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    let timing = serde_json::json!({
+        "index_seconds": round(index_secs),
+        "embedded_now": summary.embedded,
+        "query_ms_p50": round(pct(50.0)),
+        "query_ms_p95": round(pct(95.0)),
+        "query_depth": depth,
+    });
     if opts.json {
         let f = engine.fusion();
         println!(
@@ -108,13 +126,20 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
                 "dataset": dataset.name, "split": opts.split, "mode": mode,
                 "fusion": {"method": f.method, "k": f.k, "bm25": f.bm25, "vector": f.vector},
                 "documents": summary.documents, "chunks": summary.chunks,
-                "run": opts.run, "metrics": m,
+                "run": opts.run, "metrics": m, "store": paths.store_name(), "timing": timing,
             }))?
         );
     } else {
         println!(
             "{} {} ({} queries, mode {}): nDCG@10 {:.4}  Recall@100 {:.4}  MRR@10 {:.4}",
             dataset.name, opts.split, m.queries, opts.mode, m.ndcg10, m.recall100, m.mrr10
+        );
+        println!(
+            "index {:.1} s ({} embedded now); query p50 {:.1} ms, p95 {:.1} ms (depth {depth}, one at a time)",
+            index_secs,
+            summary.embedded,
+            pct(50.0),
+            pct(95.0)
         );
         println!("run written to {}", opts.run.display());
     }

@@ -416,6 +416,10 @@ pub fn run(opts: &BenchOptions, model: &ModelArgs) -> Result<()> {
             .output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()),
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         "profile": if cfg!(debug_assertions) { "dev" } else { "release" },
+        "store": match opts.store.as_deref().filter(|s| mcdewey_pg::is_postgres_url(s)) {
+            Some(url) => mcdewey_pg::redact(url),
+            None => "embedded".to_string(),
+        },
     });
     library_bench(opts, model, &mut report)?;
     report["library"]["peak_rss_mib"] = mib(status_kib("VmHWM"));

@@ -104,7 +104,12 @@ impl PgStore {
                 "cannot connect: {e}; is PostgreSQL running there (scripts/pg-server start DIR starts one)?"
             ))
         })?;
-        migrate(&mut client).map_err(fail)?;
+        // A read-only standby (a replica) serves the schema its primary migrated.
+        if is_standby(&mut client).map_err(|e| fail(pg_reason(&e)))? {
+            check_schema(&mut client).map_err(fail)?;
+        } else {
+            migrate(&mut client).map_err(fail)?;
+        }
         drop(client);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
@@ -489,6 +494,33 @@ fn pg_reason(e: &postgres::Error) -> String {
             None => db.message().to_string(),
         },
         None => e.to_string(),
+    }
+}
+
+/// Whether the server is a standby in recovery (a read-only replica).
+fn is_standby(client: &mut postgres::Client) -> Result<bool, postgres::Error> {
+    Ok(client.query_one("SELECT pg_is_in_recovery()", &[])?.get(0))
+}
+
+/// On a standby: the primary must have applied every migration this build knows.
+fn check_schema(client: &mut postgres::Client) -> Result<(), String> {
+    let wanted = embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.version())
+        .max()
+        .unwrap_or(0);
+    let applied: Option<i32> = client
+        .query_one("SELECT max(version) FROM refinery_schema_history", &[])
+        .map(|r| r.get(0))
+        .unwrap_or(None);
+    match applied {
+        Some(v) if i64::from(v) >= i64::from(wanted) => Ok(()),
+        _ => Err(format!(
+            "this read-only standby has schema version {} of {wanted}; run `mcdewey index` \
+             against the primary first, then let the replica catch up",
+            applied.map_or("none".to_string(), |v| v.to_string())
+        )),
     }
 }
 

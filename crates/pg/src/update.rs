@@ -53,6 +53,14 @@ pub fn update_library(
         reason: format!("{what}: {}", pg_reason(&e)),
     };
     let mut client = store.dedicated()?;
+    if crate::is_standby(&mut client).map_err(|e| fail("checking the server", e))? {
+        return Err(IndexError::Backend {
+            store: name.clone(),
+            reason: "a read-only standby; index against the primary (servers may read from \
+                     replicas)"
+                .into(),
+        });
+    }
     let locked: bool = client
         .query_one("SELECT pg_try_advisory_lock($1)", &[&INDEXER_LOCK])
         .map_err(|e| fail("taking the indexer lock", e))?
