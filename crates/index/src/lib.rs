@@ -10,8 +10,8 @@ pub mod vectors;
 
 pub use store::{Bm25Weights, DocEntry, Filter, Manifest, SkipEntry, Store, StoreWriter};
 pub use update::{
-    embed_with_cache, embedding_text, scan_library, settings_fingerprint, update_library,
-    ChunkSink, Embedding, Progress, Scan, UpdateSummary,
+    embed_with_cache, embedding_text, embedding_text_of, scan_library, settings_fingerprint,
+    update_library, ChunkSink, Embedding, Progress, Scan, UpdateSummary,
 };
 pub use vectors::{EmbeddingCache, VectorEntry, VectorSet};
 

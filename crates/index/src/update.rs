@@ -95,10 +95,15 @@ fn parse_guarded(
 /// The text embedded for a chunk: its heading path, then its text, so a passage is
 /// understood in the context of its section.
 pub fn embedding_text(chunk: &Chunk) -> String {
-    if chunk.heading.is_empty() {
-        chunk.text.clone()
+    embedding_text_of(&chunk.heading, &chunk.text)
+}
+
+/// [`embedding_text`] from a chunk's heading path and text.
+pub fn embedding_text_of(heading: &[String], text: &str) -> String {
+    if heading.is_empty() {
+        text.to_string()
     } else {
-        format!("{}\n{}", chunk.heading.join(" > "), chunk.text)
+        format!("{}\n{}", heading.join(" > "), text)
     }
 }
 

@@ -253,7 +253,7 @@ impl PgStore {
             let filter_sql = filter_sql(filter, &mut params);
             let sql = format!(
                 "SELECT id, ({score})::real AS score \
-                 FROM chunks WHERE search @@ CAST($1::text AS tsquery){filter_sql} \
+                 FROM chunk_search WHERE search @@ CAST($1::text AS tsquery){filter_sql} \
                  ORDER BY score DESC, id LIMIT $3"
             );
             let rows = c
@@ -269,37 +269,36 @@ impl PgStore {
         })
     }
 
-    /// BM25's inverse document frequency of each positive term, from the number of
-    /// chunks matching it (counted in one pass over the chunks matching any term).
+    /// BM25's inverse document frequency of each positive term, from `term_stats`
+    /// (a phrase counts as its rarest word).
     fn inverse_document_frequencies(
         &self,
         c: &mut postgres::Client,
         terms: &tsquery::Terms,
     ) -> Result<Vec<f32>, IndexError> {
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-        let mut counts = Vec::new();
-        for term in &terms.positive {
-            params.push(term);
-            counts.push(format!(
-                "count(*) FILTER (WHERE search @@ CAST(${}::text AS tsquery))",
-                params.len()
-            ));
-        }
-        let any = terms.positive.join(" | ");
-        params.push(&any);
-        let sql = format!(
-            "SELECT {} FROM chunks WHERE search @@ CAST(${}::text AS tsquery)",
-            counts.join(", "),
-            params.len()
-        );
-        let row = c
-            .query_one(sql.as_str(), &params)
+        let per_term: Vec<Vec<String>> =
+            terms.positive.iter().map(|t| tsquery::lexemes(t)).collect();
+        let mut all: Vec<&String> = per_term.iter().flatten().collect();
+        all.sort();
+        all.dedup();
+        let rows = c
+            .query(
+                "SELECT term, df FROM term_stats WHERE term = ANY($1)",
+                &[&all],
+            )
             .map_err(|e| self.err("keyword search", e))?;
+        let df: std::collections::HashMap<String, i32> =
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let n = self.chunks as f32;
-        Ok((0..terms.positive.len())
-            .map(|i| {
-                let df = row.get::<_, i64>(i) as f32;
-                (1.0 + (n - df + 0.5) / (df + 0.5)).ln().max(0.0)
+        Ok(per_term
+            .iter()
+            .map(|lexemes| {
+                let d = lexemes
+                    .iter()
+                    .map(|l| df.get(l).copied().unwrap_or(0))
+                    .min()
+                    .unwrap_or(0) as f32;
+                (1.0 + (n - d + 0.5) / (d + 0.5)).ln().max(0.0)
             })
             .collect())
     }
@@ -372,6 +371,26 @@ impl PgStore {
                 )
                 .map_err(|e| self.err("reading a chunk", e))?;
             Ok(rows.first().map(chunk_of_row))
+        })
+    }
+
+    /// Several chunks by id in one query, in the order asked (`None` where an id has
+    /// no chunk).
+    pub fn chunks(&self, ids: &[ChunkId]) -> Result<Vec<Option<Chunk>>, IndexError> {
+        off_runtime(|| {
+            let wanted: Vec<String> = ids.iter().map(ChunkId::to_string).collect();
+            let mut c = self.conn()?;
+            let rows = c
+                .query(
+                    &format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE id = ANY($1)"),
+                    &[&wanted],
+                )
+                .map_err(|e| self.err("reading chunks", e))?;
+            let mut by_id: std::collections::HashMap<String, Chunk> = rows
+                .iter()
+                .map(|r| (r.get::<_, String>(0), chunk_of_row(r)))
+                .collect();
+            Ok(wanted.iter().map(|id| by_id.remove(id)).collect())
         })
     }
 

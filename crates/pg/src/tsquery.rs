@@ -48,6 +48,32 @@ pub fn terms(tsquery: &str) -> Option<Terms> {
     })
 }
 
+/// The lexemes quoted in a term (`'0' <-> 'dimension'` has `0` and `dimension`).
+pub fn lexemes(term: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = term.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch != '\'' {
+            continue;
+        }
+        let mut lexeme = String::new();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    lexeme.push('\'');
+                } else {
+                    break;
+                }
+            } else {
+                lexeme.push(c);
+            }
+        }
+        out.push(lexeme);
+    }
+    out
+}
+
 #[cfg(test)]
 fn any_word(tsquery: &str) -> Option<String> {
     terms(tsquery).map(|t| t.any_word())
@@ -80,7 +106,14 @@ fn split_top_level(q: &str) -> Option<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{any_word, terms};
+    use super::{any_word, lexemes, terms};
+
+    #[test]
+    fn lexemes_come_out_of_quotes() {
+        assert_eq!(lexemes("'0' <-> 'dimension'"), ["0", "dimension"]);
+        assert_eq!(lexemes("'it''s'"), ["it's"]);
+        assert!(lexemes("").is_empty());
+    }
 
     #[test]
     fn repeated_words_score_once() {

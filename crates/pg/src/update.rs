@@ -4,8 +4,8 @@
 use crate::{pg_reason, read_manifest, PgStore, INDEXER_LOCK};
 use mcdewey_core::Chunk;
 use mcdewey_index::{
-    embed_with_cache, embedding_text, scan_library, ChunkSink, Embedding, EmbeddingCache,
-    IndexError, Manifest, Progress, Scan, UpdateSummary,
+    embed_with_cache, embedding_text, embedding_text_of, scan_library, ChunkSink, Embedding,
+    EmbeddingCache, IndexError, Manifest, Progress, Scan, UpdateSummary,
 };
 use mcdewey_ingest::IngestOptions;
 use postgres::types::ToSql;
@@ -90,6 +90,26 @@ pub fn update_library(
             Some(dir) => EmbeddingCache::open_in(dir, &model_id, embedder.dim()),
             None => EmbeddingCache::in_memory(embedder.dim()),
         };
+        // Text that did not change keeps its vector: seed the cache with the stored
+        // vectors of the documents read again (same model).
+        if old.model.as_deref() == Some(model_id.as_str()) {
+            let stored = client
+                .prepare(
+                    "SELECT heading, body, embedding FROM chunks \
+                     WHERE source = $1 AND embedding IS NOT NULL",
+                )
+                .map_err(|e| fail("reading stored vectors", e))?;
+            for source in recorder.dropped.iter().filter(|s| fresh.contains_key(*s)) {
+                for row in client
+                    .query(&stored, &[source])
+                    .map_err(|e| fail("reading stored vectors", e))?
+                {
+                    let (heading, text): (Vec<String>, String) = (row.get(0), row.get(1));
+                    let v: pgvector::Vector = row.get(2);
+                    cache.insert(&embedding_text_of(&heading, &text), v.to_vec());
+                }
+            }
+        }
         let mut kept: Vec<Chunk> = Vec::new();
         if old.model.as_deref() != Some(model_id.as_str()) && !recorder.cleared {
             for (source, entry) in &manifest.documents {
@@ -132,8 +152,26 @@ pub fn update_library(
         .map_err(|e| fail("starting the update", e))?;
     let w = |e| fail("writing the update", e);
     if recorder.cleared {
-        tx.batch_execute("DELETE FROM chunks; DELETE FROM documents")
+        tx.batch_execute("DELETE FROM chunks; DELETE FROM documents; DELETE FROM term_stats")
             .map_err(w)?;
+    } else if !recorder.dropped.is_empty() {
+        // The words of the chunks that go leave the document frequencies.
+        tx.batch_execute(
+            "CREATE TEMP TABLE changed_sources (source text PRIMARY KEY) ON COMMIT DROP",
+        )
+        .map_err(w)?;
+        let note = tx
+            .prepare("INSERT INTO changed_sources VALUES ($1)")
+            .map_err(w)?;
+        for source in &recorder.dropped {
+            tx.execute(&note, &[source]).map_err(w)?;
+        }
+        tx.batch_execute(&term_stats_delta(
+            "-",
+            "SELECT s.search FROM chunk_search s JOIN chunks c USING (id) \
+             WHERE c.source IN (SELECT source FROM changed_sources)",
+        ))
+        .map_err(w)?;
     }
     let drop_chunks = tx
         .prepare("DELETE FROM chunks WHERE source = $1")
@@ -161,8 +199,14 @@ pub fn update_library(
         .prepare(
             "INSERT INTO chunks (id, document, ordinal, source, product, version, doc_set, \
              heading, page, page_end, pdf_page, pdf_page_end, body, raw, line_start, line_end, \
-             heading_text, embedding) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+             embedding) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .map_err(w)?;
+    let insert_search = tx
+        .prepare(
+            "INSERT INTO chunk_search (id, product, version, doc_set, search) VALUES ($1, $2, $3, $4, \
+             setweight(to_tsvector('english', $5), 'A') || setweight(to_tsvector('english', $6), 'D'))",
         )
         .map_err(w)?;
     for (chunk, vector) in fresh_chunks.iter().zip(&fresh_vectors) {
@@ -175,7 +219,7 @@ pub fn update_library(
         let pdf_page_end = chunk.pdf_page_end.map(to_i32);
         let (line_start, line_end) = (to_i32(chunk.line_start), to_i32(chunk.line_end));
         let heading_text = chunk.heading.join(" / ");
-        let params: [&(dyn ToSql + Sync); 18] = [
+        let params: [&(dyn ToSql + Sync); 17] = [
             &id,
             &chunk.id.document,
             &ordinal,
@@ -192,10 +236,35 @@ pub fn update_library(
             &chunk.raw,
             &line_start,
             &line_end,
-            &heading_text,
             vector,
         ];
         tx.execute(&insert, &params).map_err(w)?;
+        tx.execute(
+            &insert_search,
+            &[
+                &id,
+                &chunk.product,
+                &chunk.version,
+                &chunk.doc_set,
+                &heading_text,
+                &chunk.text,
+            ],
+        )
+        .map_err(w)?;
+    }
+    // The words of the chunks that came join the document frequencies.
+    if recorder.cleared {
+        tx.batch_execute(&term_stats_delta("+", "SELECT search FROM chunk_search"))
+            .map_err(w)?;
+    } else if !recorder.dropped.is_empty() {
+        tx.batch_execute(&term_stats_delta(
+            "+",
+            "SELECT s.search FROM chunk_search s JOIN chunks c USING (id) \
+             WHERE c.source IN (SELECT source FROM changed_sources)",
+        ))
+        .map_err(w)?;
+        tx.batch_execute("DELETE FROM term_stats WHERE df <= 0")
+            .map_err(w)?;
     }
     let set_vector = tx
         .prepare("UPDATE chunks SET embedding = $2 WHERE id = $1")
@@ -244,6 +313,17 @@ pub fn update_library(
     };
     summary.skipped = manifest.skipped;
     Ok(summary)
+}
+
+/// SQL adding (`sign` `+`) or subtracting (`-`) the document frequencies of the words
+/// of the tsvectors `rows` selects to `term_stats`.
+fn term_stats_delta(sign: &str, rows: &str) -> String {
+    format!(
+        "INSERT INTO term_stats AS t (term, df) \
+         SELECT word, {sign}ndoc FROM ts_stat('{}') \
+         ON CONFLICT (term) DO UPDATE SET df = t.df + EXCLUDED.df",
+        rows.replace('\'', "''")
+    )
 }
 
 /// Writes the document rows that differ from the previous manifest.

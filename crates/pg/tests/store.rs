@@ -155,6 +155,24 @@ fn indexes_searches_filters_and_updates_in_place() {
     let chunks = store.document_chunks("acme::v1::guide::routing").unwrap();
     assert!(chunks.iter().any(|c| c.text.contains("metric")));
     assert_eq!(store.chunk_count(), chunks.len() as u64);
+    assert_term_stats_match(&url);
+}
+
+/// The document frequencies kept by updates equal those counted from scratch.
+fn assert_term_stats_match(url: &str) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let counted = "SELECT word, ndoc FROM ts_stat('SELECT search FROM chunk_search')";
+    let kept = "SELECT term, df FROM term_stats";
+    for (a, b) in [(counted, kept), (kept, counted)] {
+        let differ: i64 = c
+            .query_one(&format!("SELECT count(*) FROM ({a} EXCEPT {b}) x"), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            differ, 0,
+            "term_stats differs from the chunks: {a} EXCEPT {b}"
+        );
+    }
 }
 
 #[test]
@@ -192,6 +210,7 @@ fn a_model_of_another_dimension_replaces_every_vector() {
     assert!(!store.nearest(&q, &Filter::default(), 5).unwrap().is_empty());
     // Without a model the library has no vectors (as the embedded store).
     index(&mut store, lib.path(), None).unwrap();
+    assert_term_stats_match(&url);
     assert_eq!(store.model_id(), None);
     assert!(store.nearest(&q, &Filter::default(), 5).unwrap().is_empty());
 }

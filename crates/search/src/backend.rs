@@ -113,6 +113,14 @@ impl Backend {
         }
     }
 
+    /// Several chunks by id, in the order asked (`None` where an id has no chunk).
+    pub fn chunks(&self, ids: &[ChunkId]) -> Result<Vec<Option<Chunk>>, IndexError> {
+        match self {
+            Backend::Embedded { store, .. } => ids.iter().map(|id| store.chunk(id)).collect(),
+            Backend::Postgres(pg) => pg.chunks(ids),
+        }
+    }
+
     /// Chunks `from..=to` of a document, in order.
     pub fn chunk_range(
         &self,

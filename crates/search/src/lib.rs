@@ -618,9 +618,11 @@ impl Engine {
         let limit = check_limit(req.limit)?;
         let filter = self.resolve_filter(req)?;
         let hits = self.retrieve(query, &filter, self.effective_mode(req.mode), limit)?;
+        let ids: Vec<ChunkId> = hits.iter().map(|(id, _)| id.clone()).collect();
+        let chunks = self.store.chunks(&ids)?;
         let mut results = Vec::with_capacity(hits.len());
-        for (id, score) in hits {
-            if let Some(chunk) = self.store.chunk(&id)? {
+        for ((_, score), chunk) in hits.into_iter().zip(chunks) {
+            if let Some(chunk) = chunk {
                 results.push(SearchResult::new(results.len() + 1, chunk, score));
             }
         }
