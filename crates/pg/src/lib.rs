@@ -259,13 +259,7 @@ impl PgStore {
             let rows = c
                 .query(sql.as_str(), &params)
                 .map_err(|e| self.err("keyword search", e))?;
-            Ok(rows
-                .iter()
-                .filter_map(|r| {
-                    let id: String = r.get(0);
-                    id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
-                })
-                .collect())
+            Ok(scored_ids(&rows))
         })
     }
 
@@ -350,13 +344,7 @@ impl PgStore {
                 .query(sql.as_str(), &params)
                 .map_err(|e| self.err("semantic search", e))?;
             tx.commit().map_err(|e| self.err("semantic search", e))?;
-            Ok(rows
-                .iter()
-                .filter_map(|r| {
-                    let id: String = r.get(0);
-                    id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
-                })
-                .collect())
+            Ok(scored_ids(&rows))
         })
     }
 
@@ -445,6 +433,16 @@ fn off_runtime<T>(work: impl FnOnce() -> T) -> T {
         }
         _ => work(),
     }
+}
+
+/// `(id, score)` rows as chunk ids with their scores (ids that do not parse are left out).
+fn scored_ids(rows: &[postgres::Row]) -> Vec<(ChunkId, f32)> {
+    rows.iter()
+        .filter_map(|r| {
+            let id: String = r.get(0);
+            id.parse().ok().map(|id| (id, r.get::<_, f32>(1)))
+        })
+        .collect()
 }
 
 /// The columns [`chunk_of_row`] reads, in its order.

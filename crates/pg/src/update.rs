@@ -166,12 +166,8 @@ pub fn update_library(
         for source in &recorder.dropped {
             tx.execute(&note, &[source]).map_err(w)?;
         }
-        tx.batch_execute(&term_stats_delta(
-            "-",
-            "SELECT s.search FROM chunk_search s JOIN chunks c USING (id) \
-             WHERE c.source IN (SELECT source FROM changed_sources)",
-        ))
-        .map_err(w)?;
+        tx.batch_execute(&term_stats_delta("-", CHANGED_SEARCH))
+            .map_err(w)?;
     }
     let drop_chunks = tx
         .prepare("DELETE FROM chunks WHERE source = $1")
@@ -257,12 +253,8 @@ pub fn update_library(
         tx.batch_execute(&term_stats_delta("+", "SELECT search FROM chunk_search"))
             .map_err(w)?;
     } else if !recorder.dropped.is_empty() {
-        tx.batch_execute(&term_stats_delta(
-            "+",
-            "SELECT s.search FROM chunk_search s JOIN chunks c USING (id) \
-             WHERE c.source IN (SELECT source FROM changed_sources)",
-        ))
-        .map_err(w)?;
+        tx.batch_execute(&term_stats_delta("+", CHANGED_SEARCH))
+            .map_err(w)?;
         tx.batch_execute("DELETE FROM term_stats WHERE df <= 0")
             .map_err(w)?;
     }
@@ -314,6 +306,10 @@ pub fn update_library(
     summary.skipped = manifest.skipped;
     Ok(summary)
 }
+
+/// The tsvectors of the chunks of the sources in `changed_sources`.
+const CHANGED_SEARCH: &str = "SELECT s.search FROM chunk_search s JOIN chunks c USING (id) \
+     WHERE c.source IN (SELECT source FROM changed_sources)";
 
 /// SQL adding (`sign` `+`) or subtracting (`-`) the document frequencies of the words
 /// of the tsvectors `rows` selects to `term_stats`.
