@@ -287,9 +287,16 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
 }
 
 pub fn mcp_stdio(paths: &Paths, model: &ModelArgs, no_index: bool, no_embed: bool) -> Result<()> {
-    let (engine, _) = prepare_engine(paths, model, no_index, no_embed)?;
-    runtime()?.block_on(mcdewey_server::mcp::serve_stdio(EngineHandle::new(
-        Arc::new(engine),
-    )))?;
+    let (engine, embedder) = prepare_engine(paths, model, no_index, no_embed)?;
+    let handle = EngineHandle::new(Arc::new(engine));
+    if paths.postgres()?.is_some() {
+        follow_database(
+            paths.clone(),
+            embedder,
+            handle.clone(),
+            std::time::Duration::from_secs(1),
+        );
+    }
+    runtime()?.block_on(mcdewey_server::mcp::serve_stdio(handle))?;
     Ok(())
 }
