@@ -131,6 +131,17 @@ impl<'a> Embedding<'a> {
             cache_dir: None,
         }
     }
+
+    /// The model's embedding cache: in the shared folder when one is set, else in the
+    /// data folder `data_dir`, else (a store without one) in memory only.
+    pub fn open_cache(&self, data_dir: Option<&Path>) -> EmbeddingCache {
+        let (model_id, dim) = (self.model.model_id(), self.model.dim());
+        match (self.cache_dir, data_dir) {
+            (Some(dir), _) => EmbeddingCache::open_in(dir, model_id, dim),
+            (None, Some(data)) => EmbeddingCache::open(data, model_id, dim),
+            (None, None) => EmbeddingCache::in_memory(dim),
+        }
+    }
 }
 
 /// Builds the vector set of the new manifest: vectors of unchanged documents come from
@@ -155,10 +166,7 @@ fn build_vectors(
             by_id.insert(e.id.as_str(), i);
         }
     }
-    let mut cache = match embedding.cache_dir {
-        Some(dir) => EmbeddingCache::open_in(dir, model_id, embedder.dim()),
-        None => EmbeddingCache::open(store.data_dir(), model_id, embedder.dim()),
-    };
+    let mut cache = embedding.open_cache(Some(store.data_dir()));
     let mut set = VectorSet::new(model_id, embedder.dim());
     let mut placed: Vec<(VectorEntry, Option<Vec<f32>>, String)> = Vec::new();
     for (source, entry) in &manifest.documents {
@@ -201,20 +209,23 @@ fn build_vectors(
             placed.push((e, cached, text));
         }
     }
-    let texts: Vec<String> = placed
-        .iter()
-        .filter(|(_, v, _)| v.is_none())
-        .map(|(_, _, t)| t.clone())
+    let mut texts: Vec<String> = Vec::new();
+    let placed: Vec<(VectorEntry, Option<Vec<f32>>)> = placed
+        .into_iter()
+        .map(|(e, v, text)| {
+            if v.is_none() {
+                texts.push(text);
+            }
+            (e, v)
+        })
         .collect();
-    let (_, total) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
-    for (e, v, text) in placed {
-        let v = match v {
-            Some(v) => v,
-            None => cache
-                .get(&text)
-                .cloned()
-                .unwrap_or_else(|| vec![0.0; embedder.dim()]),
-        };
+    // One vector per text, in order: they fill the places without one, in order.
+    let (computed, total) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
+    let mut computed = computed.into_iter();
+    for (e, v) in placed {
+        let v = v
+            .or_else(|| computed.next())
+            .unwrap_or_else(|| vec![0.0; embedder.dim()]);
         set.push(e, &v);
     }
     if let Err(err) = cache.save() {

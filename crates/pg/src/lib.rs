@@ -350,16 +350,7 @@ impl PgStore {
 
     /// One chunk by id.
     pub fn chunk(&self, id: &ChunkId) -> Result<Option<Chunk>, IndexError> {
-        off_runtime(|| {
-            let mut c = self.conn()?;
-            let rows = c
-                .query(
-                    &format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE id = $1"),
-                    &[&id.to_string()],
-                )
-                .map_err(|e| self.err("reading a chunk", e))?;
-            Ok(rows.first().map(chunk_of_row))
-        })
+        Ok(self.chunks(std::slice::from_ref(id))?.pop().flatten())
     }
 
     /// Several chunks by id in one query, in the order asked (`None` where an id has

@@ -5,7 +5,7 @@ use crate::{pg_reason, read_manifest, PgStore, INDEXER_LOCK};
 use mcdewey_core::Chunk;
 use mcdewey_index::{
     embed_with_cache, embedding_text, embedding_text_of, scan_library, ChunkSink, Embedding,
-    EmbeddingCache, IndexError, Manifest, Progress, Scan, UpdateSummary,
+    IndexError, Manifest, Progress, Scan, UpdateSummary,
 };
 use mcdewey_ingest::IngestOptions;
 use postgres::types::ToSql;
@@ -86,10 +86,7 @@ pub fn update_library(
     if let Some(embedding) = &embedding {
         let embedder = embedding.model;
         let model_id = embedder.model_id().to_string();
-        let mut cache = match embedding.cache_dir {
-            Some(dir) => EmbeddingCache::open_in(dir, &model_id, embedder.dim()),
-            None => EmbeddingCache::in_memory(embedder.dim()),
-        };
+        let mut cache = embedding.open_cache(None);
         // Text that did not change keeps its vector: seed the cache with the stored
         // vectors of the documents read again (same model).
         if old.model.as_deref() == Some(model_id.as_str()) {
@@ -168,12 +165,8 @@ pub fn update_library(
         }
         tx.batch_execute(&term_stats_delta("-", CHANGED_SEARCH))
             .map_err(w)?;
-    }
-    let drop_chunks = tx
-        .prepare("DELETE FROM chunks WHERE source = $1")
-        .map_err(w)?;
-    for source in &recorder.dropped {
-        tx.execute(&drop_chunks, &[source]).map_err(w)?;
+        tx.batch_execute("DELETE FROM chunks WHERE source IN (SELECT source FROM changed_sources)")
+            .map_err(w)?;
     }
     // A model of another dimension: its HNSW index cannot hold the new vectors.
     let dim = model.as_ref().map(|(_, d)| *d);
