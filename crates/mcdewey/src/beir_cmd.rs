@@ -106,14 +106,8 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
     out.flush()?;
     let m = score_runs(&dataset.qrels, &runs);
     latencies_ms.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        let i = ((p / 100.0) * latencies_ms.len() as f64).ceil() as usize;
-        latencies_ms
-            .get(i.saturating_sub(1))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
-    let round = |x: f64| (x * 100.0).round() / 100.0;
+    let pct = |p: f64| crate::bench_cmd::percentile(&latencies_ms, p);
+    let round = |x: f64| crate::bench_cmd::round(x, 2);
     let timing = serde_json::json!({
         "index_seconds": round(index_secs),
         "embedded_now": summary.embedded,

@@ -55,7 +55,11 @@ fn prepare_engine(
 }
 
 fn open_engine(paths: &Paths, embedder: &Model) -> Result<Engine> {
-    let store = paths.open_store()?;
+    engine_over(paths.open_store()?, embedder)
+}
+
+/// The engine over a store, searching by meaning too when a model is loaded.
+fn engine_over(store: impl Into<Backend>, embedder: &Model) -> Result<Engine> {
     Ok(match embedder {
         Some(e) => Engine::with_embedder(store, e.clone())?,
         None => Engine::new(store),
@@ -147,25 +151,24 @@ fn reopen(current: &Engine, paths: &Paths, embedder: &Model) -> Result<Engine> {
     };
     let mut pg = pg.clone();
     pg.refresh()?;
-    Ok(match embedder {
-        Some(e) => Engine::with_embedder(pg, e.clone())?,
-        None => Engine::new(pg),
-    })
+    engine_over(pg, embedder)
 }
 
-/// Serving a PostgreSQL store: every `every`, checks whether any process committed an
-/// update and, if so, serves a refreshed engine (library tree, filters, counts, model).
-/// Search results and chunks come from the database and are current at the commit.
-fn follow_database(
-    paths: Paths,
-    embedder: Model,
-    handle: EngineHandle,
-    every: std::time::Duration,
-) {
+/// How often a server on a PostgreSQL store checks for commits of other processes.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Serving a PostgreSQL store: every [`FOLLOW_EVERY`], checks whether any process
+/// committed an update and, if so, serves a refreshed engine (library tree, filters,
+/// counts, model). Search results and chunks come from the database and are current at
+/// the commit. Nothing to follow on the embedded store.
+fn follow_database(paths: Paths, embedder: Model, handle: EngineHandle) {
+    if !matches!(handle.current().store(), Backend::Postgres(_)) {
+        return;
+    }
     std::thread::spawn(move || {
         let mut failing = false;
         loop {
-            std::thread::sleep(every);
+            std::thread::sleep(FOLLOW_EVERY);
             let engine = handle.current();
             let Backend::Postgres(pg) = engine.store() else {
                 return;
@@ -235,14 +238,7 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
     }
     let (engine, embedder) = prepare_engine(paths, model, opts.no_index, opts.no_embed)?;
     let handle = EngineHandle::new(Arc::new(engine));
-    if paths.postgres()?.is_some() {
-        follow_database(
-            paths.clone(),
-            embedder.clone(),
-            handle.clone(),
-            std::time::Duration::from_secs(1),
-        );
-    }
+    follow_database(paths.clone(), embedder.clone(), handle.clone());
     if let Some(every) = opts.watch {
         watch(
             paths.clone(),
@@ -289,14 +285,7 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
 pub fn mcp_stdio(paths: &Paths, model: &ModelArgs, no_index: bool, no_embed: bool) -> Result<()> {
     let (engine, embedder) = prepare_engine(paths, model, no_index, no_embed)?;
     let handle = EngineHandle::new(Arc::new(engine));
-    if paths.postgres()?.is_some() {
-        follow_database(
-            paths.clone(),
-            embedder,
-            handle.clone(),
-            std::time::Duration::from_secs(1),
-        );
-    }
+    follow_database(paths.clone(), embedder, handle.clone());
     runtime()?.block_on(mcdewey_server::mcp::serve_stdio(handle))?;
     Ok(())
 }
