@@ -39,6 +39,7 @@ pub fn run(
         None => None,
     };
     let mut scores: Vec<QueryScore> = Vec::new();
+    let mut signal = MatchReport::default();
     for q in &queries {
         let response = engine.search(&SearchRequest {
             query: q.query.clone(),
@@ -47,12 +48,14 @@ pub fn run(
             ..Default::default()
         })?;
         let texts: Vec<&str> = response.results.iter().map(|r| r.text.as_str()).collect();
-        scores.push(score_query(q, &texts));
+        let score = score_query(q, &texts);
+        signal.add(&response, score.first_relevant_rank);
+        scores.push(score);
         if let Some(out) = run_out.as_mut() {
             let results: Vec<serde_json::Value> = response
                 .results
                 .iter()
-                .map(|r| serde_json::json!({"text": r.text, "source": r.citation.source, "chunk_id": r.chunk_id}))
+                .map(|r| serde_json::json!({"text": r.text, "source": r.citation.source, "chunk_id": r.chunk_id, "match": r.match_level, "similarity": r.similarity, "term_coverage": r.term_coverage}))
                 .collect();
             writeln!(
                 out,
@@ -77,7 +80,7 @@ pub fn run(
         .map(|(k, v)| (k.clone(), aggregate(v)))
         .collect();
     if json {
-        let report = serde_json::json!({"queries": queries_path, "mode": mode, "overall": overall, "by_kind": kinds, "per_query": scores});
+        let report = serde_json::json!({"queries": queries_path, "mode": mode, "overall": overall, "by_kind": kinds, "match": signal, "per_query": scores});
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
@@ -94,6 +97,45 @@ pub fn run(
         for (k, m) in &kinds {
             line(&format!("kind={k}"), m);
         }
+        println!(
+            "match of the first result: strong {} partial {} weak {}; no close match: {}; \
+             answered in the top 5 but not strong: {}",
+            signal.top_strong,
+            signal.top_partial,
+            signal.top_weak,
+            signal.no_close_match,
+            signal.answer_not_strong
+        );
     }
     Ok(())
+}
+
+/// How the relevance signal read a question set.
+#[derive(Debug, Default, serde::Serialize)]
+struct MatchReport {
+    /// Queries whose first result is strong / partial / weak.
+    top_strong: usize,
+    top_partial: usize,
+    top_weak: usize,
+    /// Queries answered "no close match".
+    no_close_match: usize,
+    /// Queries with a relevant passage in the top 5 that is not marked strong.
+    answer_not_strong: usize,
+}
+
+impl MatchReport {
+    fn add(&mut self, r: &mcdewey_search::SearchResponse, first_relevant: Option<usize>) {
+        use mcdewey_search::MatchLevel;
+        match r.results.first().map(|h| h.match_level) {
+            Some(MatchLevel::Strong) => self.top_strong += 1,
+            Some(MatchLevel::Partial) => self.top_partial += 1,
+            _ => self.top_weak += 1,
+        }
+        self.no_close_match += usize::from(r.no_close_match);
+        if let Some(rank) = first_relevant.filter(|&k| k <= 5) {
+            if r.results[rank - 1].match_level != MatchLevel::Strong {
+                self.answer_not_strong += 1;
+            }
+        }
+    }
 }

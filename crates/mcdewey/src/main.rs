@@ -180,6 +180,21 @@ pub struct FusionArgs {
     /// Candidates taken from each list before fusing.
     #[arg(long)]
     pub fusion_depth: Option<usize>,
+    /// Candidates the second ranking stage re-scores (0 turns it off).
+    #[arg(long)]
+    pub rerank_depth: Option<usize>,
+    /// Second stage: weight of the share of query terms in a passage.
+    #[arg(long)]
+    pub rerank_coverage: Option<f32>,
+    /// Second stage: weight of the share of query terms in its heading path.
+    #[arg(long)]
+    pub rerank_heading: Option<f32>,
+    /// Second stage: bonus when the query's identifiers occur verbatim.
+    #[arg(long)]
+    pub rerank_exact: Option<f32>,
+    /// Score added to passages of a release named in the query (0: no steering).
+    #[arg(long)]
+    pub steer: Option<f32>,
 }
 
 impl FusionArgs {
@@ -188,6 +203,15 @@ impl FusionArgs {
         engine.set_fusion(self.apply(engine.fusion())?);
         if let Some(h) = non_negative("--heading-weight", self.heading_weight)? {
             engine.set_bm25_weights(mcdewey_search::Bm25Weights { heading: h });
+        }
+        let mut r = engine.rerank();
+        r.depth = self.rerank_depth.unwrap_or(r.depth);
+        r.coverage = non_negative("--rerank-coverage", self.rerank_coverage)?.unwrap_or(r.coverage);
+        r.heading = non_negative("--rerank-heading", self.rerank_heading)?.unwrap_or(r.heading);
+        r.exact = non_negative("--rerank-exact", self.rerank_exact)?.unwrap_or(r.exact);
+        engine.set_rerank(r);
+        if let Some(s) = non_negative("--steer", self.steer)? {
+            engine.set_steer(s);
         }
         Ok(())
     }
@@ -319,15 +343,25 @@ enum Command {
         /// Address to listen on (loopback by default).
         #[arg(long, env = "MCDEWEY_BIND", default_value = mcdewey_server::DEFAULT_BIND)]
         bind: String,
-        /// Require `Authorization: Bearer TOKEN` on /api and /mcp.
+        /// Require this token (role admin) on every route but /healthz, static assets
+        /// and /login: `Authorization: Bearer TOKEN`, or sign in to the web UI with it.
         #[arg(long, env = "MCDEWEY_TOKEN", hide_env_values = true)]
         token: Option<String>,
-        /// Browser origin allowed to call /mcp besides loopback ones (repeatable).
+        /// Tokens with names and roles, one `NAME ROLE blake3:HEX` a line (make one
+        /// with `mcdewey token new`); re-read when it changes.
+        #[arg(long, env = "MCDEWEY_TOKENS_FILE")]
+        tokens_file: Option<PathBuf>,
+        /// Browser origin allowed to call the server besides its own and loopback ones
+        /// (repeatable).
         #[arg(long = "allow-origin")]
         allow_origins: Vec<String>,
-        /// Host name accepted by /mcp besides localhost (repeatable), when serving
-        /// under a DNS name.
-        #[arg(long = "allow-host")]
+        /// DNS name the server is reached under (repeatable); localhost and IP
+        /// addresses are always accepted, other Host headers refused (DNS rebinding).
+        #[arg(
+            long = "allow-host",
+            env = "MCDEWEY_ALLOW_HOSTS",
+            value_delimiter = ','
+        )]
         allow_hosts: Vec<String>,
         /// Serve the index as it is, without updating it first.
         #[arg(long)]
@@ -345,6 +379,16 @@ enum Command {
         /// Seconds between checks of the library with --watch.
         #[arg(long, default_value_t = 5.0)]
         watch_interval: f64,
+    },
+    /// Make a new server token: prints the token (give it to its user) and the line to
+    /// add to the tokens file (`serve --tokens-file`), which keeps only its hash.
+    TokenNew {
+        /// Name shown in the server's log of what the token did (e.g. a person).
+        #[arg(long)]
+        name: String,
+        /// read (search, read documents) or admin (also add and remove documents).
+        #[arg(long, default_value = "read")]
+        role: String,
     },
     /// Serve MCP over standard input/output, for clients that launch a process.
     Mcp {
@@ -518,6 +562,7 @@ fn main() -> ExitCode {
             model,
             bind,
             token,
+            tokens_file,
             allow_origins,
             allow_hosts,
             no_index,
@@ -531,6 +576,7 @@ fn main() -> ExitCode {
             serve_cmd::ServeOptions {
                 bind,
                 token: token.filter(|t| !t.is_empty()),
+                tokens_file,
                 allow_origins,
                 allow_hosts,
                 no_index,
@@ -540,6 +586,7 @@ fn main() -> ExitCode {
                     .then(|| std::time::Duration::from_secs_f64(watch_interval.clamp(0.2, 3600.0))),
             },
         ),
+        Command::TokenNew { name, role } => serve_cmd::token_new(&name, &role),
         Command::Mcp {
             paths,
             model,

@@ -3,6 +3,7 @@
 use crate::render;
 use crate::{FilterArgs, ModelArgs, Paths};
 use anyhow::Result;
+use mcdewey_search::MatchLevel;
 use mcdewey_search::{Engine, Mode, SearchRequest};
 
 /// Opens the engine over the store, keyword search only.
@@ -50,10 +51,15 @@ pub fn show(paths: &Paths, chunk_id: &str, json: bool) -> Result<()> {
     let engine = open_engine(paths)?;
     let chunk = engine.chunk(chunk_id)?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&mcdewey_search::SearchResult::new(1, chunk, 0.0))?
-        );
+        // A search result's shape, without what only a search can say.
+        let result = mcdewey_search::SearchResult::new(1, chunk, 0.0, MatchLevel::Strong);
+        let mut value = serde_json::to_value(result)?;
+        if let Some(map) = value.as_object_mut() {
+            for key in ["match", "also_in", "similarity", "term_coverage"] {
+                map.remove(key);
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print!("{}", render::chunk(&chunk));
     }

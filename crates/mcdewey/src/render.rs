@@ -24,6 +24,26 @@ pub fn results(r: &SearchResponse) -> String {
         let _ = writeln!(out, "No results for {:?}.", r.query);
         return out;
     }
+    if let Some(u) = &r.understood {
+        let what = if u.versions.is_empty() {
+            format!("product {}", u.product.as_deref().unwrap_or_default())
+        } else {
+            format!("release {}", u.versions.join(", "))
+        };
+        let how = if u.applied {
+            "results from it rank first; --version or --product searches elsewhere"
+        } else {
+            "the explicit filter decides"
+        };
+        let _ = writeln!(out, "Understood {what} from {:?}: {how}.\n", u.phrase);
+    }
+    if r.no_close_match {
+        let _ = writeln!(
+            out,
+            "No close match: nothing in the library matches {:?} well; the results below are weak.\n",
+            r.query
+        );
+    }
     for hit in &r.results {
         let _ = writeln!(
             out,
@@ -36,7 +56,22 @@ pub fn results(r: &SearchResponse) -> String {
         if !hit.citation.heading.is_empty() {
             let _ = writeln!(out, "    {}", hit.citation.heading.join(" › "));
         }
-        let _ = writeln!(out, "    {}  (score {:.2})", hit.chunk_id, hit.score);
+        let _ = writeln!(
+            out,
+            "    {}  (score {:.2}, match {})",
+            hit.chunk_id,
+            hit.score,
+            hit.match_level.as_str()
+        );
+        for other in &hit.also_in {
+            let _ = writeln!(
+                out,
+                "    also in {}: {}  {}",
+                other.citation.version,
+                other.chunk_id,
+                page_text(&other.citation)
+            );
+        }
         let _ = writeln!(out, "    {}", snippet(&hit.text, 240));
         out.push('\n');
     }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub struct ServeOptions {
     pub bind: String,
     pub token: Option<String>,
+    pub tokens_file: Option<std::path::PathBuf>,
     pub allow_origins: Vec<String>,
     pub allow_hosts: Vec<String>,
     pub no_index: bool,
@@ -230,10 +231,12 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
             opts.bind
         )
     })?;
-    if !addr.ip().is_loopback() && opts.token.is_none() && !opts.insecure_remote {
+    let tokens = opts.token.is_some() || opts.tokens_file.is_some();
+    if !addr.ip().is_loopback() && !tokens && !opts.insecure_remote {
         anyhow::bail!(
-            "--bind: {addr} is reachable from other machines; set a token (--token or MCDEWEY_TOKEN) \
-             so /api and /mcp require it, or pass --insecure-remote to serve without one"
+            "--bind: {addr} is reachable from other machines; set a token (--token, MCDEWEY_TOKEN \
+             or --tokens-file) so every page, /api and /mcp require it, or pass --insecure-remote \
+             to serve without one"
         );
     }
     let (engine, embedder) = prepare_engine(paths, model, opts.no_index, opts.no_embed)?;
@@ -252,10 +255,11 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
         handle,
         ServerOptions {
             token: opts.token.clone(),
+            tokens_file: opts.tokens_file.clone(),
             allowed_origins: opts.allow_origins,
             allowed_hosts: opts.allow_hosts,
         },
-    );
+    )?;
     let rt = runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -270,8 +274,8 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
         println!("  API      http://{local}/api/search?q=...   (OpenAPI: /api/openapi.json)");
         println!(
             "  MCP      http://{local}/mcp{}",
-            if opts.token.is_some() {
-                "   (Bearer token required)"
+            if tokens {
+                "   (token required: Authorization: Bearer TOKEN; the web UI signs in at /login)"
             } else {
                 ""
             }
@@ -287,5 +291,22 @@ pub fn mcp_stdio(paths: &Paths, model: &ModelArgs, no_index: bool, no_embed: boo
     let handle = EngineHandle::new(Arc::new(engine));
     follow_database(paths.clone(), embedder, handle.clone());
     runtime()?.block_on(mcdewey_server::mcp::serve_stdio(handle))?;
+    Ok(())
+}
+
+/// `mcdewey token-new`: a fresh token and its tokens-file line.
+pub fn token_new(name: &str, role: &str) -> Result<()> {
+    use mcdewey_server::{auth, Role, TokenEntry};
+    if name.is_empty() || name.chars().any(char::is_whitespace) {
+        anyhow::bail!("--name: {name:?} must be one word (no spaces)");
+    }
+    let role: Role = role
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
+    let secret = auth::new_secret().context("reading /dev/urandom")?;
+    let entry = TokenEntry::from_secret(name, role, &secret);
+    println!("token: {secret}");
+    println!("tokens-file line: {}", entry.line());
+    eprintln!("Give the token to its user; add the line to the file passed to serve --tokens-file (it keeps only the hash).");
     Ok(())
 }

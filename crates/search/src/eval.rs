@@ -22,6 +22,7 @@ pub struct EvalQuery {
     #[serde(default)]
     pub file: Option<String>,
     /// Verbatim evidence strings.
+    #[serde(default)]
     pub evidence: Vec<String>,
 }
 

@@ -8,9 +8,14 @@
 mod backend;
 pub mod beir;
 pub mod eval;
+pub mod group;
 mod library;
+pub mod rank;
+pub mod understand;
 
 pub use backend::Backend;
+pub use rank::{MatchLevel, MatchThresholds, Rerank};
+pub use understand::Understood;
 
 pub use library::{DocSetNode, DocumentNode, LibraryTree, ProductNode, VersionNode};
 pub use mcdewey_core::{Chunk, ChunkId};
@@ -349,17 +354,46 @@ pub struct SearchResult {
     pub text: String,
     /// Retrieval score (higher is better; comparable within one response only).
     pub score: f32,
+    /// How well the passage matches the query: `strong`, `partial` or `weak`
+    /// (docs/evaluation.md says how it is calibrated).
+    #[serde(rename = "match")]
+    pub match_level: MatchLevel,
+    /// Cosine similarity of the passage's embedding to the query's (at most this much
+    /// for a passage outside the vector candidates); null in keyword-only search.
+    pub similarity: Option<f32>,
+    /// Share of the query's terms (stemmed, stop words dropped) found in the passage
+    /// or its heading path.
+    pub term_coverage: f32,
+    /// The same passage in other releases (or an overlapping chunk of the same
+    /// section), folded into this result.
+    #[serde(default)]
+    pub also_in: Vec<AlsoIn>,
+}
+
+/// Where else a result's passage stands.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlsoIn {
+    /// Its chunk id there.
+    pub chunk_id: String,
+    /// Its citation there.
+    #[serde(flatten)]
+    pub citation: Citation,
 }
 
 impl SearchResult {
     /// The result for a chunk at a rank.
-    pub fn new(rank: usize, chunk: Chunk, score: f32) -> SearchResult {
+    pub fn new(rank: usize, chunk: Chunk, score: f32, match_level: MatchLevel) -> SearchResult {
         SearchResult {
             rank,
             chunk_id: chunk.id.to_string(),
             citation: Citation::of(&chunk),
             text: chunk.text,
             score,
+            match_level,
+            similarity: None,
+            term_coverage: 0.0,
+            also_in: Vec::new(),
         }
     }
 }
@@ -370,6 +404,13 @@ impl SearchResult {
 pub struct SearchResponse {
     /// The query as given.
     pub query: String,
+    /// A release or product recognised in the query, and whether it steered ranking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub understood: Option<Understood>,
+    /// True when no result matches better than `weak`: the library holds nothing close
+    /// to the query.
+    #[serde(default)]
+    pub no_close_match: bool,
     /// Ranked results.
     pub results: Vec<SearchResult>,
 }
@@ -406,6 +447,10 @@ pub struct Engine {
     store: Backend,
     weights: Bm25Weights,
     fusion: Fusion,
+    rerank: Rerank,
+    /// Score added to passages of a release (or product) the query names.
+    steer: f32,
+    matching: MatchThresholds,
     embedder: Option<std::sync::Arc<dyn Embedder>>,
     /// The manifest of the commit the engine serves, read once.
     manifest: std::sync::OnceLock<Manifest>,
@@ -442,6 +487,28 @@ impl QueryCache {
     }
 }
 
+/// Score added by default to passages of a release the query names (on the fused
+/// scale, where each list's best scores 1).
+pub const DEFAULT_STEER: f32 = 0.0;
+
+/// Candidates read per result asked, so that results folded into others leave enough
+/// distinct passages.
+const GROUP_READ: usize = 3;
+
+/// What both ranking stages produced.
+struct Ranked {
+    /// Candidates, best first.
+    hits: Vec<(ChunkId, f32)>,
+    /// Vector similarity of the candidates in the vector list.
+    cosine: std::collections::HashMap<ChunkId, f32>,
+    /// The vector list's lowest similarity: an upper bound for candidates not in it.
+    cosine_floor: Option<f32>,
+    /// The chunks of the candidates read by the second stage.
+    chunks: std::collections::HashMap<ChunkId, Chunk>,
+    /// Their features.
+    features: std::collections::HashMap<ChunkId, rank::Features>,
+}
+
 /// Query embeddings an engine keeps by default.
 pub const QUERY_CACHE_SIZE: usize = 256;
 
@@ -464,6 +531,9 @@ impl Engine {
             store,
             weights: Bm25Weights::default(),
             fusion: Fusion::default(),
+            rerank: Rerank::default(),
+            steer: DEFAULT_STEER,
+            matching: MatchThresholds::default(),
             embedder: None,
             manifest: std::sync::OnceLock::new(),
             tree: std::sync::OnceLock::new(),
@@ -517,6 +587,27 @@ impl Engine {
     /// The fusion settings in use.
     pub fn fusion(&self) -> Fusion {
         self.fusion
+    }
+
+    /// Sets the second ranking stage (for measurements).
+    pub fn set_rerank(&mut self, rerank: Rerank) {
+        self.rerank = rerank;
+    }
+
+    /// The second ranking stage in use.
+    pub fn rerank(&self) -> Rerank {
+        self.rerank
+    }
+
+    /// Sets the score added to passages of a release named in the query (for
+    /// measurements; 0 turns steering off).
+    pub fn set_steer(&mut self, steer: f32) {
+        self.steer = steer;
+    }
+
+    /// The release-steering score in use.
+    pub fn steer(&self) -> f32 {
+        self.steer
     }
 
     fn vector_hits(
@@ -580,8 +671,8 @@ impl Engine {
         &self.store
     }
 
-    /// The best `limit` chunk ids for a query under a resolved filter, without loading
-    /// the chunks (evaluation and benchmarks use this for deep result lists).
+    /// The best `limit` chunk ids for a query under a resolved filter (both ranking
+    /// stages; evaluation and benchmarks use this for deep result lists).
     pub fn retrieve(
         &self,
         query: &str,
@@ -589,21 +680,78 @@ impl Engine {
         mode: Mode,
         limit: usize,
     ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
-        Ok(match mode {
-            Mode::Bm25 => self.store.keyword(query, filter, self.weights, limit)?,
-            Mode::Vector => self.vector_hits(query, filter, limit)?,
+        let mut ranked = self.rank(query, filter, mode, limit, self.rerank.depth, &[])?;
+        ranked.hits.truncate(limit);
+        Ok(ranked.hits)
+    }
+
+    /// Both ranking stages: the fused first-stage list (at least `limit` deep), its top
+    /// `read` candidates re-scored from their text and steered toward `steer_to`
+    /// releases, their chunks and features kept for the caller.
+    fn rank(
+        &self,
+        query: &str,
+        filter: &Filter,
+        mode: Mode,
+        limit: usize,
+        read: usize,
+        steer_to: &[(String, String)],
+    ) -> Result<Ranked, SearchError> {
+        let depth = self.fusion.depth.max(limit);
+        let (mut hits, semantic) = match mode {
+            Mode::Bm25 => (
+                self.store
+                    .keyword(query, filter, self.weights, limit.max(read))?,
+                None,
+            ),
+            Mode::Vector => {
+                let v = self.vector_hits(query, filter, limit.max(read))?;
+                (v.clone(), Some(v))
+            }
             Mode::Hybrid => {
-                let depth = self.fusion.depth.max(limit);
                 let keyword = self.store.keyword(query, filter, self.weights, depth)?;
                 let semantic = self.vector_hits(query, filter, depth)?;
-                let mut fused = self.fusion.fuse(&keyword, &semantic);
-                fused.truncate(limit);
-                fused
+                (self.fusion.fuse(&keyword, &semantic), Some(semantic))
             }
+        };
+        if mode != Mode::Hybrid {
+            // One list: scaled by its best, the scale of the second stage's bonuses.
+            let max = hits.first().map_or(1.0, |h| h.1).max(f32::MIN_POSITIVE);
+            hits.iter_mut().for_each(|h| h.1 /= max);
+        }
+        let cosine_floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
+        let cosine: std::collections::HashMap<ChunkId, f32> =
+            semantic.into_iter().flatten().collect();
+        let read = read.min(hits.len());
+        let ids: Vec<ChunkId> = hits[..read].iter().map(|h| h.0.clone()).collect();
+        let evidence = rank::QueryEvidence::of(query);
+        let mut chunks = std::collections::HashMap::new();
+        let mut features = std::collections::HashMap::new();
+        for (hit, chunk) in hits[..read].iter_mut().zip(self.store.chunks(&ids)?) {
+            let Some(chunk) = chunk else { continue };
+            let f = rank::features(&evidence, &chunk);
+            hit.1 += self.rerank.bonus(&f);
+            if steer_to
+                .iter()
+                .any(|(p, v)| *p == chunk.product && *v == chunk.version)
+            {
+                hit.1 += self.steer;
+            }
+            features.insert(hit.0.clone(), f);
+            chunks.insert(hit.0.clone(), chunk);
+        }
+        hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(Ranked {
+            hits,
+            cosine,
+            cosine_floor,
+            chunks,
+            features,
         })
     }
 
-    /// Runs a search.
+    /// Runs a search: releases named in the query steer it, the same passage in
+    /// several releases comes back once, and each result says how well it matches.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let query = req.query.trim();
         if query.is_empty() {
@@ -617,19 +765,86 @@ impl Engine {
         }
         let limit = check_limit(req.limit)?;
         let filter = self.resolve_filter(req)?;
-        let hits = self.retrieve(query, &filter, self.effective_mode(req.mode), limit)?;
-        let ids: Vec<ChunkId> = hits.iter().map(|(id, _)| id.clone()).collect();
-        let chunks = self.store.chunks(&ids)?;
-        let mut results = Vec::with_capacity(hits.len());
-        for ((_, score), chunk) in hits.into_iter().zip(chunks) {
-            if let Some(chunk) = chunk {
-                results.push(SearchResult::new(results.len() + 1, chunk, score));
+        let mode = self.effective_mode(req.mode);
+        let mut understood = understand::understand(query, self.tree()?);
+        let steer_to = match understood.as_mut() {
+            Some(u) => {
+                u.applied = self.steering(u, req);
+                if u.applied {
+                    self.steer_targets(u)?
+                } else {
+                    Vec::new()
+                }
             }
+            None => Vec::new(),
+        };
+        let read = self.rerank.depth.max(limit * GROUP_READ);
+        let ranked = self.rank(query, &filter, mode, limit, read, &steer_to)?;
+        // Group the candidates read (chunks loaded) into passages, best first.
+        let loaded: Vec<(&ChunkId, f32, &Chunk)> = ranked
+            .hits
+            .iter()
+            .filter_map(|(id, s)| ranked.chunks.get(id).map(|c| (id, *s, c)))
+            .collect();
+        let order: Vec<&Chunk> = loaded.iter().map(|l| l.2).collect();
+        let mut results = Vec::with_capacity(limit);
+        for members in group::group(&order).into_iter().take(limit) {
+            let chunks: Vec<&Chunk> = members.iter().map(|&i| order[i]).collect();
+            let shown = group::representative(&chunks, &steer_to);
+            let (id, _, chunk) = loaded[members[shown]];
+            let score = loaded[members[0]].1;
+            let cosine = (mode != Mode::Bm25)
+                .then(|| ranked.cosine.get(id).copied().or(ranked.cosine_floor))
+                .flatten();
+            let f = ranked.features.get(id).copied().unwrap_or_default();
+            let level = self.matching.level(cosine, &f);
+            let mut result = SearchResult::new(results.len() + 1, chunk.clone(), score, level);
+            result.similarity = cosine.map(|c| (c * 1000.0).round() / 1000.0);
+            result.term_coverage = (f.coverage * 1000.0).round() / 1000.0;
+            result.also_in = members
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != shown)
+                .map(|(_, &i)| AlsoIn {
+                    chunk_id: order[i].id.to_string(),
+                    citation: Citation::of(order[i]),
+                })
+                .collect();
+            results.push(result);
         }
+        let no_close_match = results.iter().all(|r| r.match_level == MatchLevel::Weak);
         Ok(SearchResponse {
             query: req.query.clone(),
+            understood,
+            no_close_match,
             results,
         })
+    }
+
+    /// Whether what was understood may steer ranking: an explicit filter on the same
+    /// thing wins.
+    fn steering(&self, u: &Understood, req: &SearchRequest) -> bool {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if !u.versions.is_empty() {
+            return !given(&req.version);
+        }
+        // A product alone steers only where the library holds several.
+        !given(&req.product) && self.tree().is_ok_and(|t| t.products.len() > 1)
+    }
+
+    /// The (product, version) pairs understood releases steer toward: the releases
+    /// named, or every release of a product named alone.
+    fn steer_targets(&self, u: &Understood) -> Result<Vec<(String, String)>, SearchError> {
+        if !u.releases.is_empty() {
+            return Ok(u.releases.clone());
+        }
+        Ok(self
+            .tree()?
+            .products
+            .iter()
+            .filter(|p| u.product.as_deref() == Some(p.name.as_str()))
+            .flat_map(|p| p.versions.iter().map(|v| (p.name.clone(), v.name.clone())))
+            .collect())
     }
 
     /// Turns the request's product / version / doc-set into a store filter, checking

@@ -1,11 +1,11 @@
 //! The JSON API under `/api`. Handlers parse and check parameters, call the engine off
 //! the runtime and return the engine's types as JSON.
 
-use crate::{blocking, ApiError, AppState};
+use crate::{blocking, Access, ApiError, AppState, RouteDef};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use mcdewey_search::{Chunk, Citation, LibraryTree, Mode, SearchRequest, SearchResponse};
 use serde::{Deserialize, Serialize};
 
@@ -140,12 +140,28 @@ pub(crate) fn context_count(field: &str, v: Option<&str>, default: u32) -> Resul
     }
 }
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/search", get(search))
-        .route("/api/chunks/{*id}", get(chunk_or_context))
-        .route("/api/library", get(library))
-        .route("/api/documents/{*source}", get(document))
+pub(crate) fn routes() -> Vec<RouteDef> {
+    vec![
+        RouteDef::new(
+            "/api/search",
+            "/api/search?q=mixed",
+            Access::Read,
+            get(search),
+        ),
+        RouteDef::new(
+            "/api/chunks/{*id}",
+            "/api/chunks/cucm::v15::security-guide::guide::0",
+            Access::Read,
+            get(chunk_or_context),
+        ),
+        RouteDef::new("/api/library", "/api/library", Access::Read, get(library)),
+        RouteDef::new(
+            "/api/documents/{*source}",
+            "/api/documents/cucm/v15/security-guide/guide.md",
+            Access::Read,
+            get(document),
+        ),
+    ]
 }
 
 fn query_error(e: QueryRejection) -> ApiError {

@@ -5,20 +5,26 @@
 //! [`app`] builds the router, so tests drive the same router in-process and on a port.
 
 mod api;
+pub mod auth;
 mod error;
+mod gate;
 mod markdown;
 pub mod mcp;
 mod openapi;
 mod pages;
+mod signin;
 mod snippet;
 
 pub use error::ApiError;
+
+pub use auth::{Auth, Principal, Role, TokenEntry};
+pub use gate::Access;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use mcdewey_search::Engine;
 use std::net::SocketAddr;
@@ -35,12 +41,18 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// How the server is exposed.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
-    /// When set, `/api` and `/mcp` require `Authorization: Bearer <token>`.
+    /// When set, every route but the health check, static assets and the sign-in page
+    /// requires this token (role admin, named `token`): `Authorization: Bearer <token>`
+    /// or a browser session signed in with it.
     pub token: Option<String>,
-    /// Browser origins allowed to call `/mcp` besides the server's own (e.g.
-    /// `http://localhost:5173`). Requests without an Origin header are allowed.
+    /// A tokens file (`NAME ROLE blake3:HEX` a line, see [`auth`]), read again when it
+    /// changes.
+    pub tokens_file: Option<std::path::PathBuf>,
+    /// Browser origins allowed to call the server besides its own and loopback ones
+    /// (e.g. `http://localhost:5173`). Requests without an Origin header are allowed.
     pub allowed_origins: Vec<String>,
-    /// Host names accepted in the Host header of `/mcp` besides loopback names.
+    /// Host names accepted in the Host header besides `localhost` and IP literals (the
+    /// DNS names the server is reached under); `*` accepts any.
     pub allowed_hosts: Vec<String>,
 }
 
@@ -72,15 +84,25 @@ impl EngineHandle {
 pub struct AppState {
     engine: EngineHandle,
     options: Arc<ServerOptions>,
+    auth: Arc<Auth>,
 }
 
 impl AppState {
-    /// State over an engine handle.
-    pub fn new(engine: EngineHandle, options: ServerOptions) -> AppState {
-        AppState {
+    /// State over an engine handle; fails when the tokens file cannot be read (the
+    /// error names it and the line at fault).
+    pub fn new(engine: EngineHandle, options: ServerOptions) -> std::io::Result<AppState> {
+        let fixed = options
+            .token
+            .iter()
+            .map(|t| TokenEntry::from_secret("token", Role::Admin, t))
+            .collect();
+        let auth = Auth::new(fixed, options.tokens_file.as_deref())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok(AppState {
             engine,
             options: Arc::new(options),
-        }
+            auth: Arc::new(auth),
+        })
     }
 
     /// The engine current now.
@@ -102,24 +124,119 @@ where
         .map_err(ApiError::from)
 }
 
-/// The whole application: pages, API, MCP and health check.
+/// One route of the router: its path, an example path for tests, its methods and who
+/// may call it. [`routes`] lists them all; [`app`] is built from that list, each route
+/// behind the gate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RouteInfo {
+    /// The path as routed (`/chunks/{*id}`).
+    pub path: &'static str,
+    /// A concrete path that reaches it.
+    pub example: &'static str,
+    /// Methods it answers.
+    pub methods: Vec<&'static str>,
+    /// Who may call it.
+    pub access: Access,
+}
+
+pub(crate) struct RouteDef {
+    info: RouteInfo,
+    service: MethodRouter<AppState>,
+    /// Answered within [`REQUEST_TIMEOUT`] (pages and API; MCP streams are long-lived).
+    timed: bool,
+}
+
+impl RouteDef {
+    pub(crate) fn new(
+        path: &'static str,
+        example: &'static str,
+        access: Access,
+        service: MethodRouter<AppState>,
+    ) -> RouteDef {
+        RouteDef {
+            info: RouteInfo {
+                path,
+                example,
+                methods: vec!["GET"],
+                access,
+            },
+            service,
+            timed: true,
+        }
+    }
+
+    fn methods(mut self, methods: &[&'static str]) -> RouteDef {
+        self.info.methods = methods.to_vec();
+        self
+    }
+}
+
+fn route_defs(state: &AppState) -> Vec<RouteDef> {
+    let mut defs = pages::routes();
+    defs.extend(api::routes());
+    defs.push(RouteDef::new(
+        "/api/openapi.json",
+        "/api/openapi.json",
+        Access::Read,
+        get(openapi::document),
+    ));
+    defs.push(
+        RouteDef::new(
+            "/login",
+            "/login",
+            Access::Public,
+            get(signin::show).post(signin::sign_in),
+        )
+        .methods(&["GET", "POST"]),
+    );
+    defs.push(
+        RouteDef::new(
+            "/logout",
+            "/logout",
+            Access::Public,
+            axum::routing::post(signin::sign_out),
+        )
+        .methods(&["POST"]),
+    );
+    defs.push(RouteDef::new(
+        "/healthz",
+        "/healthz",
+        Access::Public,
+        get(healthz),
+    ));
+    let mut mcp = RouteDef::new(
+        "/mcp",
+        "/mcp",
+        Access::Read,
+        axum::routing::any_service(mcp::http_service(state.clone())),
+    )
+    .methods(&["GET", "POST", "DELETE"]);
+    mcp.timed = false;
+    defs.push(mcp);
+    defs
+}
+
+/// Every route of [`app`], with who may call it.
+pub fn routes(state: &AppState) -> Vec<RouteInfo> {
+    route_defs(state).into_iter().map(|d| d.info).collect()
+}
+
+/// The whole application: pages, API, MCP, sign-in and health check, every route
+/// behind the one gate (Host allow-list, Origin rule, authentication).
 pub fn app(state: AppState) -> Router {
-    let api = api::routes()
-        .route("/api/openapi.json", get(openapi::document))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
-    let mcp = Router::new()
-        .nest_service("/mcp", mcp::http_service(state.clone()))
-        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token));
-    let timed = Router::new()
-        .merge(pages::routes())
-        .merge(api)
-        .layer(middleware::from_fn(time_limit));
-    Router::new()
-        .merge(timed)
-        .merge(mcp)
-        .route("/healthz", get(healthz))
-        .fallback(not_found)
+    let mut router = Router::new();
+    for def in route_defs(&state) {
+        let gate = middleware::from_fn_with_state((state.clone(), def.info.access), gate::gate);
+        let mut service = def.service;
+        if def.timed {
+            service = service.layer(middleware::from_fn(time_limit));
+        }
+        router = router.route(def.info.path, service.layer(gate));
+    }
+    // Unknown paths pass the Host and Origin checks too before their 404.
+    let fallback_gate = middleware::from_fn_with_state((state.clone(), Access::Public), gate::gate);
+    router
+        .fallback_service(axum::routing::any(not_found).layer(fallback_gate))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -160,84 +277,6 @@ async fn time_limit(req: Request, next: Next) -> Response {
     }
 }
 
-/// Bearer-token check for `/api` and `/mcp` when a token is configured.
-async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(token) = state.options.token.as_deref() else {
-        return next.run(req).await;
-    };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
-        next.run(req).await
-    } else {
-        let mut resp = ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "this server requires a token: send Authorization: Bearer <token>".to_string(),
-        )
-        .into_response();
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"mcdewey\""),
-        );
-        resp
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Refuses `/mcp` requests from foreign browser origins (DNS-rebinding and
-/// cross-site protection, as the MCP specification asks).
-async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return next.run(req).await;
-    };
-    let origin = origin.to_str().unwrap_or_default().to_string();
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let own = [format!("http://{host}"), format!("https://{host}")];
-    let allowed = own.contains(&origin)
-        || state.options.allowed_origins.iter().any(|o| o == &origin)
-        || is_loopback_origin(&origin);
-    if allowed {
-        next.run(req).await
-    } else {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden_origin",
-            format!("origin {origin} may not call /mcp; allow it with --allow-origin"),
-        )
-        .into_response()
-    }
-}
-
-fn is_loopback_origin(origin: &str) -> bool {
-    let Some(rest) = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-    else {
-        return false;
-    };
-    let host = if let Some(v6) = rest.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        rest.split(':').next().unwrap_or_default()
-    };
-    host == "localhost"
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Headers on every response: no sniffing, no framing, and on pages a strict
 /// Content-Security-Policy, so nothing from a rendered document can run.
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -274,26 +313,4 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_origins_are_recognised() {
-        assert!(is_loopback_origin("http://127.0.0.1:7878"));
-        assert!(is_loopback_origin("http://localhost"));
-        assert!(is_loopback_origin("http://[::1]:80"));
-        assert!(!is_loopback_origin("http://evil.example"));
-        assert!(!is_loopback_origin("http://127.0.0.1.evil.example"));
-        assert!(!is_loopback_origin("null"));
-    }
-
-    #[test]
-    fn tokens_compare_exactly() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secre"));
-    }
 }

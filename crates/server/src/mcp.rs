@@ -3,7 +3,9 @@
 
 use crate::api::{chunk_view, context_view, ChunkView, MAX_CONTEXT};
 use crate::{AppState, EngineHandle};
-use mcdewey_search::{Citation, Engine, LibraryTree, Mode, SearchError, SearchRequest};
+use mcdewey_search::{
+    AlsoIn, Citation, Engine, LibraryTree, MatchLevel, Mode, SearchError, SearchRequest, Understood,
+};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::schema_for_type;
 use rmcp::handler::server::wrapper::Parameters;
@@ -75,6 +77,11 @@ pub struct Hit {
     pub chunk_id: String,
     /// Where it comes from.
     pub citation: Citation,
+    /// How well it matches the query: strong, partial or weak.
+    #[serde(rename = "match")]
+    pub match_level: MatchLevel,
+    /// The same passage in other releases, with their chunk ids and pages.
+    pub also_in: Vec<AlsoIn>,
     /// The passage.
     pub text: String,
 }
@@ -84,6 +91,10 @@ pub struct Hit {
 pub struct SearchOutput {
     /// The query.
     pub query: String,
+    /// A release or product recognised in the query, and whether it steered ranking.
+    pub understood: Option<Understood>,
+    /// True when no passage matches better than weak: the library has nothing close.
+    pub no_close_match: bool,
     /// Hits, best first.
     pub results: Vec<Hit>,
 }
@@ -166,6 +177,26 @@ fn cite_line(c: &Citation) -> String {
         parts.push(c.heading.join(" > "));
     }
     parts.join(" · ")
+}
+
+/// "Understood: release v15 (from "CUCM 15"); ranking favours it. Pass version to …"
+fn understood_line(u: &Understood) -> String {
+    let what = if u.versions.is_empty() {
+        format!("product {}", u.product.as_deref().unwrap_or_default())
+    } else {
+        format!("release {}", u.versions.join(", "))
+    };
+    if u.applied {
+        format!(
+            "Understood: {what} (from {:?}); results from it rank first. Pass version (or product) explicitly to search elsewhere.",
+            u.phrase
+        )
+    } else {
+        format!(
+            "Understood: {what} (from {:?}), but the explicit filter decides.",
+            u.phrase
+        )
+    }
 }
 
 fn tool_error(e: SearchError) -> CallToolResult {
@@ -309,24 +340,53 @@ impl McdeweyMcp {
                 rank: r.rank,
                 chunk_id: r.chunk_id,
                 citation: r.citation,
+                match_level: r.match_level,
+                also_in: r.also_in,
                 text: r.text,
             })
             .collect();
         let mut text = format!("{} results for {:?}\n", results.len(), response.query);
+        if let Some(u) = &response.understood {
+            text.push_str(&format!("{}\n", understood_line(u)));
+        }
+        if response.no_close_match && !results.is_empty() {
+            text.push_str(
+                "No close match: nothing in the library matches this query well; the passages \
+                 below share only a few words or little meaning with it. Say so rather than \
+                 answer from them, or try other words.\n",
+            );
+        }
         for h in &results {
             text.push_str(&format!(
-                "\n[{}] {}\nchunk_id: {}\n{}\n",
+                "\n[{}] {} · match: {}\nchunk_id: {}\n",
                 h.rank,
                 cite_line(&h.citation),
+                h.match_level.as_str(),
                 h.chunk_id,
-                h.text
             ));
+            if !h.also_in.is_empty() {
+                let others: Vec<String> = h
+                    .also_in
+                    .iter()
+                    .map(|a| {
+                        let mut s = format!("{} {}", a.citation.version, a.chunk_id);
+                        if let Some(p) = a.citation.page_text() {
+                            s.push_str(&format!(" ({p})"));
+                        }
+                        s
+                    })
+                    .collect();
+                text.push_str(&format!("also in: {}\n", others.join("; ")));
+            }
+            text.push_str(&format!("{}\n", h.text));
         }
         if results.is_empty() {
             text.push_str("No passage matched; try other words or fewer filters.\n");
         }
         let out = SearchOutput {
             query: response.query,
+            understood: response.understood,
+            no_close_match: response.no_close_match,
             results,
         };
         Ok(structured(&out, text))
@@ -533,13 +593,12 @@ pub(crate) fn http_service(
     state: AppState,
 ) -> StreamableHttpService<McdeweyMcp, LocalSessionManager> {
     let engine = state.engine.clone();
-    let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
-    hosts.extend(state.options.allowed_hosts.iter().cloned());
     StreamableHttpService::new(
         move || Ok(McdeweyMcp::new(engine.clone())),
         Arc::new(LocalSessionManager::default()),
+        // Host and Origin are checked by the server's gate, like every other route's.
         StreamableHttpServerConfig::default()
-            .with_allowed_hosts(hosts)
+            .disable_allowed_hosts()
             .with_max_request_body_bytes(crate::MAX_BODY_BYTES),
     )
 }

@@ -4,12 +4,11 @@
 use crate::api::{document_parts, ChunkView, SearchParams};
 use crate::markdown::to_safe_html;
 use crate::snippet::snippet;
-use crate::{blocking, ApiError, AppState};
+use crate::{blocking, Access, ApiError, AppState, RouteDef};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use mcdewey_search::{Citation, Facets, LibraryTree, Mode, SearchResponse};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -27,19 +26,49 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// Characters escaped in a path (slashes and `::` kept).
 const PATH: &AsciiSet = &QUERY_VALUE.remove(b'/').remove(b':');
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(search_page))
-        .route("/chunks/{*id}", get(chunk_page))
-        .route("/documents/{*source}", get(document_page))
-        .route("/library", get(library_page))
-        .route("/static/style.css", get(|| asset(STYLE, "text/css")))
-        .route("/static/app.js", get(|| asset(SCRIPT, "text/javascript")))
-        .route(
+pub(crate) fn routes() -> Vec<RouteDef> {
+    use Access::{Public, Read};
+    vec![
+        RouteDef::new("/", "/?q=mixed+mode", Read, get(search_page)),
+        RouteDef::new(
+            "/chunks/{*id}",
+            "/chunks/cucm::v15::security-guide::guide::0",
+            Read,
+            get(chunk_page),
+        ),
+        RouteDef::new(
+            "/documents/{*source}",
+            "/documents/cucm/v15/security-guide/guide.md",
+            Read,
+            get(document_page),
+        ),
+        RouteDef::new("/library", "/library", Read, get(library_page)),
+        // Static assets hold nothing from the library.
+        RouteDef::new(
+            "/static/style.css",
+            "/static/style.css",
+            Public,
+            get(|| asset(STYLE, "text/css")),
+        ),
+        RouteDef::new(
+            "/static/app.js",
+            "/static/app.js",
+            Public,
+            get(|| asset(SCRIPT, "text/javascript")),
+        ),
+        RouteDef::new(
             "/static/favicon.svg",
+            "/static/favicon.svg",
+            Public,
             get(|| asset(FAVICON, "image/svg+xml")),
-        )
-        .route("/favicon.ico", get(|| asset(FAVICON, "image/svg+xml")))
+        ),
+        RouteDef::new(
+            "/favicon.ico",
+            "/favicon.ico",
+            Public,
+            get(|| asset(FAVICON, "image/svg+xml")),
+        ),
+    ]
 }
 
 async fn asset(body: &'static str, mime: &'static str) -> Response {
@@ -114,7 +143,7 @@ fn pdf_paragraphs(raw: &str) -> Markup {
     }
 }
 
-fn layout(title: &str, query: &str, body: Markup) -> Markup {
+pub(crate) fn layout(title: &str, query: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -283,8 +312,16 @@ async fn search_page(
                         (active_filters(&params))
                         span.mode { " · " (match mode { Mode::Bm25 => "keyword", Mode::Vector => "semantic", Mode::Hybrid => "hybrid" }) " search" }
                     }
+                    @if let Some(u) = &r.understood {
+                        (understood_chip(u, &params))
+                    }
                     @if r.results.is_empty() {
                         p.notice { "No passage matches. Try other words, or remove a filter." }
+                    } @else if r.no_close_match {
+                        div.notice.nomatch role="status" {
+                            strong { "No close match. " }
+                            "Nothing in the library matches this query well; the passages below share only a few words or little meaning with it."
+                        }
                     }
                     ol.results {
                         @for hit in &r.results {
@@ -300,7 +337,20 @@ async fn search_page(
                                         @if marked { mark { (text) } } @else { (text) }
                                     }
                                 }
+                                @if !hit.also_in.is_empty() {
+                                    p.also {
+                                        "Also in "
+                                        @for (i, other) in hit.also_in.iter().enumerate() {
+                                            @if i > 0 { ", " }
+                                            a href=(chunk_href(&other.chunk_id)) {
+                                                (other.citation.version)
+                                                @if let Some(p) = other.citation.page_text() { ", " (p) }
+                                            }
+                                        }
+                                    }
+                                }
                                 p.meta {
+                                    span class=(format!("badge match match-{}", hit.match_level.as_str())) title="How well the passage matches the query" { (hit.match_level.as_str()) " match" }
                                     span.badge.version { (hit.citation.product) " " (hit.citation.version) }
                                     span.badge { (hit.citation.doc_set) }
                                     span.source { (hit.citation.source) }
@@ -326,6 +376,34 @@ async fn search_page(
         }
     };
     (status, layout(&title, q.trim(), body)).into_response()
+}
+
+/// "Release v15 (from “CUCM 15”) ranks first · search all releases": what was read
+/// from the query, with a link that undoes it.
+fn understood_chip(u: &mcdewey_search::Understood, params: &SearchParams) -> Markup {
+    let what = if u.versions.is_empty() {
+        format!("Product {}", u.product.as_deref().unwrap_or_default())
+    } else {
+        format!("Release {}", u.versions.join(", "))
+    };
+    html! {
+        p.understood role="status" {
+            span.chip { (what) }
+            @if u.applied {
+                " understood from “" (u.phrase) "”: its passages rank first. "
+                @if let Some(v) = u.versions.first() {
+                    a href=(search_href(params, &[("version", Some(v.as_str()))])) { "Only " (v) }
+                    " · "
+                }
+                @if let Some(p) = u.product.as_deref().filter(|_| u.versions.is_empty()) {
+                    a href=(search_href(params, &[("product", Some(p))])) { "Only " (p) }
+                    " · "
+                }
+            } @else {
+                " understood from “" (u.phrase) "”, but the filter you chose decides. "
+            }
+        }
+    }
 }
 
 fn active_filters(params: &SearchParams) -> Markup {

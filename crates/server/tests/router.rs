@@ -7,7 +7,7 @@ use mcdewey_embed::HashEmbedder;
 use mcdewey_index::{update_library, Embedding, Store};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_search::Engine;
-use mcdewey_server::{app, AppState, EngineHandle, ServerOptions};
+use mcdewey_server::{app, Access, AppState, EngineHandle, ServerOptions};
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -87,8 +87,12 @@ fn fixture_of(files: &[(&str, Vec<u8>)]) -> Fixture {
     }
 }
 
+fn state(f: &Fixture, options: ServerOptions) -> AppState {
+    AppState::new(EngineHandle::new(f.engine.clone()), options).unwrap()
+}
+
 fn router(f: &Fixture, options: ServerOptions) -> axum::Router {
-    app(AppState::new(EngineHandle::new(f.engine.clone()), options))
+    app(state(f, options))
 }
 
 async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -337,62 +341,374 @@ async fn pages_render_the_chunk_screen_and_a_sanitised_document() {
     assert!(missing.contains("not found"));
 }
 
-#[tokio::test]
-async fn a_token_guards_api_and_mcp_and_foreign_origins_are_refused() {
-    let f = fixture();
-    let r = router(
-        &f,
+/// One request through the router; `headers` are (name, value) pairs.
+async fn call(
+    r: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> axum::response::Response {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    r.clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+/// A server with the admin token `s3cret` and a tokens file holding the read token
+/// `r3ader`.
+fn guarded(f: &Fixture) -> (AppState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens");
+    let reader =
+        mcdewey_server::TokenEntry::from_secret("reader", mcdewey_server::Role::Read, "r3ader");
+    std::fs::write(&file, format!("# test tokens\n{}\n", reader.line())).unwrap();
+    let st = state(
+        f,
         ServerOptions {
             token: Some("s3cret".into()),
+            tokens_file: Some(file),
             ..Default::default()
         },
     );
-    let (s, body) = get_json(&r, "/api/library").await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["error"]["code"], "unauthorized");
+    (st, dir)
+}
+
+/// Every route the router declares, with and without a token, with a read and an
+/// admin token, under a foreign Host and from a foreign Origin: the list comes from the
+/// router itself, so a route added later is checked too.
+#[tokio::test]
+async fn every_route_goes_through_the_gate() {
+    let f = fixture();
+    let (st, _dir) = guarded(&f);
+    let routes = mcdewey_server::routes(&st);
+    let r = app(st);
+    assert!(routes.len() >= 14, "{routes:?}");
+    let host = ("host", "127.0.0.1:7878");
+    for route in &routes {
+        for method in &route.methods {
+            let uri = route.example;
+            let what = format!("{method} {uri}");
+            let anonymous = call(&r, method, uri, &[host]).await;
+            let status = anonymous.status();
+            match route.access {
+                Access::Public => assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::SEE_OTHER,
+                    "{what}: public route answered {status}"
+                ),
+                _ if uri.starts_with("/api/") || uri == "/mcp" => {
+                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}")
+                }
+                _ => {
+                    assert_eq!(status, StatusCode::SEE_OTHER, "{what}");
+                    let to = anonymous.headers()[header::LOCATION].to_str().unwrap();
+                    assert!(to.starts_with("/login?next="), "{what}: {to}");
+                }
+            }
+            // The scheme is case-insensitive; the admin token opens everything.
+            for scheme in ["Bearer", "bearer", "BEARER"] {
+                let auth = format!("{scheme} s3cret");
+                let s = call(&r, method, uri, &[host, ("authorization", &auth)])
+                    .await
+                    .status();
+                assert!(
+                    ![
+                        StatusCode::UNAUTHORIZED,
+                        StatusCode::FORBIDDEN,
+                        StatusCode::SEE_OTHER
+                    ]
+                    .contains(&s),
+                    "{what} with {scheme}: {s}"
+                );
+            }
+            let wrong = call(&r, method, uri, &[host, ("authorization", "Bearer nope")]).await;
+            if route.access != Access::Public {
+                assert!(
+                    [StatusCode::UNAUTHORIZED, StatusCode::SEE_OTHER].contains(&wrong.status()),
+                    "{what} with a wrong token: {}",
+                    wrong.status()
+                );
+            }
+            let read = call(&r, method, uri, &[host, ("authorization", "Bearer r3ader")])
+                .await
+                .status();
+            match route.access {
+                Access::Admin => assert_eq!(read, StatusCode::FORBIDDEN, "{what} as reader"),
+                _ => assert!(
+                    ![
+                        StatusCode::UNAUTHORIZED,
+                        StatusCode::FORBIDDEN,
+                        StatusCode::SEE_OTHER
+                    ]
+                    .contains(&read),
+                    "{what} as reader: {read}"
+                ),
+            }
+            // DNS rebinding: a foreign name in Host is refused even with a valid token.
+            let auth = ("authorization", "Bearer s3cret");
+            let rebound = call(
+                &r,
+                method,
+                uri,
+                &[
+                    ("host", "evil.example:7878"),
+                    ("origin", "http://evil.example:7878"),
+                    auth,
+                ],
+            )
+            .await;
+            assert_eq!(
+                rebound.status(),
+                StatusCode::MISDIRECTED_REQUEST,
+                "{what} rebound"
+            );
+            let s = call(&r, method, uri, &[("host", "evil.example:7878"), auth])
+                .await
+                .status();
+            assert_eq!(s, StatusCode::MISDIRECTED_REQUEST, "{what} foreign host");
+            // A foreign page calling a loopback server.
+            let s = call(
+                &r,
+                method,
+                uri,
+                &[host, ("origin", "http://evil.example"), auth],
+            )
+            .await
+            .status();
+            assert_eq!(s, StatusCode::FORBIDDEN, "{what} foreign origin");
+        }
+    }
+    // Unknown paths pass the same Host check before their 404.
+    let s = call(&r, "GET", "/nothing-here", &[("host", "evil.example")])
+        .await
+        .status();
+    assert_eq!(s, StatusCode::MISDIRECTED_REQUEST);
+}
+
+/// The exact probes of the security report, against an open (token-less) server:
+/// foreign Host and Origin are refused on the API, pages and documents.
+#[tokio::test]
+async fn dns_rebinding_probes_are_refused_without_a_token_too() {
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    for uri in [
+        "/api/search?q=mixed%20mode",
+        "/api/library",
+        "/",
+        "/documents/cucm/v15/security-guide/guide.md",
+        "/mcp",
+    ] {
+        let resp = call(
+            &r,
+            "GET",
+            uri,
+            &[
+                ("host", "evil.example:7878"),
+                ("origin", "http://evil.example:7878"),
+            ],
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::MISDIRECTED_REQUEST, "{uri}");
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&bytes);
+        assert!(
+            body.contains("forbidden_host") && !body.contains("mixed mode on the publisher"),
+            "{uri}: {body}"
+        );
+    }
+    // The server's own names and addresses still work, with their own Origin.
+    for (h, o) in [
+        ("127.0.0.1:7878", "http://127.0.0.1:7878"),
+        ("localhost:7878", "http://localhost:7878"),
+        ("192.168.1.20:7878", "http://192.168.1.20:7878"),
+    ] {
+        let s = call(
+            &r,
+            "GET",
+            "/api/search?q=mixed",
+            &[("host", h), ("origin", o)],
+        )
+        .await
+        .status();
+        assert_eq!(s, StatusCode::OK, "{h}");
+    }
+    let named = router(
+        &f,
+        ServerOptions {
+            allowed_hosts: vec!["docs.internal".into()],
+            ..Default::default()
+        },
+    );
+    let s = call(
+        &named,
+        "GET",
+        "/api/library",
+        &[("host", "docs.internal:7878")],
+    )
+    .await
+    .status();
+    assert_eq!(s, StatusCode::OK);
+}
+
+/// With a token, the web UI (search page, chunk and document pages) is closed until
+/// the browser signs in; the sign-in form is CSRF-protected and sets a Secure, HttpOnly,
+/// SameSite=Strict session cookie that opens the pages and ends at sign-out.
+#[tokio::test]
+async fn the_web_ui_signs_in_with_a_token() {
+    let f = fixture();
+    let (st, _dir) = guarded(&f);
+    let r = app(st);
+    let host = ("host", "127.0.0.1:7878");
+    for uri in [
+        "/?q=mixed+mode",
+        "/chunks/cucm::v15::security-guide::guide::0",
+        "/documents/cucm/v15/security-guide/guide.md",
+        "/library",
+    ] {
+        let resp = call(&r, "GET", uri, &[host]).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{uri}");
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("mixed-mode"),
+            "{uri} leaks text"
+        );
+    }
+    let form = call(&r, "GET", "/login?next=%2F%3Fq%3Dmixed", &[host]).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let set = form.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let csrf = set
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("mcdewey_csrf=")
+        .unwrap()
+        .to_string();
+    let html = String::from_utf8(
+        axum::body::to_bytes(form.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        html.contains(&format!("value=\"{csrf}\"")),
+        "the form carries the CSRF token"
+    );
+
+    let post = |token: &str, form_csrf: &str, cookie_csrf: &str| {
+        let body = format!("token={token}&csrf={form_csrf}&next=%2F%3Fq%3Dmixed");
+        Request::post("/login")
+            .header("host", "127.0.0.1:7878")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("mcdewey_csrf={cookie_csrf}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let forged = r
+        .clone()
+        .oneshot(post("s3cret", "forged", &csrf))
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "a form without the CSRF token is refused"
+    );
+    let wrong = r.clone().oneshot(post("nope", &csrf, &csrf)).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let cross_site = r
+        .clone()
+        .oneshot({
+            let mut req = post("s3cret", &csrf, &csrf);
+            req.headers_mut()
+                .insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+            req
+        })
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+
     let ok = r
         .clone()
-        .oneshot(
-            Request::get("/api/library")
-                .header(header::AUTHORIZATION, "Bearer s3cret")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .oneshot(post("r3ader", &csrf, &csrf))
         .await
         .unwrap();
-    assert_eq!(ok.status(), StatusCode::OK);
-    let mcp = r
-        .clone()
-        .oneshot(Request::post("/mcp").body(Body::from("{}")).unwrap())
-        .await
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers()[header::LOCATION], "/?q=mixed");
+    let session_cookie = ok
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("mcdewey_session="))
         .unwrap();
-    assert_eq!(mcp.status(), StatusCode::UNAUTHORIZED);
-    let (s, _, _) = get(&r, "/").await;
-    assert_eq!(s, StatusCode::OK, "the web UI stays readable");
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(
+            session_cookie.contains(attr),
+            "{session_cookie} lacks {attr}"
+        );
+    }
+    let session = session_cookie.split(';').next().unwrap().to_string();
+    let page = call(&r, "GET", "/?q=mixed+mode", &[host, ("cookie", &session)]).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let api = call(&r, "GET", "/api/library", &[host, ("cookie", &session)]).await;
+    assert_eq!(
+        api.status(),
+        StatusCode::OK,
+        "the session also opens the API for the page's own calls"
+    );
 
-    let open = router(&f, ServerOptions::default());
-    let foreign = open
-        .clone()
-        .oneshot(
-            Request::post("/mcp")
-                .header(header::ORIGIN, "http://evil.example")
-                .header(header::HOST, "127.0.0.1:7878")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from("{}"))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    // Sign out: the derived CSRF token is on the signed-in page; without it, refused.
+    let me = call(&r, "GET", "/login", &[host, ("cookie", &session)]).await;
+    let html = String::from_utf8(
+        axum::body::to_bytes(me.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        html.contains("Signed in as") && html.contains("reader"),
+        "{html}"
+    );
+    let out_csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let logout = |csrf: String| {
+        Request::post("/logout")
+            .header("host", "127.0.0.1:7878")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, session.clone())
+            .body(Body::from(format!("csrf={csrf}")))
+            .unwrap()
+    };
+    let refused = r.clone().oneshot(logout("guess".into())).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let out = r.clone().oneshot(logout(out_csrf)).await.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let after = call(&r, "GET", "/?q=mixed+mode", &[host, ("cookie", &session)]).await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session ended");
 }
 
 #[tokio::test]
 async fn the_same_router_serves_on_a_loopback_port() {
     let f = fixture();
-    let state = AppState::new(
-        EngineHandle::new(f.engine.clone()),
-        ServerOptions::default(),
-    );
+    let state = state(&f, ServerOptions::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,0 +1,162 @@
+//! One result per passage: the same paragraph in several releases of a manual, or two
+//! overlapping chunks of one section, become one result that names the others.
+//!
+//! Passages are compared by their word 4-grams: two passages are the same when the
+//! smaller one's 4-grams lie mostly (≥ [`SAME_PASSAGE`]) in the other, which holds
+//! across reflowed text and different chunk boundaries but not for passages that merely
+//! share a topic.
+
+use mcdewey_core::{Chunk, Version};
+use std::collections::HashSet;
+
+/// Share of the smaller passage's 4-grams found in the other for two passages of
+/// different releases to count as one.
+pub const SAME_PASSAGE: f32 = 0.7;
+/// The same, for two chunks of one document under the same heading.
+pub const OVERLAPPING: f32 = 0.5;
+
+/// A passage's word 4-grams, hashed.
+pub fn shingles(text: &str) -> HashSet<u64> {
+    use std::hash::{Hash, Hasher};
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut out = HashSet::new();
+    if words.len() < 4 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        words.hash(&mut h);
+        out.insert(h.finish());
+        return out;
+    }
+    for w in words.windows(4) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        w.hash(&mut h);
+        out.insert(h.finish());
+    }
+    out
+}
+
+/// Share of the smaller set found in the larger.
+pub fn containment(a: &HashSet<u64>, b: &HashSet<u64>) -> f32 {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if small.is_empty() {
+        return 0.0;
+    }
+    small.iter().filter(|h| large.contains(h)).count() as f32 / small.len() as f32
+}
+
+/// Whether two chunks are one passage for the reader: the same text in two releases of
+/// a product, or overlapping chunks of one document under one heading.
+pub fn same_passage(a: &Chunk, sa: &HashSet<u64>, b: &Chunk, sb: &HashSet<u64>) -> bool {
+    if a.product != b.product {
+        return false;
+    }
+    if a.version != b.version {
+        return containment(sa, sb) >= SAME_PASSAGE;
+    }
+    a.source == b.source && a.heading == b.heading && containment(sa, sb) >= OVERLAPPING
+}
+
+/// Groups ranked chunks (best first) into passages; returns, per group in rank order,
+/// the indexes of its members in rank order.
+pub fn group(chunks: &[&Chunk]) -> Vec<Vec<usize>> {
+    let sets: Vec<HashSet<u64>> = chunks.iter().map(|c| shingles(&c.text)).collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in 0..chunks.len() {
+        let home = groups.iter_mut().find(|g| {
+            g.iter()
+                .any(|&j| same_passage(chunks[j], &sets[j], chunks[i], &sets[i]))
+        });
+        match home {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
+/// The member a group is shown as: one from a release the query asked for, else the
+/// latest release; within a release, the best ranked.
+pub fn representative(members: &[&Chunk], asked: &[(String, String)]) -> usize {
+    let asked_for = |c: &Chunk| {
+        asked
+            .iter()
+            .any(|(p, v)| *p == c.product && *v == c.version)
+    };
+    if let Some(i) = members.iter().position(|c| asked_for(c)) {
+        return i;
+    }
+    let mut best = 0;
+    for (i, c) in members.iter().enumerate().skip(1) {
+        if Version::parse(&c.version) > Version::parse(&members[best].version) {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcdewey_core::ChunkId;
+
+    fn chunk(version: &str, source: &str, heading: &str, text: &str) -> Chunk {
+        Chunk {
+            id: ChunkId::new(format!("cucm::{version}::guide::{source}"), 0),
+            source: format!("cucm/{version}/guide/{source}.md"),
+            product: "cucm".into(),
+            version: version.into(),
+            doc_set: "guide".into(),
+            heading: vec![heading.into()],
+            page: None,
+            page_end: None,
+            pdf_page: None,
+            pdf_page_end: None,
+            text: text.into(),
+            raw: text.into(),
+            line_start: 1,
+            line_end: 1,
+        }
+    }
+
+    const CTL: &str = "The CTL file contains the certificates of the TFTP servers and the \
+        security tokens; phones download it at boot and trust only what it lists.";
+
+    #[test]
+    fn the_same_paragraph_in_two_releases_is_one_result_shown_as_the_asked_release() {
+        let old = chunk("v12.5.1", "ctl", "CTL", CTL);
+        let reflowed = CTL.replace("; phones", ";\n  phones");
+        let newer = chunk("v12.5.1su1", "guide", "Cisco CTL Client", &reflowed);
+        let other = chunk(
+            "v15",
+            "guide",
+            "CTL",
+            "Tokenless CTL uses the CallManager certificate to sign the file instead of tokens.",
+        );
+        let groups = group(&[&old, &newer, &other]);
+        assert_eq!(groups, vec![vec![0, 1], vec![2]]);
+        let members = [&old, &newer];
+        assert_eq!(
+            representative(&members, &[]),
+            1,
+            "latest when none was asked"
+        );
+        let asked = [("cucm".to_string(), "v12.5.1".to_string())];
+        assert_eq!(representative(&members, &asked), 0, "the release asked for");
+    }
+
+    #[test]
+    fn overlapping_chunks_of_one_section_are_one_result_but_neighbours_are_not() {
+        let a = chunk(
+            "v15",
+            "guide",
+            "Mixed Mode",
+            &format!("{CTL} More text follows here."),
+        );
+        let b = chunk("v15", "guide", "Mixed Mode", CTL);
+        let c = chunk("v15", "guide", "Other", CTL);
+        assert_eq!(group(&[&a, &b, &c]), vec![vec![0, 1], vec![2]]);
+    }
+}

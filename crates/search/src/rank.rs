@@ -1,0 +1,332 @@
+//! The second ranking stage and the relevance signal.
+//!
+//! The first stage (BM25 and vectors, fused) sees each list's score only. Over its top
+//! candidates, this stage reads the chunk text and adds evidence neither list uses:
+//! how many of the query's terms the passage holds (coordination), whether the query's
+//! identifiers, commands and error strings occur verbatim, and how many query terms the
+//! heading path holds. Every weight was kept only where it helped the CUCM, clang and
+//! SciFact sets together (docs/evaluation.md).
+//!
+//! The same features, with the vector similarity, give each result a [`MatchLevel`]
+//! people and agents can read: `strong`, `partial` or `weak`.
+
+use mcdewey_core::Chunk;
+use mcdewey_index::analyzer::{analyze, technical_analyzer};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// Weights of the second stage, on the scale of fused scores (0..2 in hybrid mode:
+/// each list's best scores 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rerank {
+    /// Candidates re-scored (the rest keep their order below them).
+    pub depth: usize,
+    /// Weight of the share of query terms found in the passage.
+    pub coverage: f32,
+    /// Weight of the share of query terms found in the heading path.
+    pub heading: f32,
+    /// Bonus when the query's identifiers (or the whole query, for 2+ words) occur
+    /// verbatim.
+    pub exact: f32,
+}
+
+impl Default for Rerank {
+    fn default() -> Self {
+        Rerank {
+            depth: 30,
+            coverage: 0.0,
+            heading: 0.0,
+            exact: 0.0,
+        }
+    }
+}
+
+impl Rerank {
+    /// A stage that changes nothing.
+    pub fn off() -> Rerank {
+        Rerank {
+            depth: 0,
+            ..Rerank::default()
+        }
+    }
+}
+
+/// The parts of a query the second stage looks for.
+#[derive(Debug, Clone, Default)]
+pub struct QueryEvidence {
+    /// Analysed terms (stemmed, stop words dropped), distinct.
+    terms: Vec<String>,
+    /// Words that look like identifiers, commands or error strings (mixed case, digits
+    /// with letters, `_ : - . / !` inside), lower-cased.
+    identifiers: Vec<String>,
+    /// The whole query, normalised (lower case, single spaces), when it has 2+ words
+    /// and reads like a command or a literal rather than a question.
+    literal: Option<String>,
+}
+
+fn normalise(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Whether a query word is an identifier rather than an English word.
+fn is_identifier(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| matches!(c, ',' | ';' | '?' | '"' | '\'' | '(' | ')'));
+    if w.chars().count() < 4 {
+        return false;
+    }
+    let inner = w.trim_end_matches('.');
+    let has_sym = inner.contains(['_', ':', '/', '!', '=', '.', '-']);
+    let letters = inner.chars().any(|c| c.is_alphabetic());
+    let digits = inner.chars().any(|c| c.is_ascii_digit());
+    let upper_inside =
+        inner.chars().skip(1).any(|c| c.is_uppercase()) && inner.chars().any(|c| c.is_lowercase());
+    letters && (has_sym || digits || upper_inside)
+}
+
+const QUESTION_WORDS: &[&str] = &[
+    "how", "what", "why", "when", "which", "where", "who", "can", "does", "do", "is", "are",
+    "should", "will", "would",
+];
+
+impl QueryEvidence {
+    /// The evidence of a query.
+    pub fn of(query: &str) -> QueryEvidence {
+        let mut analyzer = technical_analyzer();
+        let mut terms: Vec<String> = Vec::new();
+        for t in analyze(&mut analyzer, query) {
+            if !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+        let identifiers: Vec<String> = query
+            .split_whitespace()
+            .filter(|w| is_identifier(w))
+            .map(|w| {
+                w.trim_matches(|c: char| matches!(c, ',' | ';' | '?' | '"' | '\'' | '(' | ')'))
+                    .trim_end_matches('.')
+                    .to_lowercase()
+            })
+            .collect();
+        let words: Vec<&str> = query.split_whitespace().collect();
+        let question = words.len() > 8
+            || query.contains('?')
+            || words
+                .first()
+                .is_some_and(|w| QUESTION_WORDS.contains(&w.to_lowercase().as_str()));
+        let literal = (words.len() >= 2 && !question).then(|| normalise(query));
+        QueryEvidence {
+            terms,
+            identifiers,
+            literal,
+        }
+    }
+
+    /// Whether the query has any term to look for.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty() && self.identifiers.is_empty()
+    }
+}
+
+/// What the second stage read off one passage.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Features {
+    /// Share of the query's terms in the passage (heading included).
+    pub coverage: f32,
+    /// Share of the query's terms in the heading path.
+    pub heading: f32,
+    /// Whether an identifier of the query, or the literal query, occurs verbatim.
+    pub exact: bool,
+}
+
+/// Reads the features of a chunk.
+pub fn features(q: &QueryEvidence, chunk: &Chunk) -> Features {
+    if q.is_empty() {
+        return Features::default();
+    }
+    let mut analyzer = technical_analyzer();
+    let heading_text = chunk.heading.join(" ");
+    let heading: HashSet<String> = analyze(&mut analyzer, &heading_text).into_iter().collect();
+    let body: HashSet<String> = analyze(&mut analyzer, &chunk.text).into_iter().collect();
+    let share = |set: &HashSet<String>, also: Option<&HashSet<String>>| {
+        if q.terms.is_empty() {
+            return 0.0;
+        }
+        let n = q
+            .terms
+            .iter()
+            .filter(|t| set.contains(*t) || also.is_some_and(|a| a.contains(*t)))
+            .count();
+        n as f32 / q.terms.len() as f32
+    };
+    let text = normalise(&chunk.text);
+    let exact = q.identifiers.iter().any(|i| text.contains(i.as_str()))
+        || q.literal.as_deref().is_some_and(|l| text.contains(l));
+    Features {
+        coverage: share(&body, Some(&heading)),
+        heading: share(&heading, None),
+        exact,
+    }
+}
+
+impl Rerank {
+    /// The bonus a passage earns in the second stage.
+    pub fn bonus(&self, f: &Features) -> f32 {
+        self.coverage * f.coverage
+            + self.heading * f.heading
+            + if f.exact { self.exact } else { 0.0 }
+    }
+}
+
+/// How well a result matches its query, for people and agents.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchLevel {
+    /// Little in common with the query: likely not an answer.
+    Weak,
+    /// Related: shares part of the query's words or meaning.
+    Partial,
+    /// Close: the passage is about what was asked.
+    Strong,
+}
+
+impl MatchLevel {
+    /// The word used in text outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchLevel::Weak => "weak",
+            MatchLevel::Partial => "partial",
+            MatchLevel::Strong => "strong",
+        }
+    }
+}
+
+/// Thresholds of the relevance signal, calibrated on the dev questions against
+/// out-of-domain and nonsense queries (docs/evaluation.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchThresholds {
+    /// Cosine similarity at or above which a passage is a strong match.
+    pub strong_cosine: f32,
+    /// Cosine similarity at or above which a passage is at least partial.
+    pub partial_cosine: f32,
+    /// Term coverage that, with `partial_cosine`, makes a strong match.
+    pub strong_coverage: f32,
+    /// Term coverage that alone makes a partial match.
+    pub partial_coverage: f32,
+}
+
+impl Default for MatchThresholds {
+    fn default() -> Self {
+        MatchThresholds {
+            strong_cosine: 0.55,
+            partial_cosine: 0.35,
+            strong_coverage: 0.75,
+            partial_coverage: 0.5,
+        }
+    }
+}
+
+impl MatchThresholds {
+    /// The level of a passage from its vector similarity (when known) and features.
+    pub fn level(&self, cosine: Option<f32>, f: &Features) -> MatchLevel {
+        match cosine {
+            Some(c) if c >= self.strong_cosine => MatchLevel::Strong,
+            Some(c)
+                if c >= self.partial_cosine && (f.coverage >= self.strong_coverage || f.exact) =>
+            {
+                MatchLevel::Strong
+            }
+            Some(c) if c >= self.partial_cosine || f.coverage >= self.partial_coverage => {
+                MatchLevel::Partial
+            }
+            Some(_) => MatchLevel::Weak,
+            // Keywords only: the passage's share of the query's terms decides.
+            None if f.exact || f.coverage >= self.strong_coverage => MatchLevel::Strong,
+            None if f.coverage >= self.partial_coverage => MatchLevel::Partial,
+            None => MatchLevel::Weak,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcdewey_core::ChunkId;
+
+    fn chunk(heading: &[&str], text: &str) -> Chunk {
+        Chunk {
+            id: ChunkId::new("p::v::d::f", 0),
+            source: "p/v/d/f.md".into(),
+            product: "p".into(),
+            version: "v".into(),
+            doc_set: "d".into(),
+            heading: heading.iter().map(|s| s.to_string()).collect(),
+            page: None,
+            page_end: None,
+            pdf_page: None,
+            pdf_page_end: None,
+            text: text.into(),
+            raw: text.into(),
+            line_start: 1,
+            line_end: 1,
+        }
+    }
+
+    #[test]
+    fn identifiers_are_told_from_words() {
+        for w in [
+            "ALL:BAD:!MD5",
+            "-Wl,--thinlto-cache-dir",
+            "IPMANotStarted",
+            "hmac-sha2-512",
+            "__builtin___get_unsafe_stack_start",
+            "12.5(1)SU1",
+        ] {
+            assert!(is_identifier(w), "{w}");
+        }
+        for w in ["phones", "the", "Wireshark", "CAPF", "why?", "7942"] {
+            assert!(!is_identifier(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn passages_holding_the_query_score_their_evidence() {
+        let q = QueryEvidence::of("utils capf csr list");
+        assert!(q.literal.is_some(), "a command is a literal");
+        let hit = features(
+            &q,
+            &chunk(
+                &["CAPF CLI"],
+                "Run utils capf csr list to see pending requests.",
+            ),
+        );
+        assert!(
+            hit.exact && hit.coverage == 1.0 && hit.heading > 0.0,
+            "{hit:?}"
+        );
+        let miss = features(&q, &chunk(&["Phones"], "Phones register with the cluster."));
+        assert!(!miss.exact && miss.coverage == 0.0, "{miss:?}");
+        let question = QueryEvidence::of("how do I list CAPF requests?");
+        assert!(question.literal.is_none(), "a question is not a literal");
+    }
+
+    #[test]
+    fn match_levels_follow_similarity_and_coverage() {
+        let t = MatchThresholds::default();
+        let none = Features::default();
+        let full = Features {
+            coverage: 1.0,
+            heading: 0.0,
+            exact: false,
+        };
+        assert_eq!(t.level(Some(0.7), &none), MatchLevel::Strong);
+        assert_eq!(t.level(Some(0.4), &full), MatchLevel::Strong);
+        assert_eq!(t.level(Some(0.4), &none), MatchLevel::Partial);
+        assert_eq!(t.level(Some(0.1), &none), MatchLevel::Weak);
+        assert_eq!(t.level(None, &full), MatchLevel::Strong);
+        assert_eq!(t.level(None, &none), MatchLevel::Weak);
+    }
+}

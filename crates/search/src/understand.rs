@@ -1,0 +1,319 @@
+//! What a query says about where to look: a release ("CUCM 15", "release 15",
+//! "12.5(1)SU1", "12.5.1 SU1", "clang 16", "v14") or a product named in its words,
+//! recognised against the versions and products the library actually holds.
+//!
+//! Numbers alone are ambiguous ("port 15", "TLS 1.2", "7942"), so a bare number counts
+//! only next to a product name or a word like "release" or "version", or written as
+//! `v14`; a dotted version (`12.5(1)`, `12.5.1`) counts wherever it names a version of
+//! the library. An exact name wins over a prefix (`12.5(1)` is `v12.5.1`, not
+//! `v12.5.1su1`; `12.5` is both).
+
+use crate::library::LibraryTree;
+use mcdewey_core::normalize_version;
+use serde::{Deserialize, Serialize};
+
+/// What was understood from a query, shown to people and agents so a wrong guess is
+/// visible and can be undone with an explicit filter.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Understood {
+    /// A product named in the query (its folder name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// The release named in the query (a version folder name); several when a short
+    /// form names several (`12.5` → `v12.5.1`, `v12.5.1su1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+    /// The words of the query that named them, as written (`"CUCM 15"`).
+    pub phrase: String,
+    /// Whether ranking was steered by it (false when an explicit filter decided).
+    pub applied: bool,
+    /// (product, version) pairs the ranking favours.
+    #[serde(skip)]
+    pub releases: Vec<(String, String)>,
+}
+
+/// Words after which a bare number names a release.
+const RELEASE_WORDS: &[&str] = &[
+    "release", "version", "ver", "rel", "v", "releases", "versions",
+];
+
+/// Update suffixes written as a separate word: `12.5.1 SU1`.
+fn is_update_word(w: &str) -> bool {
+    let lower = w.to_ascii_lowercase();
+    let letters: String = lower
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let rest = &lower[letters.len()..];
+    matches!(
+        letters.as_str(),
+        "su" | "sp" | "es" | "sr" | "mr" | "patch" | "update"
+    ) && rest.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A query word with the punctuation around it removed (a closing parenthesis is kept
+/// when it closes one in the word, as in `12.5(1)`).
+fn clean(word: &str) -> &str {
+    let mut w = word.trim_start_matches(['(', '[', '"', '\'', '“', '‘']);
+    loop {
+        let before = w.len();
+        w = w.trim_end_matches([',', '.', ';', ':', '!', '?', '"', '\'', ']', '”', '’']);
+        for suffix in ["'s", "’s"] {
+            if let Some(s) = w.strip_suffix(suffix) {
+                w = s;
+            }
+        }
+        if w.ends_with(')') && w.matches(')').count() > w.matches('(').count() {
+            w = &w[..w.len() - 1];
+        }
+        if w.len() == before {
+            return w;
+        }
+    }
+}
+
+fn is_dotted(norm: &str) -> bool {
+    norm.contains('.') && norm.starts_with(|c: char| c.is_ascii_digit())
+}
+
+fn is_number(norm: &str) -> bool {
+    !norm.is_empty() && norm.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Versions of `products` that `written` names: exact matches if any, else those it is
+/// a prefix of (at a component boundary).
+fn matching(written: &str, tree: &LibraryTree, products: &[&str]) -> Vec<(String, String)> {
+    let norm = normalize_version(written);
+    if norm.is_empty() {
+        return Vec::new();
+    }
+    let mut exact = Vec::new();
+    let mut prefix = Vec::new();
+    for p in tree
+        .products
+        .iter()
+        .filter(|p| products.contains(&p.name.as_str()))
+    {
+        for v in &p.versions {
+            let nv = normalize_version(&v.name);
+            if nv == norm {
+                exact.push((p.name.clone(), v.name.clone()));
+            } else if let Some(rest) = nv.strip_prefix(&norm) {
+                if rest.starts_with('.') || rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    prefix.push((p.name.clone(), v.name.clone()));
+                }
+            }
+        }
+    }
+    if exact.is_empty() {
+        prefix
+    } else {
+        exact
+    }
+}
+
+/// Recognises a release or product named in `query`; `None` when it names neither.
+pub fn understand(query: &str, tree: &LibraryTree) -> Option<Understood> {
+    // Words, with hyphenated product-version pairs (`clang-14`) split in two.
+    let mut words: Vec<&str> = Vec::new();
+    for raw in query.split_whitespace() {
+        let w = clean(raw);
+        match w.split_once('-') {
+            Some((head, tail))
+                if tree
+                    .products
+                    .iter()
+                    .any(|p| p.name.eq_ignore_ascii_case(head))
+                    && tail.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                words.push(head);
+                words.push(clean(tail));
+            }
+            _ if !w.is_empty() => words.push(w),
+            _ => {}
+        }
+    }
+    let product_of = |w: &str| {
+        tree.products
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(w))
+            .map(|p| p.name.as_str())
+    };
+    let named_product = words.iter().find_map(|w| product_of(w));
+    let all: Vec<&str> = tree.products.iter().map(|p| p.name.as_str()).collect();
+    let scope: Vec<&str> = match named_product {
+        Some(p) => vec![p],
+        None => all,
+    };
+    let mut releases: Vec<(String, String)> = Vec::new();
+    let mut phrases: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let prev = i.checked_sub(1).map(|j| words[j]);
+        let context = prev.is_some_and(|p| {
+            product_of(p).is_some() || RELEASE_WORDS.contains(&p.to_ascii_lowercase().as_str())
+        });
+        // `12.5.1 SU1`: the update word belongs to the version before it.
+        let (written, span) = match words.get(i + 1) {
+            Some(next) if is_update_word(next) => (format!("{w}{next}"), 2),
+            _ => (w.to_string(), 1),
+        };
+        let norm = normalize_version(&written);
+        let v_prefixed = w.len() > 1
+            && w.starts_with(['v', 'V'])
+            && w[1..].starts_with(|c: char| c.is_ascii_digit());
+        let first = normalize_version(w);
+        let eligible = is_dotted(&first)
+            || v_prefixed
+            || (context && (is_number(&first) || norm.starts_with(|c: char| c.is_ascii_digit())));
+        if eligible {
+            let mut found = matching(&written, tree, &scope);
+            let mut used = span;
+            if found.is_empty() && span == 2 {
+                found = matching(w, tree, &scope);
+                used = 1;
+            }
+            if !found.is_empty() {
+                let start = if context { i - 1 } else { i };
+                phrases.push(words[start..i + used].join(" "));
+                for r in found {
+                    if !releases.contains(&r) {
+                        releases.push(r);
+                    }
+                }
+                i += used;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if releases.is_empty() && named_product.is_none() {
+        return None;
+    }
+    let mut versions: Vec<String> = Vec::new();
+    for (_, v) in &releases {
+        if !versions.contains(v) {
+            versions.push(v.clone());
+        }
+    }
+    let product = named_product.map(str::to_string).or_else(|| {
+        let first = releases.first().map(|r| r.0.clone())?;
+        releases.iter().all(|r| r.0 == first).then_some(first)
+    });
+    let phrase = if phrases.is_empty() {
+        named_product.unwrap_or_default().to_string()
+    } else {
+        phrases.join(", ")
+    };
+    Some(Understood {
+        product,
+        versions,
+        phrase,
+        applied: false,
+        releases,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::library::{ProductNode, VersionNode};
+
+    fn tree(products: &[(&str, &[&str])]) -> LibraryTree {
+        LibraryTree {
+            products: products
+                .iter()
+                .map(|(p, vs)| ProductNode {
+                    name: p.to_string(),
+                    versions: vs
+                        .iter()
+                        .map(|v| VersionNode {
+                            name: v.to_string(),
+                            doc_sets: vec![],
+                            documents: 0,
+                            chunks: 0,
+                        })
+                        .collect(),
+                    documents: 0,
+                    chunks: 0,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn versions(q: &str, t: &LibraryTree) -> Vec<String> {
+        understand(q, t).map(|u| u.versions).unwrap_or_default()
+    }
+
+    #[test]
+    fn releases_are_recognised_as_people_write_them_in_the_cucm_library() {
+        let t = tree(&[("cucm", &["v12.5.1", "v12.5.1su1", "v15"])]);
+        let cases: &[(&str, &[&str])] = &[
+            ("on CUCM 15, how can I confirm the mode?", &["v15"]),
+            ("release 15: can an encrypted 7942 be barged", &["v15"]),
+            ("according to the version 15 guide, when is", &["v15"]),
+            ("in CUCM 12.5(1), when should I", &["v12.5.1"]),
+            ("what does the 12.5(1)SU1 guide list", &["v12.5.1su1"]),
+            ("12.5(1)SU1: on a phone that shows", &["v12.5.1su1"]),
+            ("per the 12.5.1 SU1 guide", &["v12.5.1su1"]),
+            ("v15 mixed mode", &["v15"]),
+            (
+                "on 12.5, can I move the CTL Provider",
+                &["v12.5.1", "v12.5.1su1"],
+            ),
+            ("the CTL client (12.5(1)) settings", &["v12.5.1"]),
+            // Numbers that are not releases.
+            ("can an encrypted 7942 be barged", &[]),
+            ("TLS 1.2 GCM cipher with TLS 1.0 peers", &[]),
+            ("SAST roles tokenless CTL 12.0(1) signer", &[]),
+            ("port 15 and 4096-bit keys", &[]),
+            ("FIPS 140-2 across a cluster", &[]),
+            ("version 99 of the guide", &[]),
+        ];
+        for (q, want) in cases {
+            assert_eq!(versions(q, &t), *want, "{q}");
+        }
+        let u = understand("on CUCM 15, how can I confirm", &t).unwrap();
+        assert_eq!(u.product.as_deref(), Some("cucm"));
+        assert_eq!(u.phrase, "CUCM 15");
+    }
+
+    #[test]
+    fn releases_are_recognised_in_a_library_of_several_products() {
+        let t = tree(&[
+            ("clang", &["v14", "v15", "v16"]),
+            ("cucm", &["v12.5.1", "v12.5.1su1", "v15"]),
+        ]);
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            (
+                "In clang 14, which DWARF version does -g emit",
+                &[("clang", "v14")],
+            ),
+            ("clang 15 and old C code", &[("clang", "v15")]),
+            ("with clang 14's MemorySanitizer", &[("clang", "v14")]),
+            ("clang-16 ASan options", &[("clang", "v16")]),
+            ("on CUCM 15, how", &[("cucm", "v15")]),
+            // No product named: every product's release 15.
+            ("release 15 notes", &[("clang", "v15"), ("cucm", "v15")]),
+            ("v14 release notes", &[("clang", "v14")]),
+            ("which clang-format version can delete semicolons", &[]),
+            ("since which clang release does a*b+c fuse", &[]),
+        ];
+        for (q, want) in cases {
+            let got = understand(q, &t).map(|u| u.releases).unwrap_or_default();
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(p, v)| (p.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(got, want, "{q}");
+        }
+        // A product named without a release is still understood.
+        let u = understand("since which clang release does a*b+c fuse", &t).unwrap();
+        assert_eq!(u.product.as_deref(), Some("clang"));
+        assert!(u.versions.is_empty());
+        assert_eq!(understand("how do ASan reports read", &t), None);
+    }
+}
