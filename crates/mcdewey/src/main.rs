@@ -192,6 +192,9 @@ pub struct FusionArgs {
     /// Second stage: bonus when the query's identifiers occur verbatim.
     #[arg(long)]
     pub rerank_exact: Option<f32>,
+    /// Second stage: bonus of release notes for questions about changes.
+    #[arg(long)]
+    pub rerank_notes: Option<f32>,
     /// Score added to passages of a release named in the query (0: no steering).
     #[arg(long)]
     pub steer: Option<f32>,
@@ -209,6 +212,7 @@ impl FusionArgs {
         r.coverage = non_negative("--rerank-coverage", self.rerank_coverage)?.unwrap_or(r.coverage);
         r.heading = non_negative("--rerank-heading", self.rerank_heading)?.unwrap_or(r.heading);
         r.exact = non_negative("--rerank-exact", self.rerank_exact)?.unwrap_or(r.exact);
+        r.notes = non_negative("--rerank-notes", self.rerank_notes)?.unwrap_or(r.notes);
         engine.set_rerank(r);
         if let Some(s) = non_negative("--steer", self.steer)? {
             engine.set_steer(s);

@@ -688,6 +688,7 @@ impl Engine {
     /// Both ranking stages: the fused first-stage list (at least `limit` deep), its top
     /// `read` candidates re-scored from their text and steered toward `steer_to`
     /// releases, their chunks and features kept for the caller.
+    #[allow(clippy::too_many_arguments)]
     fn rank(
         &self,
         query: &str,
@@ -697,15 +698,74 @@ impl Engine {
         read: usize,
         steer_to: &[(String, String)],
     ) -> Result<Ranked, SearchError> {
+        let (mut hits, semantic) = self.first_stage(query, filter, mode, limit.max(read))?;
+        let mut cosine_floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
+        let mut cosine: std::collections::HashMap<ChunkId, f32> =
+            semantic.into_iter().flatten().collect();
+        if !steer_to.is_empty() && self.steer > 0.0 {
+            // The release named in the query is searched on its own too, so its best
+            // passages are candidates however far down the whole library's list they
+            // stand, and they rank first unless a far better passage stands elsewhere.
+            let only = Filter {
+                versions: Some(steer_to.to_vec()),
+                ..filter.clone()
+            };
+            let (steered, semantic) = self.first_stage(query, &only, mode, limit.max(read))?;
+            let floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
+            cosine_floor = match (cosine_floor, floor) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            cosine.extend(semantic.into_iter().flatten());
+            let mut merged: std::collections::HashMap<ChunkId, f32> = hits.into_iter().collect();
+            for (id, score) in steered {
+                let s = merged.entry(id).or_insert(0.0);
+                *s = s.max(score + self.steer);
+            }
+            hits = merged.into_iter().collect();
+            hits.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
+        let read = read.min(hits.len());
+        let ids: Vec<ChunkId> = hits[..read].iter().map(|h| h.0.clone()).collect();
+        let evidence = rank::QueryEvidence::of(query);
+        let mut chunks = std::collections::HashMap::new();
+        let mut features = std::collections::HashMap::new();
+        for (hit, chunk) in hits[..read].iter_mut().zip(self.store.chunks(&ids)?) {
+            let Some(chunk) = chunk else { continue };
+            let f = rank::features(&evidence, &chunk);
+            hit.1 += self.rerank.bonus(&f);
+            features.insert(hit.0.clone(), f);
+            chunks.insert(hit.0.clone(), chunk);
+        }
+        hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(Ranked {
+            hits,
+            cosine,
+            cosine_floor,
+            chunks,
+            features,
+        })
+    }
+
+    /// The first stage: the keyword and vector lists, fused (hybrid) or one of them
+    /// scaled by its best score, at least `limit` deep; with the vector list for the
+    /// similarities it holds.
+    #[allow(clippy::type_complexity)]
+    fn first_stage(
+        &self,
+        query: &str,
+        filter: &Filter,
+        mode: Mode,
+        limit: usize,
+    ) -> Result<(Vec<(ChunkId, f32)>, Option<Vec<(ChunkId, f32)>>), SearchError> {
         let depth = self.fusion.depth.max(limit);
         let (mut hits, semantic) = match mode {
             Mode::Bm25 => (
-                self.store
-                    .keyword(query, filter, self.weights, limit.max(read))?,
+                self.store.keyword(query, filter, self.weights, limit)?,
                 None,
             ),
             Mode::Vector => {
-                let v = self.vector_hits(query, filter, limit.max(read))?;
+                let v = self.vector_hits(query, filter, limit)?;
                 (v.clone(), Some(v))
             }
             Mode::Hybrid => {
@@ -719,35 +779,7 @@ impl Engine {
             let max = hits.first().map_or(1.0, |h| h.1).max(f32::MIN_POSITIVE);
             hits.iter_mut().for_each(|h| h.1 /= max);
         }
-        let cosine_floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
-        let cosine: std::collections::HashMap<ChunkId, f32> =
-            semantic.into_iter().flatten().collect();
-        let read = read.min(hits.len());
-        let ids: Vec<ChunkId> = hits[..read].iter().map(|h| h.0.clone()).collect();
-        let evidence = rank::QueryEvidence::of(query);
-        let mut chunks = std::collections::HashMap::new();
-        let mut features = std::collections::HashMap::new();
-        for (hit, chunk) in hits[..read].iter_mut().zip(self.store.chunks(&ids)?) {
-            let Some(chunk) = chunk else { continue };
-            let f = rank::features(&evidence, &chunk);
-            hit.1 += self.rerank.bonus(&f);
-            if steer_to
-                .iter()
-                .any(|(p, v)| *p == chunk.product && *v == chunk.version)
-            {
-                hit.1 += self.steer;
-            }
-            features.insert(hit.0.clone(), f);
-            chunks.insert(hit.0.clone(), chunk);
-        }
-        hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
-        Ok(Ranked {
-            hits,
-            cosine,
-            cosine_floor,
-            chunks,
-            features,
-        })
+        Ok((hits, semantic))
     }
 
     /// Runs a search: releases named in the query steer it, the same passage in
@@ -779,7 +811,16 @@ impl Engine {
             None => Vec::new(),
         };
         let read = self.rerank.depth.max(limit * GROUP_READ);
-        let ranked = self.rank(query, &filter, mode, limit, read, &steer_to)?;
+        // The words that named the release only steer: "CUCM 15" matches nothing the
+        // passages of release 15 say.
+        let plain = match understood
+            .as_ref()
+            .filter(|u| u.applied && !u.versions.is_empty())
+        {
+            Some(u) => without_phrases(query, &u.phrase),
+            None => query.to_string(),
+        };
+        let ranked = self.rank(&plain, &filter, mode, limit, read, &steer_to)?;
         // Group the candidates read (chunks loaded) into passages, best first.
         let loaded: Vec<(&ChunkId, f32, &Chunk)> = ranked
             .hits
@@ -939,6 +980,21 @@ impl Engine {
         }
         let t = LibraryTree::from_manifest(self.manifest()?);
         Ok(self.tree.get_or_init(|| t))
+    }
+}
+
+/// `query` without the phrases (", "-separated) that named a release; the query itself
+/// when nothing would be left.
+fn without_phrases(query: &str, phrases: &str) -> String {
+    let mut out = query.to_string();
+    for p in phrases.split(", ").filter(|p| !p.is_empty()) {
+        out = out.replacen(p, " ", 1);
+    }
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().any(|c| c.is_alphanumeric()) {
+        out
+    } else {
+        query.to_string()
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Rerank {
     /// Bonus when the query's identifiers (or the whole query, for 2+ words) occur
     /// verbatim.
     pub exact: f32,
+    /// Bonus of release notes when the query asks what changed or since when.
+    pub notes: f32,
 }
 
 impl Default for Rerank {
@@ -37,6 +39,7 @@ impl Default for Rerank {
             coverage: 0.0,
             heading: 0.0,
             exact: 0.0,
+            notes: 0.0,
         }
     }
 }
@@ -62,13 +65,58 @@ pub struct QueryEvidence {
     /// The whole query, normalised (lower case, single spaces), when it has 2+ words
     /// and reads like a command or a literal rather than a question.
     literal: Option<String>,
+    /// Whether the query asks what changed, since when or in which release.
+    asks_change: bool,
 }
 
+/// Lower case, single spaces, no Markdown escapes.
 fn normalise(text: &str) -> String {
-    text.split_whitespace()
+    text.replace('\\', "")
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// Phrases of questions about changes between releases.
+const CHANGE_PHRASES: &[&str] = &[
+    "since which",
+    "which release",
+    "which version",
+    "what changed",
+    "what's new",
+    "what is new",
+    "changed in",
+    "new in",
+    "introduced",
+    "no longer",
+    "upgrade",
+    "release notes",
+    "deprecated",
+    "by default now",
+    "now the default",
+    "the new default",
+];
+
+/// Whether a passage is from release notes (by its file name or title).
+fn is_release_notes(chunk: &Chunk) -> bool {
+    let stem = chunk
+        .source
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+        .replace(['-', '_', ' '], "");
+    let title = chunk
+        .heading
+        .first()
+        .map(|h| h.to_lowercase())
+        .unwrap_or_default();
+    ["releasenotes", "whatsnew", "changelog", "changes."]
+        .iter()
+        .any(|k| stem.contains(k))
+        || title.contains("release notes")
+        || title.contains("what's new")
 }
 
 /// Whether a query word is an identifier rather than an English word.
@@ -117,10 +165,13 @@ impl QueryEvidence {
                 .first()
                 .is_some_and(|w| QUESTION_WORDS.contains(&w.to_lowercase().as_str()));
         let literal = (words.len() >= 2 && !question).then(|| normalise(query));
+        let lower = normalise(query);
+        let asks_change = CHANGE_PHRASES.iter().any(|p| lower.contains(p));
         QueryEvidence {
             terms,
             identifiers,
             literal,
+            asks_change,
         }
     }
 
@@ -139,6 +190,8 @@ pub struct Features {
     pub heading: f32,
     /// Whether an identifier of the query, or the literal query, occurs verbatim.
     pub exact: bool,
+    /// Whether the query asks about changes and the passage is from release notes.
+    pub notes: bool,
 }
 
 /// Reads the features of a chunk.
@@ -168,15 +221,18 @@ pub fn features(q: &QueryEvidence, chunk: &Chunk) -> Features {
         coverage: share(&body, Some(&heading)),
         heading: share(&heading, None),
         exact,
+        notes: q.asks_change && is_release_notes(chunk),
     }
 }
 
 impl Rerank {
     /// The bonus a passage earns in the second stage.
     pub fn bonus(&self, f: &Features) -> f32 {
+        let flag = |on: bool, w: f32| if on { w } else { 0.0 };
         self.coverage * f.coverage
             + self.heading * f.heading
-            + if f.exact { self.exact } else { 0.0 }
+            + flag(f.exact, self.exact)
+            + flag(f.notes, self.notes)
     }
 }
 
@@ -319,8 +375,7 @@ mod tests {
         let none = Features::default();
         let full = Features {
             coverage: 1.0,
-            heading: 0.0,
-            exact: false,
+            ..Features::default()
         };
         assert_eq!(t.level(Some(0.7), &none), MatchLevel::Strong);
         assert_eq!(t.level(Some(0.4), &full), MatchLevel::Strong);

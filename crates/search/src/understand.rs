@@ -38,6 +38,22 @@ const RELEASE_WORDS: &[&str] = &[
     "release", "version", "ver", "rel", "v", "releases", "versions",
 ];
 
+/// Capitalised words after which a number is a count or a place in the text, not a
+/// release ("Table 15", "Step 3").
+const NOT_RELEASE_WORDS: &[&str] = &[
+    "table", "figure", "fig", "chapter", "section", "page", "step", "part", "appendix", "item",
+    "rule", "line", "port", "option", "note", "example", "level", "group", "phase", "layer",
+    "class", "type", "vlan", "area", "slot", "module", "rfc", "tls", "sip", "http",
+];
+
+/// Whether a word names a product the way people abbreviate one: a capitalised word or
+/// acronym ("CM 15", "Clang 16"), not one of [`NOT_RELEASE_WORDS`].
+fn is_name_like(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_ascii_uppercase())
+        && w.chars().all(|c| c.is_ascii_alphanumeric())
+        && !NOT_RELEASE_WORDS.contains(&w.to_ascii_lowercase().as_str())
+}
+
 /// Update suffixes written as a separate word: `12.5.1 SU1`.
 fn is_update_word(w: &str) -> bool {
     let lower = w.to_ascii_lowercase();
@@ -165,8 +181,12 @@ pub fn understand(query: &str, tree: &LibraryTree) -> Option<Understood> {
             && w.starts_with(['v', 'V'])
             && w[1..].starts_with(|c: char| c.is_ascii_digit());
         let first = normalize_version(w);
+        // After a capitalised name ("Unified CM 15") a bare number must name a release
+        // exactly; after "release" or a product name a prefix will do.
+        let named = !context && prev.is_some_and(is_name_like) && is_number(&first);
         let eligible = is_dotted(&first)
             || v_prefixed
+            || named
             || (context && (is_number(&first) || norm.starts_with(|c: char| c.is_ascii_digit())));
         if eligible {
             let mut found = matching(&written, tree, &scope);
@@ -175,8 +195,11 @@ pub fn understand(query: &str, tree: &LibraryTree) -> Option<Understood> {
                 found = matching(w, tree, &scope);
                 used = 1;
             }
+            if named {
+                found.retain(|(_, v)| normalize_version(v) == norm);
+            }
             if !found.is_empty() {
-                let start = if context { i - 1 } else { i };
+                let start = if context || named { i - 1 } else { i };
                 phrases.push(words[start..i + used].join(" "));
                 for r in found {
                     if !releases.contains(&r) {
@@ -270,6 +293,9 @@ mod tests {
             ("TLS 1.2 GCM cipher with TLS 1.0 peers", &[]),
             ("SAST roles tokenless CTL 12.0(1) signer", &[]),
             ("port 15 and 4096-bit keys", &[]),
+            ("in Unified CM 15 mixed mode", &["v15"]),
+            ("see Table 15 and Step 15", &[]),
+            ("Cisco 12 phones", &[]),
             ("FIPS 140-2 across a cluster", &[]),
             ("version 99 of the guide", &[]),
         ];
