@@ -407,8 +407,8 @@ pub struct SearchResponse {
     /// A release or product recognised in the query, and whether it steered ranking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub understood: Option<Understood>,
-    /// True when no result matches better than `weak`: the library holds nothing close
-    /// to the query.
+    /// True when no result is a strong match and the first is weak: the library holds
+    /// nothing close to the query.
     #[serde(default)]
     pub no_close_match: bool,
     /// Ranked results.
@@ -489,7 +489,7 @@ impl QueryCache {
 
 /// Score added by default to passages of a release the query names (on the fused
 /// scale, where each list's best scores 1).
-pub const DEFAULT_STEER: f32 = 0.0;
+pub const DEFAULT_STEER: f32 = 0.6;
 
 /// Candidates read per result asked, so that results folded into others leave enough
 /// distinct passages.
@@ -853,7 +853,12 @@ impl Engine {
                 .collect();
             results.push(result);
         }
-        let no_close_match = results.iter().all(|r| r.match_level == MatchLevel::Weak);
+        // Nothing strong anywhere and a weak best result: a partial match further down
+        // shares a few words, not the question.
+        let no_close_match = results.iter().all(|r| r.match_level != MatchLevel::Strong)
+            && results
+                .first()
+                .is_none_or(|r| r.match_level == MatchLevel::Weak);
         Ok(SearchResponse {
             query: req.query.clone(),
             understood,

@@ -93,7 +93,8 @@ pub struct SearchOutput {
     pub query: String,
     /// A release or product recognised in the query, and whether it steered ranking.
     pub understood: Option<Understood>,
-    /// True when no passage matches better than weak: the library has nothing close.
+    /// True when no passage is a strong match and the first is weak: the library has
+    /// nothing close.
     pub no_close_match: bool,
     /// Hits, best first.
     pub results: Vec<Hit>,
