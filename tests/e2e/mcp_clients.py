@@ -76,6 +76,29 @@ async def exercise(session, label):
     text = text_of(res)
     check(f"{label}: readable text cites chunk ids and pages", "chunk_id: cucm::v12.5.1su1::" in text and "p. " in text, text[:300])
 
+    check(f"{label}: hits carry a match level", hits and all(h["match"] in ("strong", "partial", "weak") for h in hits), hits[:1])
+
+    # A release named in the question is understood, said, and steers the ranking.
+    res = await session.call_tool("search_docs", {"query": "on CUCM 15, which mode protects desk phones and Webex room devices?", "limit": 5})
+    data = attr(res, "structured_content", "structuredContent") or {}
+    text = text_of(res)
+    check(f"{label}: the release named is understood", (data.get("understood") or {}).get("versions") == ["v15"], data.get("understood"))
+    check(f"{label}: the tool text says what was understood", "Understood: release v15" in text, text[:300])
+    check(f"{label}: the first hit is from release 15", data.get("results") and data["results"][0]["citation"]["version"] == "v15", [h["citation"]["version"] for h in data.get("results", [])])
+    # The same passage in two releases comes once, naming the other.
+    res = await session.call_tool("search_docs", {"query": "CTL client mixed mode USB eTokens Cisco CTL Provider service", "limit": 5})
+    data = attr(res, "structured_content", "structuredContent") or {}
+    grouped = [h for h in data.get("results", []) if h.get("also_in")]
+    check(f"{label}: a passage of several releases is one hit with also_in", grouped and all(a["chunk_id"] and a["version"] for h in grouped for a in h["also_in"]), data.get("results", [])[:2])
+    check(f"{label}: the tool text names the other releases", "also in: " in text_of(res), text_of(res)[:400])
+    ids = [h["chunk_id"] for h in data.get("results", [])] + [a["chunk_id"] for h in data.get("results", []) for a in h.get("also_in", [])]
+    check(f"{label}: no chunk is listed twice", len(ids) == len(set(ids)), ids)
+    # Nonsense says so.
+    res = await session.call_tool("search_docs", {"query": "zzqxjv flurbonator kwyjibo"})
+    data = attr(res, "structured_content", "structuredContent") or {}
+    check(f"{label}: nonsense is flagged no_close_match", data.get("no_close_match") is True, data.get("no_close_match"))
+    check(f"{label}: the tool text says there is no close match", "No close match" in text_of(res), text_of(res)[:300])
+
     first = hits[0]["chunk_id"]
     res = await session.call_tool("get_chunk", {"chunk_id": first})
     chunk = attr(res, "structured_content", "structuredContent") or {}

@@ -112,8 +112,10 @@ fn ctl_update_command_is_found_in_both_releases_with_versions_and_pages() {
     assert_eq!(r["query"], "utils ctl update CTLFile");
     let results = r["results"].as_array().unwrap();
     assert!(!results.is_empty());
+    // A passage of both releases is one result naming the other release (also_in).
     let sources: Vec<&str> = results
         .iter()
+        .flat_map(|h| std::iter::once(h).chain(h["also_in"].as_array().into_iter().flatten()))
         .map(|h| h["source"].as_str().unwrap())
         .collect();
     assert!(
@@ -154,6 +156,73 @@ fn ctl_update_command_is_found_in_both_releases_with_versions_and_pages() {
         su1["page"].is_u64(),
         "the SU1 guide's chunks carry pages: {su1}"
     );
+}
+
+#[test]
+fn releases_in_the_question_grouped_passages_and_no_close_match() {
+    let (lib, data) = indexed_sample();
+    let r = ok_json(mcdewey(
+        &[
+            "search",
+            "on CUCM 15, which mode protects desk phones and Webex room devices?",
+            "--json",
+            "--limit",
+            "5",
+        ],
+        &lib,
+        data,
+    ));
+    assert_eq!(
+        r["understood"]["versions"],
+        serde_json::json!(["v15"]),
+        "{r}"
+    );
+    assert_eq!(r["understood"]["applied"], true);
+    assert_eq!(r["results"][0]["version"], "v15", "{r}");
+    let text = mcdewey(
+        &["search", "on CUCM 15, which mode protects desk phones?"],
+        &lib,
+        data,
+    );
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.starts_with("Understood release v15 from \"CUCM 15\""),
+        "{text}"
+    );
+    // No chunk comes twice, as a result or folded into one.
+    let r = ok_json(mcdewey(
+        &["search", "utils ctl update CTLFile", "--json"],
+        &lib,
+        data,
+    ));
+    let mut ids: Vec<&str> = Vec::new();
+    for h in r["results"].as_array().unwrap() {
+        ids.push(h["chunk_id"].as_str().unwrap());
+        for a in h["also_in"].as_array().unwrap() {
+            assert_ne!(a["version"], h["version"], "{h}");
+            ids.push(a["chunk_id"].as_str().unwrap());
+        }
+    }
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "{r}");
+    // Nonsense says so, in JSON and in text.
+    let r = ok_json(mcdewey(
+        &["search", "zzqxjv flurbonator kwyjibo", "--json"],
+        &lib,
+        data,
+    ));
+    assert_eq!(r["no_close_match"], true, "{r}");
+    let out = mcdewey(&["search", "zzqxjv flurbonator kwyjibo"], &lib, data);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No close match"));
+    let r = ok_json(mcdewey(
+        &["search", "utils ctl update CTLFile", "--json"],
+        &lib,
+        data,
+    ));
+    assert_eq!(r["no_close_match"], false, "{r}");
+    assert_eq!(r["results"][0]["match"], "strong", "{r}");
 }
 
 #[test]

@@ -868,3 +868,113 @@ async fn html_documents_drop_navigation_and_link_to_each_other() {
     assert_eq!(status, StatusCode::OK);
     assert!(other.contains("Setup steps for the appliance rollout."));
 }
+
+/// The same paragraph in two releases, a release named in the query, and nonsense:
+/// one result per passage with the other release named, what was understood, and "no
+/// close match" — in the JSON API and on the search page.
+#[tokio::test]
+async fn releases_are_understood_passages_grouped_and_weak_matches_flagged() {
+    let shared = "The CTL file lists the certificates of the TFTP servers and the security \
+                  tokens; phones download it when they boot and trust only what it lists. ";
+    let f = fixture_of(&[
+        (
+            "cucm/v12.5.1/security-guide/ctl.md",
+            format!("# CTL Client\n\n{}", section("CTL File", shared)).into_bytes(),
+        ),
+        (
+            "cucm/v15/security-guide/guide.md",
+            format!(
+                "# Security Guide\n\n{}{}",
+                section("CTL File", shared),
+                section(
+                    "Mixed Mode",
+                    "Mixed mode is enabled with utils ctl set-cluster mixed-mode on the publisher. "
+                )
+            )
+            .into_bytes(),
+        ),
+    ]);
+    let r = router(&f, ServerOptions::default());
+    let (s, body) = get_json(
+        &r,
+        "/api/search?q=CTL%20file%20certificates%20TFTP%20tokens&limit=5",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let results = body["results"].as_array().unwrap();
+    let ctl: Vec<&Value> = results
+        .iter()
+        .filter(|h| h["text"].as_str().unwrap().contains("The CTL file lists"))
+        .collect();
+    assert_eq!(ctl.len(), 1, "the shared paragraph comes once: {body}");
+    assert_eq!(ctl[0]["version"], "v15", "shown as the latest release");
+    let also = ctl[0]["also_in"].as_array().unwrap();
+    assert_eq!(also.len(), 1, "{body}");
+    assert_eq!(also[0]["version"], "v12.5.1");
+    assert!(also[0]["chunk_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("cucm::v12.5.1::"));
+    assert!(["strong", "partial", "weak"].contains(&ctl[0]["match"].as_str().unwrap()));
+    assert!(body.get("understood").is_none(), "nothing named: {body}");
+
+    // A release named in the question: understood, applied, and the group shown as it.
+    let (_, body) = get_json(
+        &r,
+        "/api/search?q=in%20CUCM%2012.5(1)%20what%20does%20the%20CTL%20file%20list&limit=5",
+    )
+    .await;
+    assert_eq!(
+        body["understood"]["versions"],
+        serde_json::json!(["v12.5.1"]),
+        "{body}"
+    );
+    assert_eq!(body["understood"]["phrase"], "CUCM 12.5(1)");
+    assert_eq!(body["understood"]["applied"], true);
+    assert_eq!(body["results"][0]["version"], "v12.5.1", "{body}");
+    assert_eq!(body["results"][0]["also_in"][0]["version"], "v15");
+    // An explicit filter wins and says so.
+    let (_, body) = get_json(
+        &r,
+        "/api/search?q=in%20CUCM%2012.5(1)%20what%20does%20the%20CTL%20file%20list&version=v15",
+    )
+    .await;
+    assert_eq!(body["understood"]["applied"], false, "{body}");
+    assert!(body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["version"] == "v15"));
+
+    // Nonsense: flagged, every result weak.
+    let (_, body) = get_json(&r, "/api/search?q=zzqxjv%20flurbonator%20kwyjibo").await;
+    assert_eq!(body["no_close_match"], true, "{body}");
+    assert!(
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["match"] == "weak"),
+        "{body}"
+    );
+    let (_, body) = get_json(
+        &r,
+        "/api/search?q=CTL%20file%20certificates%20TFTP%20tokens",
+    )
+    .await;
+    assert_eq!(body["no_close_match"], false, "{body}");
+
+    // The page shows the same.
+    let (_, _, page) = get(&r, "/?q=zzqxjv+flurbonator+kwyjibo").await;
+    assert!(page.contains("No close match"), "{page}");
+    let (_, _, page) = get(&r, "/?q=in+CUCM+12.5(1)+what+does+the+CTL+file+list").await;
+    assert!(
+        page.contains("Release v12.5.1") && page.contains("understood from"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Also in") && page.contains("match-"),
+        "{page}"
+    );
+    assert!(!page.contains("No close match"));
+}
