@@ -81,10 +81,49 @@ async function inViewport(page, selector) {
       check(`${label}: library lists versions`, (await page.textContent("main")).includes("v12.5.1su1"));
       await page.screenshot({ path: path.join(artifacts, `${label}-library.png`), fullPage: false });
 
+      // What the query said about releases, and an honest "no close match".
+      await page.goto(base + "/?q=" + encodeURIComponent("on CUCM 15, which mode protects desk phones?"));
+      const chip = await page.textContent(".understood").catch(() => "");
+      check(`${label}: the release understood is shown`, chip.includes("Release v15") && chip.includes("CUCM 15"), chip);
+      const firstBadge = await page.textContent(".result .badge.version").catch(() => "");
+      check(`${label}: release 15 ranks first`, firstBadge.endsWith("v15"), firstBadge);
+      check(`${label}: results carry a match badge`, (await page.$$(".result .badge.match")).length > 0);
+      await page.goto(base + "/?q=" + encodeURIComponent("zzqxjv flurbonator kwyjibo"));
+      const notice = await page.textContent(".notice.nomatch").catch(() => "");
+      check(`${label}: nonsense says no close match`, notice.includes("No close match"), notice);
+      await page.goto(base + "/?q=" + encodeURIComponent("utils ctl update CTLFile"));
+      const also = await page.textContent(".result .also").catch(() => "");
+      check(`${label}: a passage of two releases names the other`, also.startsWith("Also in v12.5.1"), also);
+
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(`${label}: no horizontal overflow`, overflow <= 1, `${overflow}px`);
       check(`${label}: no script errors`, errors.length === 0, errors.join(" | "));
       await page.close();
+    }
+    // A server that requires a token: pages send the browser to sign in, a wrong token
+    // is refused, the right one opens the library with a Secure, HttpOnly, SameSite=Strict
+    // cookie, and signing out closes it again.
+    const guarded = process.argv[3];
+    if (guarded) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(guarded + "/?q=mixed+mode");
+      check("sign-in: a page without a session asks for a token", page.url().includes("/login?next=") && (await page.textContent("h1")) === "Sign in", page.url());
+      check("sign-in: no library text before signing in", !(await page.content()).includes("set-cluster"));
+      await page.fill("#token", "wrong-token");
+      await page.click("form[action='/login'] button[type=submit]");
+      check("sign-in: a wrong token is refused", (await page.textContent(".error")).includes("not valid"));
+      await page.fill("#token", process.env.E2E_TOKEN || "");
+      await page.click("form[action='/login'] button[type=submit]");
+      await page.waitForLoadState();
+      check("sign-in: the token opens the page asked for", page.url().endsWith("/?q=mixed+mode") && (await page.$$("li.result")).length > 0, page.url());
+      const cookie = (await context.cookies()).find((c) => c.name === "mcdewey_session");
+      check("sign-in: the session cookie is Secure, HttpOnly, SameSite=Strict", cookie && cookie.secure && cookie.httpOnly && cookie.sameSite === "Strict", JSON.stringify(cookie));
+      await page.goto(guarded + "/login");
+      await page.click("form[action='/logout'] button");
+      await page.goto(guarded + "/library");
+      check("sign-in: signing out closes the library", page.url().includes("/login"), page.url());
+      await context.close();
     }
   } catch (e) {
     failed++;

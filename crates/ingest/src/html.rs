@@ -9,22 +9,18 @@
 
 use scraper::{ElementRef, Html, Node, Selector};
 
-/// Elements that are never content.
+/// Elements that are never content. (`<aside>` is: admonitions, tips and sidebars
+/// are written with it; one that is a block of links is dropped by [`is_link_block`].)
 const DROP_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-    "button", "iframe", "object", "embed", "svg", "canvas", "head", "select", "input",
+    "script", "style", "noscript", "template", "nav", "header", "footer", "form", "button",
+    "iframe", "object", "embed", "svg", "canvas", "head", "select", "input",
 ];
 /// ARIA roles of page furniture.
-const DROP_ROLES: &[&str] = &[
-    "navigation",
-    "banner",
-    "contentinfo",
-    "search",
-    "complementary",
-];
-/// Class names documentation generators give their furniture: DocBook (`navheader`,
+const DROP_ROLES: &[&str] = &["navigation", "banner", "contentinfo", "search"];
+/// Class names documentation generators give their navigation: DocBook (`navheader`,
 /// `navfooter`), Sphinx (`sphinxsidebar`, `related`, `headerlink`), Javadoc, MkDocs,
-/// Docusaurus and Cisco's own pages (`breadcrumb`, `toc`, `sidebar`).
+/// Docusaurus, breadcrumbs. Never a generic name like `sidebar`: DocBook's
+/// `div.sidebar` is a TIP/NOTE box, content.
 const DROP_CLASSES: &[&str] = &[
     "navheader",
     "navfooter",
@@ -33,7 +29,6 @@ const DROP_CLASSES: &[&str] = &[
     "headerlink",
     "breadcrumb",
     "breadcrumbs",
-    "sidebar",
     "md-sidebar",
     "md-header",
     "md-footer",
@@ -50,6 +45,55 @@ const VOID_TAGS: &[&str] = &["br", "hr", "img", "wbr", "col", "area", "source"];
 const KEEP_ATTRS: &[&str] = &["href", "id", "colspan", "rowspan", "alt", "title", "start"];
 /// Nesting followed at most; deeper content is written as text.
 const MAX_DEPTH: usize = 200;
+/// Deepest element nesting a page may have. The HTML parser's time grows with the
+/// square of the depth (10k/20k/40k/80k levels: 0.4/1.2/4.7/23.5 s), so a page past
+/// this is refused before parsing; real manuals stay below 100.
+pub const MAX_NESTING: usize = 2_000;
+/// Elements that close themselves when a sibling starts (`<p>`, `<li>` written without
+/// an end tag), so they do not deepen the nesting.
+const SELF_CLOSING_SIBLINGS: &[&str] = &[
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody", "tfoot", "colgroup", "rt",
+    "rp", "optgroup",
+];
+
+/// The deepest element nesting of a page, counted from its tags without parsing it;
+/// stops counting past `limit`.
+pub fn nesting_depth(html: &str, limit: usize) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += off + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = i + usize::from(closing);
+        let name_len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 {
+            continue;
+        }
+        let name = html[start..start + name_len].to_ascii_lowercase();
+        if VOID_TAGS.contains(&name.as_str()) || SELF_CLOSING_SIBLINGS.contains(&name.as_str()) {
+            continue;
+        }
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map_or(bytes.len(), |p| start + p);
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if bytes.get(end.wrapping_sub(1)) != Some(&b'/') {
+            depth += 1;
+            max = max.max(depth);
+            if max > limit {
+                return max;
+            }
+        }
+        i = end.min(bytes.len());
+    }
+    max
+}
 
 /// A page converted to Markdown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +151,29 @@ fn is_dropped(el: &scraper::node::Element) -> bool {
         || el.classes().any(|c| DROP_CLASSES.contains(&c))
 }
 
+/// Whether an `<aside>` (or a `role=complementary` box) is a block of links — a
+/// sidebar menu — rather than a note: three links or more holding most of its text.
+fn is_link_block(el: ElementRef) -> bool {
+    let e = el.value();
+    if e.name() != "aside" && e.attr("role") != Some("complementary") {
+        return false;
+    }
+    let Ok(links) = Selector::parse("a") else {
+        return false;
+    };
+    let text: usize = el.text().map(|t| t.trim().len()).sum();
+    let (count, linked) = el.select(&links).fold((0usize, 0usize), |(n, len), a| {
+        (n + 1, len + a.text().map(|t| t.trim().len()).sum::<usize>())
+    });
+    count >= 3 && linked * 10 >= text * 7
+}
+
+/// A table without header cells: its first row becomes the header, so the Markdown
+/// writer keeps every row as a row (it writes headerless tables one cell per line).
+fn headerless(table: ElementRef) -> bool {
+    Selector::parse("th").is_ok_and(|th| table.select(&th).next().is_none())
+}
+
 fn write_children(el: ElementRef, depth: usize, out: &mut String) {
     for child in el.children() {
         match child.value() {
@@ -115,7 +182,7 @@ fn write_children(el: ElementRef, depth: usize, out: &mut String) {
                 let Some(child) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if is_dropped(e) {
+                if is_dropped(e) || is_link_block(child) {
                     continue;
                 }
                 if depth > MAX_DEPTH {
@@ -139,6 +206,10 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
         out.push_str("</code></pre>");
         return;
     }
+    if name == "table" && headerless(el) {
+        write_headerless_table(el, depth, out);
+        return;
+    }
     out.push('<');
     out.push_str(name);
     for (k, v) in e.attrs() {
@@ -158,6 +229,32 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// Writes a headerless table with its first row's cells as header cells.
+fn write_headerless_table(table: ElementRef, depth: usize, out: &mut String) {
+    let Ok(rows) = Selector::parse("tr") else {
+        return;
+    };
+    out.push_str("<table>");
+    for (i, row) in table.select(&rows).enumerate() {
+        out.push_str("<tr>");
+        for cell in row.children().filter_map(ElementRef::wrap) {
+            let tag = if i == 0 { "th" } else { "td" };
+            if !matches!(cell.value().name(), "td" | "th") {
+                continue;
+            }
+            out.push('<');
+            out.push_str(tag);
+            out.push('>');
+            write_children(cell, depth + 2, out);
+            out.push_str("</");
+            out.push_str(tag);
+            out.push('>');
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
 }
 
 fn escape(s: &str, out: &mut String) {
@@ -229,6 +326,59 @@ mod tests {
         for gone in ["Prev", "Next", "Site menu", "alert"] {
             assert!(!md.contains(gone), "{gone} left in: {md}");
         }
+    }
+
+    #[test]
+    fn notes_and_sidebars_are_content_link_menus_are_not() {
+        let page = r#"<html><head><title>Handbook</title></head><body>
+            <h1>Packages</h1><p>Save the selection first.</p>
+            <div class="sidebar"><div class="sidebar-title">TIP Saving the package list</div>
+            <p>Run <code>dpkg --get-selections</code> and keep the output.</p></div>
+            <aside class="admonition note"><p>Set <code>Acquire::PDiffs=false</code> on slow disks.</p></aside>
+            <aside class="menu"><a href="a.html">One</a> <a href="b.html">Two</a> <a href="c.html">Three</a></aside>
+            </body></html>"#;
+        let md = html_to_markdown(page).markdown;
+        for kept in [
+            "TIP Saving the package list",
+            "dpkg --get-selections",
+            "Acquire::PDiffs=false",
+        ] {
+            assert!(md.contains(kept), "{kept} lost: {md}");
+        }
+        assert!(!md.contains("Three"), "a menu of links is navigation: {md}");
+    }
+
+    #[test]
+    fn headerless_tables_keep_their_rows() {
+        let page = "<body><table><tr><td>AFI</td><td>SAFI</td></tr><tr><td>1</td><td>1</td></tr>\
+                    <tr><td>2</td><td>128</td></tr></table></body>";
+        let md = html_to_markdown(page).markdown;
+        let rows: Vec<String> = md
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        for row in ["| AFI | SAFI |", "| 1 | 1 |", "| 2 | 128 |"] {
+            assert!(rows.iter().any(|r| r == row), "{row} missing: {md}");
+        }
+    }
+
+    #[test]
+    fn nesting_is_counted_without_parsing() {
+        assert_eq!(nesting_depth("<div><p>a<p>b<br><img src=x/></div>", 100), 1);
+        assert_eq!(
+            nesting_depth("<ul><li>a<li>b</ul><div><div></div></div>", 100),
+            2
+        );
+        let deep = "<div>".repeat(480_000);
+        assert_eq!(
+            nesting_depth(&deep, MAX_NESTING),
+            MAX_NESTING + 1,
+            "stops at the limit"
+        );
+        assert_eq!(
+            nesting_depth("<!-- <div> --> <!DOCTYPE html> a < b", 100),
+            1
+        );
     }
 
     #[test]

@@ -59,6 +59,18 @@ pub enum IngestError {
         /// What the parser reported.
         reason: String,
     },
+    /// A page nested deeper than any manual is (a parser would take minutes on it).
+    #[error(
+        "{path}: elements nested {depth} deep (limit {limit}); skipped so it cannot stall the run"
+    )]
+    TooDeep {
+        /// Library-relative path.
+        path: String,
+        /// The depth found (counting stops just past the limit).
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A PDF that cannot be read (damaged, encrypted, too slow).
     #[error("{path}: {source}")]
     Pdf {
@@ -227,11 +239,20 @@ fn text_blocks(
     let blocks = match file.format {
         Format::Text => markdown::parse_text(&text, markdown::Dialect::PlainText),
         Format::Html => {
+            let depth = html::nesting_depth(&text, html::MAX_NESTING);
+            if depth > html::MAX_NESTING {
+                return Err(IngestError::TooDeep {
+                    path: source.to_string(),
+                    depth,
+                    limit: html::MAX_NESTING,
+                });
+            }
             let page = html::html_to_markdown(&text);
             let mut md = page.markdown;
-            // A page without any heading is titled by its <title>, so its chunks get one.
-            let has_heading = md.lines().any(|l| l.starts_with('#'));
-            if let (false, Some(title)) = (has_heading, page.title) {
+            // A page without a top heading is titled by its <title>, so its first
+            // chunks (navigation generators put h2/h3 first or none) carry one.
+            let has_title = md.lines().any(|l| l.starts_with("# "));
+            if let (false, Some(title)) = (has_title, page.title) {
                 md = format!("# {title}\n\n{md}");
             }
             markdown::parse_text(&md, markdown::Dialect::Markdown)
