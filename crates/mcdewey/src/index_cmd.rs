@@ -25,7 +25,12 @@ pub fn run(
         }
         e
     });
-    let summary = index_library(paths, &opts, embedding)?;
+    let summary = if json {
+        let mut report = JsonProgress::new();
+        index_library_with(paths, &opts, embedding, &mut |p| report.on(p))?
+    } else {
+        index_library(paths, &opts, embedding)?
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&summary_json(&summary))?);
     } else {
@@ -47,7 +52,7 @@ pub fn index_library(
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let mut progress = |p| match p {
+    let mut progress = |p: Progress| match p {
         Progress::Discovered { total } => bar.set_length(total as u64),
         Progress::File { done, path, .. } => {
             bar.set_position(done as u64);
@@ -68,20 +73,99 @@ pub fn index_library(
         }
         Progress::Committing => bar.set_message("committing"),
     };
+    let summary = index_library_with(paths, opts, embedding, &mut progress);
+    bar.finish_and_clear();
+    summary
+}
+
+/// Updates the index, reporting progress to `progress`.
+fn index_library_with(
+    paths: &Paths,
+    opts: &IngestOptions,
+    embedding: Option<Embedding>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<UpdateSummary> {
     let summary = match paths.postgres()? {
         Some(url) => {
             let mut store = mcdewey_pg::PgStore::connect(url)?;
-            mcdewey_pg::update_library(&mut store, &paths.library, opts, embedding, &mut progress)
+            mcdewey_pg::update_library(&mut store, &paths.library, opts, embedding, progress)
         }
         None => {
             std::fs::create_dir_all(&paths.data)
                 .map_err(|e| anyhow::anyhow!("data folder {}: {e}", paths.data.display()))?;
             let store = Store::open_or_create(&paths.data)?;
-            update_library(&store, &paths.library, opts, embedding, &mut progress)
+            update_library(&store, &paths.library, opts, embedding, progress)
         }
     };
-    bar.finish_and_clear();
     Ok(summary?)
+}
+
+/// Progress of `index --json` as JSON lines on standard error (stdout keeps the one
+/// summary object): at each stage change and at most once a second within one, with
+/// the rate and the time left.
+struct JsonProgress {
+    started: std::time::Instant,
+    stage_started: std::time::Instant,
+    last: Option<std::time::Instant>,
+    stage: &'static str,
+}
+
+impl JsonProgress {
+    fn new() -> JsonProgress {
+        let now = std::time::Instant::now();
+        JsonProgress {
+            started: now,
+            stage_started: now,
+            last: None,
+            stage: "",
+        }
+    }
+
+    fn on(&mut self, p: Progress) {
+        match p {
+            Progress::Discovered { total } => {
+                self.emit("discovered", total, total, serde_json::json!({}))
+            }
+            Progress::File { done, total, path } => {
+                self.emit("files", done, total, serde_json::json!({ "file": path }))
+            }
+            Progress::Embedding { done, total } => {
+                self.emit("embedding", done, total, serde_json::json!({}))
+            }
+            Progress::Committing => self.emit("committing", 0, 0, serde_json::json!({})),
+        }
+    }
+
+    fn emit(&mut self, stage: &'static str, done: usize, total: usize, extra: serde_json::Value) {
+        let now = std::time::Instant::now();
+        if stage != self.stage {
+            self.stage = stage;
+            self.stage_started = now;
+        } else if done < total
+            && self
+                .last
+                .is_some_and(|t| now - t < std::time::Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last = Some(now);
+        let secs = (now - self.stage_started).as_secs_f64();
+        let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+        let eta = (rate > 0.0 && total >= done).then(|| ((total - done) as f64 / rate).round());
+        let mut line = serde_json::json!({
+            "event": "progress",
+            "stage": stage,
+            "done": done,
+            "total": total,
+            "rate_per_s": (rate * 10.0).round() / 10.0,
+            "eta_s": eta,
+            "elapsed_s": (now - self.started).as_secs(),
+        });
+        if let (Some(map), Some(more)) = (line.as_object_mut(), extra.as_object()) {
+            map.extend(more.clone());
+        }
+        eprintln!("{line}");
+    }
 }
 
 fn summary_json(s: &UpdateSummary) -> serde_json::Value {

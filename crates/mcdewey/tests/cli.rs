@@ -997,3 +997,40 @@ fn real_html_and_pdf_manuals_answer_with_pages() {
     let same = search("effective gid of a target process", "systemtap");
     assert_eq!(same["results"][0]["chunk_id"], hit["chunk_id"]);
 }
+
+#[test]
+fn index_json_reports_progress_as_json_lines_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("library");
+    for n in 0..3 {
+        write(
+            &lib,
+            &format!("p/v1/guide/page{n}.md"),
+            format!("# Page {n}\n\nText of page {n} about certificates.\n").as_bytes(),
+        );
+    }
+    let data = dir.path().join("data");
+    let out = mcdewey(&["index", "--json", "--no-embed"], &lib, &data);
+    let summary = ok_json(out.clone());
+    assert_eq!(
+        summary["documents"], 3,
+        "stdout is still one summary: {summary}"
+    );
+    let events: Vec<Value> = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("each progress line is JSON"))
+        .collect();
+    let stages: Vec<&str> = events
+        .iter()
+        .map(|e| e["stage"].as_str().unwrap())
+        .collect();
+    assert!(
+        stages.contains(&"discovered") && stages.contains(&"files"),
+        "{stages:?}"
+    );
+    let last_files = events.iter().rev().find(|e| e["stage"] == "files").unwrap();
+    assert_eq!(last_files["done"], 3, "{last_files}");
+    assert_eq!(last_files["total"], 3);
+    assert!(last_files["rate_per_s"].is_number() && last_files.get("eta_s").is_some());
+}
