@@ -730,14 +730,23 @@ impl Engine {
         let evidence = rank::QueryEvidence::of(query);
         let mut chunks = std::collections::HashMap::new();
         let mut features = std::collections::HashMap::new();
+        let mut contents = std::collections::HashSet::new();
         for (hit, chunk) in hits[..read].iter_mut().zip(self.store.chunks(&ids)?) {
             let Some(chunk) = chunk else { continue };
+            if rank::is_contents(&chunk) {
+                contents.insert(hit.0.clone());
+                continue;
+            }
             let f = rank::features(&evidence, &chunk);
             hit.1 += self.rerank.bonus(&f);
             features.insert(hit.0.clone(), f);
             chunks.insert(hit.0.clone(), chunk);
         }
         hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Contents pages stay readable in the document but out of the results.
+        if !contents.is_empty() {
+            hits.retain(|h| !contents.contains(&h.0));
+        }
         Ok(Ranked {
             hits,
             cosine,

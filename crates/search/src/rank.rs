@@ -252,6 +252,55 @@ impl Rerank {
     }
 }
 
+/// Whether a line of a contents page ends in a page reference: `… 91`, `…, on page
+/// 91`, `Title\t91`, `Title ........ xvii`.
+fn ends_in_page(line: &str) -> bool {
+    let line = line.trim().trim_end_matches('.');
+    let Some((before, last)) = line.rsplit_once(|c: char| c.is_whitespace() || c == '.') else {
+        return false;
+    };
+    let numeral = (!last.is_empty() && last.len() <= 4 && last.bytes().all(|b| b.is_ascii_digit()))
+        || (!last.is_empty()
+            && last.len() <= 6
+            && last.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')));
+    numeral
+        && before
+            .trim_end_matches(['.', ' ', '\t', ','])
+            .chars()
+            .any(char::is_alphabetic)
+}
+
+/// Whether a chunk is a table of contents (or a chapter's list of its sections) rather
+/// than text: most of its lines end in a page number, or most are list items linking
+/// to places on the same page. Such chunks stay in the document view but are kept out
+/// of search results, where they would stand in for the sections they list.
+pub fn is_contents(chunk: &Chunk) -> bool {
+    let lines: Vec<&str> = chunk
+        .text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let paged = lines.iter().filter(|l| ends_in_page(l)).count();
+    if paged >= 5 && paged * 10 >= lines.len() * 6 {
+        return true;
+    }
+    let raw: Vec<&str> = chunk.raw.lines().filter(|l| !l.trim().is_empty()).collect();
+    let anchors = raw
+        .iter()
+        .filter(|l| {
+            let t = l
+                .trim_start()
+                .trim_start_matches(['-', '*', '+'])
+                .trim_start();
+            let t = t
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+                .trim_start();
+            t.starts_with('[') && t.contains("](#")
+        })
+        .count();
+    anchors >= 5 && anchors * 10 >= raw.len() * 6
+}
+
 /// How well a result matches its query, for people and agents.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -395,6 +444,35 @@ mod tests {
         assert!(!miss.exact && miss.coverage == 0.0, "{miss:?}");
         let question = QueryEvidence::of("how do I list CAPF requests?");
         assert!(question.literal.is_none(), "a question is not a literal");
+    }
+
+    #[test]
+    fn contents_pages_are_told_from_text() {
+        let toc = "Cisco CTL Client Setup\t91\nAbout Cisco CTL Setup\t91\nAddition of Second SAST Role\t93\n\
+                   SIP OAuth Configuration Through CLI\t93\nActivate Cisco CTL Provider Service\t94\nCHAPTER 5";
+        assert!(is_contents(&chunk(&[], toc)));
+        let chapter = "CHAPTER 4\nCisco CTL Client Setup\nThis chapter provides information.\n\
+                       - About Cisco CTL Setup, on page 91\n- Addition of Second SAST Role, on page 93\n\
+                       - SIP OAuth Configuration Through CLI, on page 93\n- Activate Cisco CTL Provider Service, on page 94\n\
+                       - Cisco CAPF Service Activation, on page 95\n- Set up Secure Ports, on page 95";
+        assert!(is_contents(&chunk(&[], chapter)));
+        let mut local = chunk(
+            &["SafeStack"],
+            "SafeStack\n- Introduction\n- Performance\n- Usage\n- Design\n- Publications",
+        );
+        local.raw = "# SafeStack\n- [Introduction](#introduction)\n- [Performance](#performance)\n\
+                     - [Usage](#usage)\n- [Design](#design)\n- [Publications](#publications)"
+            .into();
+        assert!(is_contents(&local));
+        // Text with numbers, and option lists, are text.
+        let prose = "The keepalive timer defaults to 15\nPhones retry 3 times.\nThe port is 5061\n\
+                     Use utils capf csr list to see requests.\nThe table lists 12 phones.";
+        assert!(!is_contents(&chunk(&[], prose)));
+        let options = chunk(
+            &[],
+            "- -fsanitize=address\n- -fsanitize=memory\n- -fsanitize=thread\n- -g\n- -O1\n- -O2",
+        );
+        assert!(!is_contents(&options));
     }
 
     #[test]
