@@ -136,16 +136,26 @@ fn is_release_notes(chunk: &Chunk) -> bool {
 /// Whether a query word is an identifier rather than an English word.
 fn is_identifier(word: &str) -> bool {
     let w = word.trim_matches(|c: char| matches!(c, ',' | ';' | '?' | '"' | '\'' | '(' | ')'));
-    if w.chars().count() < 4 {
+    if w.chars().count() < 4 || !w.chars().any(char::is_alphabetic) {
         return false;
     }
     let inner = w.trim_end_matches('.');
-    let has_sym = inner.contains(['_', ':', '/', '!', '=', '.', '-']);
-    let letters = inner.chars().any(|c| c.is_alphabetic());
-    let digits = inner.chars().any(|c| c.is_ascii_digit());
-    let upper_inside =
-        inner.chars().skip(1).any(|c| c.is_uppercase()) && inner.chars().any(|c| c.is_lowercase());
-    letters && (has_sym || digits || upper_inside)
+    // Code, not a hyphenated word or a gene name (`IL-6`, `miR-155`, `mRNA`): symbols
+    // words never hold, a leading dash, two dashes, a dot between letters, or camel
+    // case in a long word.
+    let chars: Vec<char> = inner.chars().collect();
+    let code_sym = inner.contains(['_', ':', '/', '!', '=', ',', '('])
+        || inner.starts_with('-')
+        || inner.matches('-').count() >= 2
+        || chars
+            .windows(3)
+            .any(|w| w[1] == '.' && w[0].is_alphabetic() && w[2].is_alphabetic());
+    let camel = chars.len() >= 7
+        && chars.iter().all(|c| c.is_alphabetic())
+        && chars
+            .windows(2)
+            .any(|w| w[0].is_lowercase() && w[1].is_uppercase());
+    code_sym || camel
 }
 
 const QUESTION_WORDS: &[&str] = &[
@@ -420,7 +430,18 @@ mod tests {
         ] {
             assert!(is_identifier(w), "{w}");
         }
-        for w in ["phones", "the", "Wireshark", "CAPF", "why?", "7942"] {
+        for w in [
+            "phones",
+            "the",
+            "Wireshark",
+            "CAPF",
+            "why?",
+            "7942",
+            "IL-6",
+            "miR-155",
+            "mRNA",
+            "4096-bit",
+        ] {
             assert!(!is_identifier(w), "{w}");
         }
     }
