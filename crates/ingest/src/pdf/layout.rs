@@ -209,8 +209,15 @@ pub fn join_lines<'a>(lines: impl Iterator<Item = &'a str>) -> String {
             let mut tail = out.chars().rev();
             tail.next() == Some('-') && tail.next().is_some_and(|c| c.is_lowercase())
         };
+        // A word that holds another hyphen is a name broken at one of its own hyphens
+        // (`fonts-crosextra-` + `caladea`, `fonts-` + `crosextra-carlito`): it stays.
+        let last_word = out.rsplit(char::is_whitespace).next().unwrap_or_default();
+        let next_word = line.split(char::is_whitespace).next().unwrap_or_default();
+        let compound = last_word.trim_end_matches('-').contains('-') || next_word.contains('-');
         if hyphenated && line.chars().next().is_some_and(|c| c.is_lowercase()) {
-            out.pop();
+            if !compound {
+                out.pop();
+            }
         } else {
             out.push(' ');
         }
@@ -472,6 +479,16 @@ mod tests {
         assert_eq!(
             join_lines(lines.into_iter()),
             "the extension is loaded well- Known"
+        );
+        // A package name broken at its own hyphen keeps it.
+        let lines = [
+            "install fonts-crosextra-",
+            "caladea and fonts-",
+            "crosextra-carlito",
+        ];
+        assert_eq!(
+            join_lines(lines.into_iter()),
+            "install fonts-crosextra-caladea and fonts-crosextra-carlito"
         );
     }
 
