@@ -9,9 +9,10 @@
 //! text. Parts are then lower-cased, English stop words dropped and stemmed; joined
 //! tokens are only lower-cased.
 
+/// The analyzer type, for callers that keep one (the search crate's second stage).
+pub use tantivy::tokenizer::TextAnalyzer;
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
-    TokenStream, Tokenizer,
+    Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, Token, TokenStream, Tokenizer,
 };
 
 /// Name under which the analyzer is registered with the tantivy index.

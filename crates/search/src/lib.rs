@@ -507,6 +507,10 @@ struct Ranked {
     chunks: std::collections::HashMap<ChunkId, Chunk>,
     /// Their features.
     features: std::collections::HashMap<ChunkId, rank::Features>,
+    /// Whether those features read the text (else only the quick ones are there).
+    read_text: bool,
+    /// The query's evidence, to read the features of the results shown.
+    evidence: rank::QueryEvidence,
 }
 
 /// Query embeddings an engine keeps by default.
@@ -727,7 +731,7 @@ impl Engine {
         }
         let read = read.min(hits.len());
         let ids: Vec<ChunkId> = hits[..read].iter().map(|h| h.0.clone()).collect();
-        let evidence = rank::QueryEvidence::of(query);
+        let mut evidence = rank::QueryEvidence::of(query);
         let mut chunks = std::collections::HashMap::new();
         let mut features = std::collections::HashMap::new();
         let mut contents = std::collections::HashSet::new();
@@ -737,7 +741,11 @@ impl Engine {
                 contents.insert(hit.0.clone());
                 continue;
             }
-            let f = rank::features(&evidence, &chunk);
+            let f = if self.rerank.reads_text() {
+                rank::features(&mut evidence, &chunk)
+            } else {
+                rank::quick_features(&evidence, &chunk)
+            };
             hit.1 += self.rerank.bonus(&f);
             features.insert(hit.0.clone(), f);
             chunks.insert(hit.0.clone(), chunk);
@@ -753,6 +761,8 @@ impl Engine {
             cosine_floor,
             chunks,
             features,
+            read_text: self.rerank.reads_text(),
+            evidence,
         })
     }
 
@@ -830,6 +840,7 @@ impl Engine {
             None => query.to_string(),
         };
         let ranked = self.rank(&plain, &filter, mode, limit, read, &steer_to)?;
+        let mut evidence = ranked.evidence.clone();
         // Group the candidates read (chunks loaded) into passages, best first.
         let loaded: Vec<(&ChunkId, f32, &Chunk)> = ranked
             .hits
@@ -846,7 +857,11 @@ impl Engine {
             let cosine = (mode != Mode::Bm25)
                 .then(|| ranked.cosine.get(id).copied().or(ranked.cosine_floor))
                 .flatten();
-            let f = ranked.features.get(id).copied().unwrap_or_default();
+            // The match level reads the text of the results shown only.
+            let f = match ranked.features.get(id) {
+                Some(f) if ranked.read_text => *f,
+                _ => rank::features(&mut evidence, chunk),
+            };
             let level = self.matching.level(cosine, &f);
             let mut result = SearchResult::new(results.len() + 1, chunk.clone(), score, level);
             result.similarity = cosine.map(|c| (c * 1000.0).round() / 1000.0);

@@ -11,7 +11,7 @@
 //! people and agents can read: `strong`, `partial` or `weak`.
 
 use mcdewey_core::Chunk;
-use mcdewey_index::analyzer::{analyze, technical_analyzer};
+use mcdewey_index::analyzer::{analyze, technical_analyzer, TextAnalyzer};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -60,9 +60,11 @@ impl Rerank {
     }
 }
 
-/// The parts of a query the second stage looks for.
-#[derive(Debug, Clone, Default)]
+/// The parts of a query the second stage looks for, with the analyzer that reads
+/// passages the way the keyword index does (made once per query).
+#[derive(Clone)]
 pub struct QueryEvidence {
+    analyzer: TextAnalyzer,
     /// Analysed terms (stemmed, stop words dropped), distinct.
     terms: Vec<String>,
     /// Words that look like identifiers, commands or error strings (mixed case, digits
@@ -196,6 +198,7 @@ impl QueryEvidence {
         let lower = normalise(query);
         let asks_change = CHANGE_PHRASES.iter().any(|p| lower.contains(p));
         QueryEvidence {
+            analyzer,
             terms,
             identifiers,
             literal,
@@ -222,15 +225,25 @@ pub struct Features {
     pub notes: bool,
 }
 
-/// Reads the features of a chunk.
-pub fn features(q: &QueryEvidence, chunk: &Chunk) -> Features {
-    if q.is_empty() {
-        return Features::default();
+/// The features that need no reading of the text (release notes): all the second stage
+/// uses when its text weights are off.
+pub fn quick_features(q: &QueryEvidence, chunk: &Chunk) -> Features {
+    Features {
+        notes: q.asks_change && is_release_notes(chunk),
+        ..Features::default()
     }
-    let mut analyzer = technical_analyzer();
+}
+
+/// Reads the features of a chunk.
+pub fn features(q: &mut QueryEvidence, chunk: &Chunk) -> Features {
+    if q.is_empty() {
+        return quick_features(q, chunk);
+    }
     let heading_text = chunk.heading.join(" ");
-    let heading: HashSet<String> = analyze(&mut analyzer, &heading_text).into_iter().collect();
-    let body: HashSet<String> = analyze(&mut analyzer, &chunk.text).into_iter().collect();
+    let heading: HashSet<String> = analyze(&mut q.analyzer, &heading_text)
+        .into_iter()
+        .collect();
+    let body: HashSet<String> = analyze(&mut q.analyzer, &chunk.text).into_iter().collect();
     let share = |set: &HashSet<String>, also: Option<&HashSet<String>>| {
         if q.terms.is_empty() {
             return 0.0;
@@ -256,6 +269,12 @@ pub fn features(q: &QueryEvidence, chunk: &Chunk) -> Features {
 }
 
 impl Rerank {
+    /// Whether the weights in force need the text read ([`features`]) rather than
+    /// [`quick_features`].
+    pub fn reads_text(&self) -> bool {
+        self.coverage > 0.0 || self.heading > 0.0 || self.exact > 0.0
+    }
+
     /// The bonus a passage earns in the second stage.
     pub fn bonus(&self, f: &Features) -> f32 {
         let flag = |on: bool, w: f32| if on { w } else { 0.0 };
@@ -452,10 +471,10 @@ mod tests {
 
     #[test]
     fn passages_holding_the_query_score_their_evidence() {
-        let q = QueryEvidence::of("utils capf csr list");
+        let mut q = QueryEvidence::of("utils capf csr list");
         assert!(q.literal.is_some(), "a command is a literal");
         let hit = features(
-            &q,
+            &mut q,
             &chunk(
                 &["CAPF CLI"],
                 "Run utils capf csr list to see pending requests.",
@@ -465,7 +484,10 @@ mod tests {
             hit.exact && hit.coverage == 1.0 && hit.heading > 0.0,
             "{hit:?}"
         );
-        let miss = features(&q, &chunk(&["Phones"], "Phones register with the cluster."));
+        let miss = features(
+            &mut q,
+            &chunk(&["Phones"], "Phones register with the cluster."),
+        );
         assert!(!miss.exact && miss.coverage == 0.0, "{miss:?}");
         let question = QueryEvidence::of("how do I list CAPF requests?");
         assert!(question.literal.is_none(), "a question is not a literal");
