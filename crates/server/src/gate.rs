@@ -34,11 +34,11 @@ pub(crate) async fn gate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    if let Err(resp) = check_host(&state, req.headers()) {
-        return resp;
+    if let Err(e) = check_host(&state, req.headers()) {
+        return e.into_response();
     }
-    if let Err(resp) = check_origin(&state, req.headers()) {
-        return resp;
+    if let Err(e) = check_origin(&state, req.headers()) {
+        return e.into_response();
     }
     let who = authenticate(&state, req.headers());
     if let Some(p) = &who {
@@ -143,7 +143,7 @@ pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
             .any(|a| a == "*" || a.eq_ignore_ascii_case(name) || a.eq_ignore_ascii_case(host))
 }
 
-fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     // Browsers always send Host; a request without one (HTTP/1.0 tools) cannot come
     // from a rebinding page.
     let Some(host) = headers.get(header::HOST) else {
@@ -160,8 +160,7 @@ fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
             "host {:?} is not served here; allow it with --allow-host",
             truncate(host)
         ),
-    )
-    .into_response())
+    ))
 }
 
 fn truncate(s: &str) -> String {
@@ -170,7 +169,7 @@ fn truncate(s: &str) -> String {
 
 /// Refuses calls from foreign browser origins: an Origin header must be the server's
 /// own, a loopback one or one allowed with `--allow-origin`.
-fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
@@ -194,8 +193,7 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
             "origin {} may not call this server; allow it with --allow-origin",
             truncate(origin)
         ),
-    )
-    .into_response())
+    ))
 }
 
 pub(crate) fn is_loopback_origin(origin: &str) -> bool {
