@@ -24,6 +24,10 @@ const DROP_ROLES: &[&str] = &["navigation", "banner", "contentinfo", "search"];
 const DROP_CLASSES: &[&str] = &[
     "navheader",
     "navfooter",
+    // Publican / DocBook (`ul.docnav`: Prev, Up, Home, Next), LaTeX2HTML
+    // (`div.navigation`: the Next / Up / Previous / Index panel).
+    "docnav",
+    "navigation",
     "sphinxsidebar",
     "related",
     "headerlink",
@@ -38,6 +42,22 @@ const DROP_CLASSES: &[&str] = &[
     "topNav",
     "bottomNav",
     "subNav",
+];
+/// Element ids of page furniture: Publican's "Download the ebook" banner.
+const DROP_IDS: &[&str] = &["banner"];
+/// Link texts of page-to-page navigation; two or more such links side by side
+/// (LinuxDoc's "Next Previous Contents") are navigation, not text.
+const NAV_WORDS: &[&str] = &[
+    "next",
+    "previous",
+    "prev",
+    "up",
+    "home",
+    "contents",
+    "index",
+    "top",
+    "back",
+    "table of contents",
 ];
 /// Elements written without a closing tag.
 const VOID_TAGS: &[&str] = &["br", "hr", "img", "wbr", "col", "area", "source"];
@@ -149,6 +169,47 @@ fn is_dropped(el: &scraper::node::Element) -> bool {
         || el.attr("aria-hidden") == Some("true")
         || el.attr("hidden").is_some()
         || el.classes().any(|c| DROP_CLASSES.contains(&c))
+        || el.attr("id").is_some_and(|id| DROP_IDS.contains(&id))
+}
+
+/// Whether an element is a link whose whole text is a navigation word.
+fn is_nav_link(el: Option<ElementRef>) -> bool {
+    let Some(el) = el else {
+        return false;
+    };
+    el.value().name() == "a"
+        && el.value().attr("href").is_some()
+        && NAV_WORDS.contains(
+            &el.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+                .as_str(),
+        )
+}
+
+/// Positions of the children that belong to runs of two or more navigation links
+/// with only blanks between them.
+fn nav_runs(el: ElementRef) -> Vec<bool> {
+    let mut out = vec![false; el.children().count()];
+    let mut run: Vec<usize> = Vec::new();
+    let mut flush = |run: &mut Vec<usize>| {
+        if run.len() >= 2 {
+            run.iter().for_each(|&i| out[i] = true);
+        }
+        run.clear();
+    };
+    for (i, child) in el.children().enumerate() {
+        match child.value() {
+            Node::Text(t) if t.trim().is_empty() => {}
+            _ if is_nav_link(ElementRef::wrap(child)) => run.push(i),
+            _ => flush(&mut run),
+        }
+    }
+    flush(&mut run);
+    out
 }
 
 /// Whether an `<aside>` (or a `role=complementary` box) is a block of links — a
@@ -175,7 +236,11 @@ fn headerless(table: ElementRef) -> bool {
 }
 
 fn write_children(el: ElementRef, depth: usize, out: &mut String) {
-    for child in el.children() {
+    let nav = nav_runs(el);
+    for (i, child) in el.children().enumerate() {
+        if nav[i] {
+            continue;
+        }
         match child.value() {
             Node::Text(t) => escape(t, out),
             Node::Element(e) => {
@@ -346,6 +411,38 @@ mod tests {
             assert!(md.contains(kept), "{kept} lost: {md}");
         }
         assert!(!md.contains("Three"), "a menu of links is navigation: {md}");
+    }
+
+    #[test]
+    fn generator_navigation_is_dropped_and_text_kept() {
+        // LaTeX2HTML: the navigation panel; Publican: the banner and docnav lists;
+        // LinuxDoc: bare Next / Previous / Contents links.
+        let latex2html = r#"<BODY><DIV CLASS="navigation"><!--Navigation Panel-->
+            <A HREF="node161.html"><IMG ALT="next" SRC="next.png"></A>
+            <BR><B> Next:</B> <A HREF="node161.html">Exit</A> <B> Up:</B> <A HREF="node150.html">Commands</A>
+            </DIV><!--End of Navigation Panel-->
+            <H1>Evaluate</H1>The <B>evaluate</B> command executes the commands given as a string.</BODY>"#;
+        let md = html_to_markdown(latex2html).markdown;
+        assert!(md.contains("command executes the commands"), "{md}");
+        assert!(!md.contains("Next:") && !md.contains("Up:"), "{md}");
+        let publican = r##"<body><div id="banner"><a href="http://x/get/"><span>Download the ebook</span></a></div>
+            <ul class="docnav top"><li class="previous"><a href="apt.html"><strong>Prev</strong></a></li>
+            <li class="next"><a href="n.html"><strong>Next</strong></a></li></ul>
+            <div class="section"><h2>6.2. apt-get</h2><div class="para">Use apt-get to install.</div></div>
+            <ul class="docnav"><li class="up"><a href="#"><strong>Up</strong></a></li></ul></body>"##;
+        let md = html_to_markdown(publican).markdown;
+        assert!(md.contains("Use apt-get to install."), "{md}");
+        for gone in ["Download the ebook", "Prev", "Up**"] {
+            assert!(!md.contains(gone), "{gone}: {md}");
+        }
+        let linuxdoc = r##"<BODY><A HREF="x-2.html">Next</A> <A HREF="x-1.html">Previous</A> <A HREF="x.html#toc1">Contents</A><HR>
+            <H2>1. Introduction</H2><P>See the <A HREF="x-9.html">Index</A> for terms.</P></BODY>"##;
+        let md = html_to_markdown(linuxdoc).markdown;
+        assert!(!md.contains("Previous") && !md.contains("Contents"), "{md}");
+        assert!(
+            md.contains("See the [Index](x-9.html) for terms."),
+            "a link in a sentence stays: {md}"
+        );
     }
 
     #[test]
