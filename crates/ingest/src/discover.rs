@@ -73,6 +73,54 @@ pub struct Discovery {
 /// `intro.txt`), the one whose format sorts first (Markdown, then text), then by name,
 /// keeps the bare stem and the others use their full file name as stem, so every chunk
 /// id stays unique.
+/// File name of a product's metadata, `<product>/product.json`:
+/// `{"name": "Cisco Unified Communications Manager", "aliases": ["CUCM", "Unified CM"]}`.
+pub const PRODUCT_METADATA: &str = "product.json";
+
+/// What a library says of one product.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductMetadata {
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Other names people use for it.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// The metadata of every product folder of a library that has a `product.json`, by
+/// folder name; a file that cannot be read is a warning naming it, never an error.
+pub fn product_metadata(
+    root: &Path,
+) -> (
+    std::collections::BTreeMap<String, ProductMetadata>,
+    Vec<String>,
+) {
+    let mut out = std::collections::BTreeMap::new();
+    let mut warnings = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return (out, warnings);
+    };
+    for entry in entries.flatten() {
+        let file = entry.path().join(PRODUCT_METADATA);
+        if !file.is_file() {
+            continue;
+        }
+        let product = entry.file_name().to_string_lossy().to_string();
+        match std::fs::read_to_string(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<ProductMetadata>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(meta) => {
+                out.insert(product, meta);
+            }
+            Err(e) => warnings.push(format!("{product}/{PRODUCT_METADATA}: {e}; ignored")),
+        }
+    }
+    (out, warnings)
+}
+
 pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
     let meta = std::fs::metadata(root).map_err(|e| IngestError::LibraryUnreadable {
         root: root.to_path_buf(),
@@ -133,6 +181,11 @@ pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
                 path: rel_str,
                 reason: "not a regular file (a pipe, socket or device), not read".into(),
             });
+            continue;
+        }
+        // `<product>/product.json` describes a product (display name, aliases): read by
+        // `product_metadata`, not a document.
+        if rel_str.matches('/').count() == 1 && rel_str.ends_with(&format!("/{PRODUCT_METADATA}")) {
             continue;
         }
         let doc_path = match DocPath::parse(&rel_str) {

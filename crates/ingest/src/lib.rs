@@ -15,7 +15,10 @@ pub mod pdf;
 
 pub use blocks::{Block, BlockKind};
 pub use chunker::{chunk_blocks, ChunkDraft, ChunkOptions};
-pub use discover::{discover, Discovery, Format, LibraryFile, Skipped};
+pub use discover::{
+    discover, product_metadata, Discovery, Format, LibraryFile, ProductMetadata, Skipped,
+    PRODUCT_METADATA,
+};
 pub use inline::clean_inline;
 
 use mcdewey_core::{Chunk, ChunkId};

@@ -68,6 +68,18 @@ impl Paths {
         })
     }
 
+    /// Names products are also known by, from `<library>/<product>/product.json`
+    /// (display name and aliases); a file that cannot be read is a warning.
+    pub fn product_aliases(&self) -> mcdewey_search::understand::ProductAliases {
+        let (meta, warnings) = mcdewey_ingest::product_metadata(&self.library);
+        for w in warnings {
+            tracing::warn!(target: "mcdewey::search", "{w}");
+        }
+        meta.into_iter()
+            .map(|(p, m)| (p, m.name.into_iter().chain(m.aliases).collect()))
+            .collect()
+    }
+
     /// The store, for messages: the data folder or the URL without its password.
     pub fn store_name(&self) -> String {
         match self.postgres() {

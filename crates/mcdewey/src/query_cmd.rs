@@ -8,16 +8,20 @@ use mcdewey_search::{Engine, Mode, SearchRequest};
 
 /// Opens the engine over the store, keyword search only.
 pub fn open_engine(paths: &Paths) -> Result<Engine> {
-    Ok(Engine::new(paths.open_store()?))
+    let mut engine = Engine::new(paths.open_store()?);
+    engine.set_product_aliases(paths.product_aliases());
+    Ok(engine)
 }
 
 /// Opens the engine for a retrieval mode: the model is loaded unless the mode is bm25.
 pub fn open_engine_for(paths: &Paths, model: &ModelArgs, mode: Mode) -> Result<Engine> {
     let store = paths.open_store()?;
-    Ok(match mode {
+    let mut engine = match mode {
         Mode::Bm25 => Engine::new(store),
         _ => Engine::with_embedder(store, model.load()?)?,
-    })
+    };
+    engine.set_product_aliases(paths.product_aliases());
+    Ok(engine)
 }
 
 pub fn search(

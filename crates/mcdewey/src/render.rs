@@ -9,13 +9,14 @@ fn page_text(c: &Citation) -> String {
     c.page_text().unwrap_or_else(|| "page unknown".to_string())
 }
 
-fn snippet(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        return flat;
-    }
-    let cut: String = flat.chars().take(max).collect();
-    format!("{}…", cut.trim_end())
+/// The part of a result's text that holds most of the query's words (the web UI's
+/// snippet, without its marks).
+fn snippet(text: &str, query: &str, max: usize) -> String {
+    let joined: String = mcdewey_server::snippet::snippet(text, query, max)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    joined.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 pub fn results(r: &SearchResponse) -> String {
@@ -72,7 +73,7 @@ pub fn results(r: &SearchResponse) -> String {
                 page_text(&other.citation)
             );
         }
-        let _ = writeln!(out, "    {}", snippet(&hit.text, 240));
+        let _ = writeln!(out, "    {}", snippet(&hit.text, &r.query, 240));
         out.push('\n');
     }
     out

@@ -56,15 +56,17 @@ fn prepare_engine(
 }
 
 fn open_engine(paths: &Paths, embedder: &Model) -> Result<Engine> {
-    engine_over(paths.open_store()?, embedder)
+    engine_over(paths.open_store()?, embedder, paths)
 }
 
 /// The engine over a store, searching by meaning too when a model is loaded.
-fn engine_over(store: impl Into<Backend>, embedder: &Model) -> Result<Engine> {
-    Ok(match embedder {
+fn engine_over(store: impl Into<Backend>, embedder: &Model, paths: &Paths) -> Result<Engine> {
+    let mut engine = match embedder {
         Some(e) => Engine::with_embedder(store, e.clone())?,
         None => Engine::new(store),
-    })
+    };
+    engine.set_product_aliases(paths.product_aliases());
+    Ok(engine)
 }
 
 /// One incremental update; returns whether any document was added, changed or removed.
@@ -152,7 +154,7 @@ fn reopen(current: &Engine, paths: &Paths, embedder: &Model) -> Result<Engine> {
     };
     let mut pg = pg.clone();
     pg.refresh()?;
-    engine_over(pg, embedder)
+    engine_over(pg, embedder, paths)
 }
 
 /// How often a server on a PostgreSQL store checks for commits of other processes.

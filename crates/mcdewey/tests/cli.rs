@@ -1036,3 +1036,52 @@ fn index_json_reports_progress_as_json_lines_on_stderr() {
     assert_eq!(last_files["total"], 3);
     assert!(last_files["rate_per_s"].is_number() && last_files.get("eta_s").is_some());
 }
+
+#[test]
+fn products_are_recognised_by_the_names_their_metadata_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("library");
+    let text = |v: &str| {
+        format!("# Mixed Mode\n\nIn release {v} mixed mode protects the signalling of phones.\n")
+    };
+    write(&lib, "cucm/v12.5.1/guide/modes.md", text("12.5").as_bytes());
+    write(&lib, "cucm/v15/guide/modes.md", text("15").as_bytes());
+    write(
+        &lib,
+        "cucm/product.json",
+        br#"{"name": "Cisco Unified Communications Manager", "aliases": ["Unified CM", "CUCM"]}"#,
+    );
+    let data = dir.path().join("data");
+    let summary = ok_json(mcdewey(&["index", "--json", "--no-embed"], &lib, &data));
+    assert_eq!(summary["documents"], 2, "{summary}");
+    assert!(
+        summary["skipped"].as_array().unwrap().is_empty(),
+        "product.json is metadata, not a skipped file: {summary}"
+    );
+    let r = ok_json(mcdewey(
+        &[
+            "search",
+            "in Unified CM 12.5(1) mixed mode",
+            "--json",
+            "--mode",
+            "bm25",
+        ],
+        &lib,
+        &data,
+    ));
+    assert_eq!(
+        r["understood"]["versions"],
+        serde_json::json!(["v12.5.1"]),
+        "{r}"
+    );
+    assert_eq!(r["understood"]["phrase"], "Unified CM 12.5(1)");
+    assert_eq!(r["results"][0]["version"], "v12.5.1", "{r}");
+    // A broken metadata file is a warning, never an error.
+    write(&lib, "cucm/product.json", b"{not json");
+    let r = ok_json(mcdewey(
+        &["search", "mixed mode", "--json", "--mode", "bm25"],
+        &lib,
+        &data,
+    ));
+    assert!(!r["results"].as_array().unwrap().is_empty());
+}

@@ -448,6 +448,8 @@ pub struct Engine {
     weights: Bm25Weights,
     fusion: Fusion,
     rerank: Rerank,
+    /// Product names besides folder names (`<product>/product.json`).
+    aliases: understand::ProductAliases,
     /// Score added to passages of a release (or product) the query names.
     steer: f32,
     matching: MatchThresholds,
@@ -536,6 +538,7 @@ impl Engine {
             weights: Bm25Weights::default(),
             fusion: Fusion::default(),
             rerank: Rerank::default(),
+            aliases: understand::ProductAliases::new(),
             steer: DEFAULT_STEER,
             matching: MatchThresholds::default(),
             embedder: None,
@@ -591,6 +594,12 @@ impl Engine {
     /// The fusion settings in use.
     pub fn fusion(&self) -> Fusion {
         self.fusion
+    }
+
+    /// Sets the names products are also known by (display names and aliases from the
+    /// library's `<product>/product.json`), for recognising them in queries.
+    pub fn set_product_aliases(&mut self, aliases: understand::ProductAliases) {
+        self.aliases = aliases;
     }
 
     /// Sets the second ranking stage (for measurements).
@@ -817,7 +826,7 @@ impl Engine {
         let limit = check_limit(req.limit)?;
         let filter = self.resolve_filter(req)?;
         let mode = self.effective_mode(req.mode);
-        let mut understood = understand::understand(query, self.tree()?);
+        let mut understood = understand::understand_with(query, self.tree()?, &self.aliases);
         let steer_to = match understood.as_mut() {
             Some(u) => {
                 u.applied = self.steering(u, req);

@@ -129,8 +129,99 @@ fn matching(written: &str, tree: &LibraryTree, products: &[&str]) -> Vec<(String
     }
 }
 
+/// Names of products besides their folder names (display names and aliases a library
+/// declares in `<product>/product.json`), by folder name.
+pub type ProductAliases = std::collections::BTreeMap<String, Vec<String>>;
+
+/// `query` with every alias of a product (longest first, whole words, any case)
+/// written as the product's folder name, so "Unified CM 15" reads as "cucm 15".
+fn with_folder_names(query: &str, aliases: &ProductAliases) -> String {
+    let mut names: Vec<(&str, &str)> = aliases
+        .iter()
+        .flat_map(|(p, names)| names.iter().map(move |n| (n.as_str(), p.as_str())))
+        .filter(|(n, _)| !n.trim().is_empty())
+        .collect();
+    names.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+    let mut out = query.to_string();
+    for (name, product) in names {
+        let lower = out.to_lowercase();
+        if lower.len() != out.len() {
+            // Lower-casing moved byte offsets (rare scripts): no rewriting.
+            return query.to_string();
+        }
+        let needle = name.to_lowercase();
+        let mut at = 0;
+        let mut replaced = String::with_capacity(out.len());
+        let mut last = 0;
+        while let Some(found) = lower[at..].find(&needle) {
+            let start = at + found;
+            let end = start + needle.len();
+            let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+            if !glued(lower[..start].chars().next_back())
+                && !glued(lower[end..].chars().next())
+                && out.is_char_boundary(start)
+                && out.is_char_boundary(end)
+            {
+                replaced.push_str(&out[last..start]);
+                replaced.push_str(product);
+                last = end;
+            }
+            at = end;
+        }
+        replaced.push_str(&out[last..]);
+        out = replaced;
+    }
+    out
+}
+
 /// Recognises a release or product named in `query`; `None` when it names neither.
 pub fn understand(query: &str, tree: &LibraryTree) -> Option<Understood> {
+    understand_with(query, tree, &ProductAliases::new())
+}
+
+/// [`understand`], also knowing products by the names in `aliases`. The phrase
+/// reported is then the alias as it was written.
+pub fn understand_with(
+    query: &str,
+    tree: &LibraryTree,
+    aliases: &ProductAliases,
+) -> Option<Understood> {
+    let rewritten = with_folder_names(query, aliases);
+    let mut understood = understand_words(&rewritten, tree)?;
+    if rewritten != query {
+        // Report the words as the user wrote them: map the phrase back by position.
+        understood.phrase = original_phrase(query, &rewritten, &understood.phrase, aliases);
+    }
+    Some(understood)
+}
+
+/// The phrase of `rewritten` as it stands in `query` (an alias in place of the folder
+/// name); the rewritten phrase when it cannot be found.
+fn original_phrase(query: &str, rewritten: &str, phrase: &str, aliases: &ProductAliases) -> String {
+    let mut out = Vec::new();
+    for part in phrase.split(", ") {
+        let mut found = None;
+        for (product, names) in aliases {
+            if let Some(rest) = part.strip_prefix(product.as_str()) {
+                for n in names {
+                    let candidate = format!("{n}{rest}");
+                    if let Some(i) = query.to_lowercase().find(&candidate.to_lowercase()) {
+                        found = Some(query[i..i + candidate.len()].to_string());
+                        break;
+                    }
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        out.push(found.unwrap_or_else(|| part.to_string()));
+    }
+    let _ = rewritten;
+    out.join(", ")
+}
+
+fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
     // Words, with hyphenated product-version pairs (`clang-14`) split in two.
     let mut words: Vec<&str> = Vec::new();
     for raw in query.split_whitespace() {
@@ -305,6 +396,45 @@ mod tests {
         let u = understand("on CUCM 15, how can I confirm", &t).unwrap();
         assert_eq!(u.product.as_deref(), Some("cucm"));
         assert_eq!(u.phrase, "CUCM 15");
+    }
+
+    #[test]
+    fn products_are_known_by_the_names_the_library_declares() {
+        let t = tree(&[("cucm", &["v12.5.1", "v12.5.1su1", "v15"])]);
+        let mut aliases = ProductAliases::new();
+        aliases.insert(
+            "cucm".into(),
+            vec![
+                "Cisco Unified Communications Manager".into(),
+                "Unified CM".into(),
+                "CallManager".into(),
+            ],
+        );
+        let cases: &[(&str, &[&str], &str)] = &[
+            ("in Unified CM 15 mixed mode", &["v15"], "Unified CM 15"),
+            (
+                "Cisco Unified Communications Manager release 12.5(1)SU1 notes",
+                &["v12.5.1su1"],
+                "release 12.5(1)SU1",
+            ),
+            ("callmanager 15 certificates", &["v15"], "callmanager 15"),
+        ];
+        for (q, want, phrase) in cases {
+            let u = understand_with(q, &t, &aliases).unwrap();
+            assert_eq!(u.versions, *want, "{q}");
+            assert_eq!(u.phrase, *phrase, "{q}");
+            assert_eq!(u.product.as_deref(), Some("cucm"));
+        }
+        // "CallManager-ECDSA" is a certificate name, not the product; an alias glued
+        // into a longer word is no alias.
+        assert_eq!(
+            understand_with("CallManager-ECDSA certificate", &t, &aliases),
+            None
+        );
+        assert_eq!(
+            with_folder_names("MyCallManager 15", &aliases),
+            "MyCallManager 15"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod mcp;
 mod openapi;
 mod pages;
 mod signin;
-mod snippet;
+pub mod snippet;
 
 pub use error::ApiError;
 
