@@ -62,6 +62,14 @@ pub enum IngestError {
         /// What the parser reported.
         reason: String,
     },
+    /// A file that took longer than its parse budget.
+    #[error("{path}: parsing took longer than {seconds} s (--parse-timeout); skipped so it cannot stall the run")]
+    TooSlow {
+        /// Library-relative path.
+        path: String,
+        /// The budget.
+        seconds: f64,
+    },
     /// A page nested deeper than any manual is (a parser would take minutes on it).
     #[error(
         "{path}: elements nested {depth} deep (limit {limit}); skipped so it cannot stall the run"
@@ -103,6 +111,9 @@ pub struct IngestOptions {
     pub max_file_bytes: u64,
     /// Time one PDF may take to read; past it the file is reported and skipped.
     pub pdf_timeout: Duration,
+    /// Time one HTML, Markdown or text file may take to parse; past it the file is
+    /// reported and skipped, and the run goes on.
+    pub parse_timeout: Duration,
 }
 
 impl Default for IngestOptions {
@@ -111,6 +122,7 @@ impl Default for IngestOptions {
             chunk: ChunkOptions::default(),
             max_file_bytes: 32 * 1024 * 1024,
             pdf_timeout: Duration::from_secs(120),
+            parse_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -179,7 +191,9 @@ pub fn parse_document(
     let source = file.path.source();
     let (blocks, mut warnings) = match file.format {
         Format::Pdf => pdf_blocks(&source, bytes, opts)?,
-        Format::Markdown | Format::Text | Format::Html => text_blocks(file, &source, bytes)?,
+        Format::Markdown | Format::Text | Format::Html => {
+            text_blocks_within(file, &source, bytes, opts.parse_timeout)?
+        }
     };
     let drafts = chunk_blocks(&blocks, &opts.chunk);
     if drafts.is_empty() && file.format != Format::Pdf {
@@ -212,6 +226,49 @@ pub fn parse_document(
         chunks,
         warnings,
     })
+}
+
+/// [`text_blocks`] on a worker thread, given up after `budget`: no file can hold the
+/// run. A thread past its budget is left to finish on its own.
+fn text_blocks_within(
+    file: &LibraryFile,
+    source: &str,
+    bytes: &[u8],
+    budget: Duration,
+) -> Result<(Vec<Block>, Vec<String>), IngestError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (owned_file, owned_source, owned) = (file.clone(), source.to_string(), bytes.to_vec());
+    let spawned = std::thread::Builder::new()
+        .name("mcdewey-parse".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                text_blocks(&owned_file, &owned_source, &owned)
+            }))
+            .unwrap_or_else(|p| {
+                Err(IngestError::Parser {
+                    path: owned_source.clone(),
+                    reason: panic_text(&*p).unwrap_or_else(|| "panicked".into()),
+                })
+            });
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(IngestError::Parser {
+            path: source.to_string(),
+            reason: format!("cannot start a parser thread: {e}"),
+        });
+    }
+    match rx.recv_timeout(budget) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(IngestError::TooSlow {
+            path: source.to_string(),
+            seconds: budget.as_secs_f64(),
+        }),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(IngestError::Parser {
+            path: source.to_string(),
+            reason: "the parser thread stopped without an answer".into(),
+        }),
+    }
 }
 
 /// Blocks of a Markdown, plain-text or HTML file, and warnings.
@@ -414,5 +471,33 @@ mod tests {
             err.to_string(),
             "p/v1/d/big.md: file too large (2048 bytes, limit 1024 bytes; raise --max-file-size)"
         );
+    }
+
+    #[test]
+    fn a_file_past_its_parse_budget_is_reported_not_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let rel = "p/v1/guide/big.html";
+        let page = format!(
+            "<html><body>{}</body></html>",
+            "<p>words of text here</p>".repeat(200_000)
+        );
+        let abs = dir.path().join(rel);
+        std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
+        std::fs::write(&abs, &page).unwrap();
+        let file = discover(dir.path()).unwrap().files.remove(0);
+        let opts = IngestOptions {
+            parse_timeout: Duration::from_millis(1),
+            ..Default::default()
+        };
+        let err = parse_document(&file, page.as_bytes(), &opts).unwrap_err();
+        assert!(matches!(err, IngestError::TooSlow { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("p/v1/guide/big.html: parsing took longer than"),
+            "{err}"
+        );
+        // With time enough, the same file parses.
+        let doc = parse_document(&file, page.as_bytes(), &IngestOptions::default()).unwrap();
+        assert!(!doc.chunks.is_empty());
     }
 }

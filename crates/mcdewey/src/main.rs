@@ -273,6 +273,10 @@ enum Command {
         /// Seconds one PDF may take to read; a slower one is reported and skipped.
         #[arg(long, default_value_t = 120)]
         pdf_timeout: u64,
+        /// Seconds one HTML, Markdown or text file may take to parse; a slower one is
+        /// reported and skipped, and the run goes on.
+        #[arg(long, default_value_t = 60)]
+        parse_timeout: u64,
         /// Target chunk size in characters (chunks stay under 1.6x this; sections under
         /// a quarter of it join the next). Changing it re-indexes everything.
         #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
@@ -525,6 +529,7 @@ fn main() -> ExitCode {
             paths,
             max_file_size,
             pdf_timeout,
+            parse_timeout,
             chunk_chars,
             no_embed,
             embed_workers,
@@ -535,6 +540,7 @@ fn main() -> ExitCode {
             IngestOptions {
                 max_file_bytes: max_file_size,
                 pdf_timeout: std::time::Duration::from_secs(pdf_timeout.max(1)),
+                parse_timeout: std::time::Duration::from_secs(parse_timeout.max(1)),
                 chunk: mcdewey_ingest::ChunkOptions::scaled(chunk_chars),
             },
             (!no_embed).then_some(&model),
