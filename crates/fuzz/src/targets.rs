@@ -302,6 +302,7 @@ pub fn run_one(prepared: &Prepared, input: &[u8]) {
                     doc_set: doc_set.clone(),
                     limit: Some(1 + input.len() % 100),
                     mode: Some(mode),
+                    understand: None,
                 };
                 let _ = engine.search(&req);
             }

@@ -168,6 +168,9 @@ pub struct FilterArgs {
     /// Only this doc set (folder name, e.g. security-guide).
     #[arg(long = "doc-set")]
     pub doc_set: Option<String>,
+    /// Take the query as written: do not steer to a release or product named in it.
+    #[arg(long)]
+    pub no_understand: bool,
 }
 
 /// Hybrid fusion settings, for measurements; the defaults are the measured best.

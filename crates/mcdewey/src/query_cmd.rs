@@ -42,6 +42,7 @@ pub fn search(
         doc_set: filters.doc_set,
         limit: Some(limit),
         mode: Some(mode),
+        understand: filters.no_understand.then_some(false),
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&response)?);

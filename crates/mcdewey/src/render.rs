@@ -32,7 +32,7 @@ pub fn results(r: &SearchResponse) -> String {
             format!("release {}", u.versions.join(", "))
         };
         let how = if u.applied {
-            "results from it rank first; --version or --product searches elsewhere"
+            "results from it rank first; --version or --product searches elsewhere, --no-understand takes the query as written"
         } else {
             "the explicit filter decides"
         };

@@ -115,6 +115,10 @@ pub struct SearchRequest {
     /// Retrieval mode; hybrid when absent.
     #[serde(default)]
     pub mode: Option<Mode>,
+    /// `false` takes the query as written: no release or product is understood from
+    /// its words (to undo a wrong guess); understood when absent.
+    #[serde(default)]
+    pub understand: Option<bool>,
 }
 
 /// How candidates are retrieved.
@@ -826,7 +830,10 @@ impl Engine {
         let limit = check_limit(req.limit)?;
         let filter = self.resolve_filter(req)?;
         let mode = self.effective_mode(req.mode);
-        let mut understood = understand::understand_with(query, self.tree()?, &self.aliases);
+        let mut understood = match req.understand {
+            Some(false) => None,
+            _ => understand::understand_with(query, self.tree()?, &self.aliases),
+        };
         let steer_to = match understood.as_mut() {
             Some(u) => {
                 u.applied = self.steering(u, req);

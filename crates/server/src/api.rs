@@ -19,6 +19,7 @@ pub(crate) struct SearchParams {
     pub doc_set: Option<String>,
     pub limit: Option<String>,
     pub mode: Option<String>,
+    pub understand: Option<String>,
 }
 
 impl SearchParams {
@@ -50,6 +51,17 @@ impl SearchParams {
             None => None,
             Some(m) => Some(m.parse::<Mode>().map_err(ApiError::from)?),
         };
+        let understand = match self.understand.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("true" | "1" | "yes") => Some(true),
+            Some("false" | "0" | "no") => Some(false),
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    "understand",
+                    format!("{other:?} is not true or false"),
+                ))
+            }
+        };
         let opt = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         Ok(SearchRequest {
             query,
@@ -58,6 +70,7 @@ impl SearchParams {
             doc_set: opt(&self.doc_set),
             limit,
             mode,
+            understand,
         })
     }
 }

@@ -41,6 +41,9 @@ pub struct SearchArgs {
     /// "hybrid" (default: keywords and meaning), "bm25" (exact keywords) or "vector"
     /// (meaning only).
     pub mode: Option<String>,
+    /// false: take the query as written, without steering to a release or product
+    /// named in it (use it when the "Understood:" line guessed wrong).
+    pub understand: Option<bool>,
 }
 
 /// Arguments of `get_chunk`.
@@ -189,7 +192,7 @@ fn understood_line(u: &Understood) -> String {
     };
     if u.applied {
         format!(
-            "Understood: {what} (from {:?}); results from it rank first. Pass version (or product) explicitly to search elsewhere.",
+            "Understood: {what} (from {:?}); results from it rank first. Pass version (or product) explicitly to search elsewhere, or understand: false to take the query as written.",
             u.phrase
         )
     } else {
@@ -329,6 +332,7 @@ impl McdeweyMcp {
             doc_set: args.doc_set,
             limit: Some(limit as usize),
             mode,
+            understand: args.understand,
         };
         let response = match run(&self.engine, move |e| e.search(&req)).await? {
             Ok(r) => r,

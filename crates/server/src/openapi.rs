@@ -62,6 +62,7 @@ pub fn build() -> Value {
             query_param("doc_set", "Only this doc set (folder name).", json!({"type": "string"}), false),
             query_param("limit", "Number of results.", json!({"type": "integer", "minimum": 1, "maximum": mcdewey_search::MAX_LIMIT, "default": 10}), false),
             query_param("mode", "Retrieval mode.", json!({"type": "string", "enum": ["bm25", "vector", "hybrid"], "default": "hybrid"}), false),
+            query_param("understand", "false: take the query as written, without steering to a release or product named in it.", json!({"type": "boolean", "default": true}), false),
         ],
         "responses": {"200": ok("Ranked results", search)}
     });

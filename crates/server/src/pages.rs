@@ -222,6 +222,7 @@ fn search_href(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
         ("version", &params.version),
         ("doc_set", &params.doc_set),
         ("mode", &params.mode),
+        ("understand", &params.understand),
     ] {
         let v = match set.iter().find(|(n, _)| *n == name) {
             Some((_, v)) => v.map(str::to_string),
@@ -399,6 +400,7 @@ fn understood_chip(u: &mcdewey_search::Understood, params: &SearchParams) -> Mar
                     a href=(search_href(params, &[("product", Some(p))])) { "Only " (p) }
                     " · "
                 }
+                a href=(search_href(params, &[("understand", Some("false"))])) { "Search as written" }
             } @else {
                 " understood from “" (u.phrase) "”, but the filter you chose decides. "
             }

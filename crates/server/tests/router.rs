@@ -933,6 +933,19 @@ async fn releases_are_understood_passages_grouped_and_weak_matches_flagged() {
     assert_eq!(body["understood"]["applied"], true);
     assert_eq!(body["results"][0]["version"], "v12.5.1", "{body}");
     assert_eq!(body["results"][0]["also_in"][0]["version"], "v15");
+    // Undone: the query taken as written.
+    let (_, body) = get_json(&r, "/api/search?q=in%20CUCM%2012.5(1)%20what%20does%20the%20CTL%20file%20list&understand=false").await;
+    assert!(body.get("understood").is_none(), "{body}");
+    assert_eq!(
+        body["results"][0]["version"], "v15",
+        "the latest again: {body}"
+    );
+    let (s, body) = get_json(&r, "/api/search?q=ctl&understand=maybe").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("understand:"));
     // An explicit filter wins and says so.
     let (_, body) = get_json(
         &r,
@@ -977,4 +990,8 @@ async fn releases_are_understood_passages_grouped_and_weak_matches_flagged() {
         "{page}"
     );
     assert!(!page.contains("No close match"));
+    assert!(
+        page.contains("understand=false"),
+        "the guess can be undone: {page}"
+    );
 }
