@@ -26,11 +26,7 @@ pub fn results(r: &SearchResponse) -> String {
         return out;
     }
     if let Some(u) = &r.understood {
-        let what = if u.versions.is_empty() {
-            format!("product {}", u.product.as_deref().unwrap_or_default())
-        } else {
-            format!("release {}", u.versions.join(", "))
-        };
+        let what = u.what();
         let how = if u.applied {
             "results from it rank first; --version or --product searches elsewhere, --no-understand takes the query as written"
         } else {

@@ -33,6 +33,18 @@ pub struct Understood {
     pub releases: Vec<(String, String)>,
 }
 
+impl Understood {
+    /// What was understood, as every surface words it: "release v15", "release v12.5.1,
+    /// v12.5.1su1", "product clang".
+    pub fn what(&self) -> String {
+        if self.versions.is_empty() {
+            format!("product {}", self.product.as_deref().unwrap_or_default())
+        } else {
+            format!("release {}", self.versions.join(", "))
+        }
+    }
+}
+
 /// Words after which a bare number names a release.
 const RELEASE_WORDS: &[&str] = &[
     "release", "version", "ver", "rel", "v", "releases", "versions",

@@ -185,11 +185,7 @@ fn cite_line(c: &Citation) -> String {
 
 /// "Understood: release v15 (from "CUCM 15"); ranking favours it. Pass version to …"
 fn understood_line(u: &Understood) -> String {
-    let what = if u.versions.is_empty() {
-        format!("product {}", u.product.as_deref().unwrap_or_default())
-    } else {
-        format!("release {}", u.versions.join(", "))
-    };
+    let what = u.what();
     if u.applied {
         format!(
             "Understood: {what} (from {:?}); results from it rank first. Pass version (or product) explicitly to search elsewhere, or understand: false to take the query as written.",

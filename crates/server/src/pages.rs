@@ -382,10 +382,13 @@ async fn search_page(
 /// "Release v15 (from “CUCM 15”) ranks first · search all releases": what was read
 /// from the query, with a link that undoes it.
 fn understood_chip(u: &mcdewey_search::Understood, params: &SearchParams) -> Markup {
-    let what = if u.versions.is_empty() {
-        format!("Product {}", u.product.as_deref().unwrap_or_default())
-    } else {
-        format!("Release {}", u.versions.join(", "))
+    // "Release v15" for the chip: the shared wording, capitalised.
+    let what = {
+        let w = u.what();
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
     };
     html! {
         p.understood role="status" {
