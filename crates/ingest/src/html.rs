@@ -232,7 +232,29 @@ fn is_link_block(el: ElementRef) -> bool {
 /// A table without header cells: its first row becomes the header, so the Markdown
 /// writer keeps every row as a row (it writes headerless tables one cell per line).
 fn headerless(table: ElementRef) -> bool {
-    Selector::parse("th").is_ok_and(|th| table.select(&th).next().is_none())
+    own_rows(table).all(|row| {
+        row.children()
+            .filter_map(ElementRef::wrap)
+            .all(|c| c.value().name() != "th")
+    })
+}
+
+/// A table's own rows: its `tr` children and those of its `thead`/`tbody`/`tfoot`, not
+/// the rows of tables nested in its cells (each cell is written, nested table and all,
+/// once).
+fn own_rows(table: ElementRef) -> impl Iterator<Item = ElementRef> {
+    table
+        .children()
+        .filter_map(ElementRef::wrap)
+        .flat_map(|c| match c.value().name() {
+            "tr" => vec![c],
+            "thead" | "tbody" | "tfoot" => c
+                .children()
+                .filter_map(ElementRef::wrap)
+                .filter(|r| r.value().name() == "tr")
+                .collect(),
+            _ => Vec::new(),
+        })
 }
 
 fn write_children(el: ElementRef, depth: usize, out: &mut String) {
@@ -298,11 +320,8 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
 
 /// Writes a headerless table with its first row's cells as header cells.
 fn write_headerless_table(table: ElementRef, depth: usize, out: &mut String) {
-    let Ok(rows) = Selector::parse("tr") else {
-        return;
-    };
     out.push_str("<table>");
-    for (i, row) in table.select(&rows).enumerate() {
+    for (i, row) in own_rows(table).enumerate() {
         out.push_str("<tr>");
         for cell in row.children().filter_map(ElementRef::wrap) {
             let tag = if i == 0 { "th" } else { "td" };
@@ -443,6 +462,15 @@ mod tests {
             md.contains("See the [Index](x-9.html) for terms."),
             "a link in a sentence stays: {md}"
         );
+    }
+
+    #[test]
+    fn nested_tables_are_written_once() {
+        let page = "<body><table><tr><td>outer</td><td><table><tr><td>inner</td></tr>\
+                    <tr><td>row2</td></tr></table></td></tr></table></body>";
+        let md = html_to_markdown(page).markdown;
+        assert_eq!(md.matches("inner").count(), 1, "{md}");
+        assert_eq!(md.matches("row2").count(), 1, "{md}");
     }
 
     #[test]
