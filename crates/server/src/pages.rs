@@ -144,6 +144,12 @@ fn pdf_paragraphs(raw: &str) -> Markup {
 }
 
 pub(crate) fn layout(title: &str, query: &str, body: Markup) -> Markup {
+    layout_keeping(title, query, &[], body)
+}
+
+/// [`layout`] whose search form keeps `keep` (the active filters and mode) for the
+/// next query.
+fn layout_keeping(title: &str, query: &str, keep: &[(&str, String)], body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -169,6 +175,9 @@ pub(crate) fn layout(title: &str, query: &str, body: Markup) -> Markup {
                     form.searchbar action="/" method="get" role="search" {
                         input #q type="search" name="q" value=(query) placeholder="Search the library… (press / to focus)"
                             aria-label="Search query" autocomplete="off";
+                        @for (name, value) in keep {
+                            input type="hidden" name=(name) value=(value);
+                        }
                         button type="submit" { "Search" }
                     }
                 }
@@ -376,7 +385,22 @@ async fn search_page(
             }
         }
     };
-    (status, layout(&title, q.trim(), body)).into_response()
+    // The next query keeps the filters and mode in force.
+    let keep: Vec<(&str, String)> = [
+        ("product", &params.product),
+        ("version", &params.version),
+        ("doc_set", &params.doc_set),
+        ("mode", &params.mode),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| (n, s.to_string()))
+    })
+    .collect();
+    (status, layout_keeping(&title, q.trim(), &keep, body)).into_response()
 }
 
 /// "Release v15 (from “CUCM 15”) ranks first · search all releases": what was read

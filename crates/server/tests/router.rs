@@ -994,4 +994,15 @@ async fn releases_are_understood_passages_grouped_and_weak_matches_flagged() {
         page.contains("understand=false"),
         "the guess can be undone: {page}"
     );
+    // The search form keeps the filters and mode in force for the next query.
+    let (_, _, page) = get(&r, "/?q=ctl&version=v15&mode=bm25").await;
+    assert!(
+        page.contains(r#"<input type="hidden" name="version" value="v15">"#)
+            && page.contains(r#"<input type="hidden" name="mode" value="bm25">"#),
+        "{page}"
+    );
+    assert!(
+        !page.contains(r#"name="product""#),
+        "no empty filter is kept"
+    );
 }
