@@ -103,6 +103,8 @@ async def exercise(session, label):
     res = await session.call_tool("get_chunk", {"chunk_id": first})
     chunk = attr(res, "structured_content", "structuredContent") or {}
     check(f"{label}: get_chunk returns the chunk", chunk.get("chunk_id") == first and chunk.get("text"), chunk)
+    neighbour = chunk.get("next") or chunk.get("previous")
+    check(f"{label}: get_chunk text names the neighbouring ids", neighbour and neighbour in text_of(res), text_of(res)[:300])
 
     res = await session.call_tool("get_context", {"chunk_id": first, "before": 1, "after": 1})
     ctx = attr(res, "structured_content", "structuredContent") or {}

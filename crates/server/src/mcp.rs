@@ -404,12 +404,17 @@ impl McdeweyMcp {
         match run(&self.engine, move |e| chunk_view(e, &id)).await? {
             Ok(v) => {
                 let out = chunk_output(v);
-                let text = format!(
-                    "{}\nchunk_id: {}\n\n{}",
-                    cite_line(&out.citation),
-                    out.chunk_id,
-                    out.text
-                );
+                // The ids before and after, as the tool's description promises, so an
+                // agent reading only the text can walk the document.
+                let mut text =
+                    format!("{}\nchunk_id: {}\n", cite_line(&out.citation), out.chunk_id);
+                if let Some(p) = &out.previous {
+                    text.push_str(&format!("previous: {p}\n"));
+                }
+                if let Some(n) = &out.next {
+                    text.push_str(&format!("next: {n}\n"));
+                }
+                text.push_str(&format!("\n{}", out.text));
                 Ok(structured(&out, text))
             }
             Err(e) => Ok(tool_error(e)),
