@@ -100,25 +100,9 @@ pub fn representative(members: &[&Chunk], asked: &[(String, String)]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mcdewey_core::ChunkId;
 
     fn chunk(version: &str, source: &str, heading: &str, text: &str) -> Chunk {
-        Chunk {
-            id: ChunkId::new(format!("cucm::{version}::guide::{source}"), 0),
-            source: format!("cucm/{version}/guide/{source}.md"),
-            product: "cucm".into(),
-            version: version.into(),
-            doc_set: "guide".into(),
-            heading: vec![heading.into()],
-            page: None,
-            page_end: None,
-            pdf_page: None,
-            pdf_page_end: None,
-            text: text.into(),
-            raw: text.into(),
-            line_start: 1,
-            line_end: 1,
-        }
+        crate::test_chunk("cucm", version, source, &[heading], text)
     }
 
     const CTL: &str = "The CTL file contains the certificates of the TFTP servers and the \

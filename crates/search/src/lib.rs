@@ -1156,6 +1156,33 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
     })
 }
 
+/// A chunk of `product/version/guide/stem.md` for unit tests.
+#[cfg(test)]
+pub(crate) fn test_chunk(
+    product: &str,
+    version: &str,
+    stem: &str,
+    heading: &[&str],
+    text: &str,
+) -> Chunk {
+    Chunk {
+        id: ChunkId::new(format!("{product}::{version}::guide::{stem}"), 0),
+        source: format!("{product}/{version}/guide/{stem}.md"),
+        product: product.into(),
+        version: version.into(),
+        doc_set: "guide".into(),
+        heading: heading.iter().map(|s| s.to_string()).collect(),
+        page: None,
+        page_end: None,
+        pdf_page: None,
+        pdf_page_end: None,
+        text: text.into(),
+        raw: text.into(),
+        line_start: 1,
+        line_end: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -408,25 +408,9 @@ impl MatchThresholds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mcdewey_core::ChunkId;
 
     fn chunk(heading: &[&str], text: &str) -> Chunk {
-        Chunk {
-            id: ChunkId::new("p::v::d::f", 0),
-            source: "p/v/d/f.md".into(),
-            product: "p".into(),
-            version: "v".into(),
-            doc_set: "d".into(),
-            heading: heading.iter().map(|s| s.to_string()).collect(),
-            page: None,
-            page_end: None,
-            pdf_page: None,
-            pdf_page_end: None,
-            text: text.into(),
-            raw: text.into(),
-            line_start: 1,
-            line_end: 1,
-        }
+        crate::test_chunk("p", "v", "f", heading, text)
     }
 
     #[test]

@@ -202,14 +202,14 @@ pub fn understand_with(
     let mut understood = understand_words(&rewritten, tree)?;
     if rewritten != query {
         // Report the words as the user wrote them: map the phrase back by position.
-        understood.phrase = original_phrase(query, &rewritten, &understood.phrase, aliases);
+        understood.phrase = original_phrase(query, &understood.phrase, aliases);
     }
     Some(understood)
 }
 
-/// The phrase of `rewritten` as it stands in `query` (an alias in place of the folder
-/// name); the rewritten phrase when it cannot be found.
-fn original_phrase(query: &str, rewritten: &str, phrase: &str, aliases: &ProductAliases) -> String {
+/// A phrase of the rewritten query as it stands in `query` (an alias in place of the
+/// folder name); the rewritten phrase when it cannot be found.
+fn original_phrase(query: &str, phrase: &str, aliases: &ProductAliases) -> String {
     let mut out = Vec::new();
     for part in phrase.split(", ") {
         let mut found = None;
@@ -229,7 +229,6 @@ fn original_phrase(query: &str, rewritten: &str, phrase: &str, aliases: &Product
         }
         out.push(found.unwrap_or_else(|| part.to_string()));
     }
-    let _ = rewritten;
     out.join(", ")
 }
 

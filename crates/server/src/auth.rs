@@ -118,7 +118,8 @@ fn random_bytes() -> std::io::Result<[u8; 32]> {
     Ok(buf)
 }
 
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+/// Equality that takes the same time wherever the inputs differ (tokens, CSRF values).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -3,7 +3,7 @@
 //! /logout` ends the session. Both forms carry a CSRF token: a double-submit cookie for
 //! the sign-in form, one derived from the session for the sign-out form.
 
-use crate::auth::new_secret;
+use crate::auth::{ct_eq, new_secret};
 use crate::gate::{cookie, SESSION_COOKIE};
 use crate::pages::layout;
 use crate::AppState;
@@ -127,10 +127,8 @@ pub(crate) async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    let csrf_ok = cookie(&headers, CSRF_COOKIE).is_some_and(|c| {
-        c.len() == form.csrf.len()
-            && blake3::hash(c.as_bytes()) == blake3::hash(form.csrf.as_bytes())
-    });
+    let csrf_ok =
+        cookie(&headers, CSRF_COOKIE).is_some_and(|c| ct_eq(c.as_bytes(), form.csrf.as_bytes()));
     if !csrf_ok {
         return form_page(
             StatusCode::FORBIDDEN,
@@ -166,7 +164,7 @@ pub(crate) async fn sign_out(
     let Some(id) = cookie(&headers, SESSION_COOKIE) else {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
     };
-    if session_csrf(id) != form.csrf {
+    if !ct_eq(session_csrf(id).as_bytes(), form.csrf.as_bytes()) {
         return crate::ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
