@@ -61,39 +61,74 @@ fn floor_char(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// A snippet of at most about `width` bytes of `text` around the densest group of query
-/// words, split into marked and unmarked segments.
+/// Byte offsets where sentences and lines begin: the text's start, and the first
+/// non-space after a line break or after `.`, `!`, `?` or `;` and a space.
+fn sentence_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    for (i, c) in text.char_indices() {
+        let next = i + c.len_utf8();
+        let closes = c == '\n'
+            || (matches!(c, '.' | '!' | '?' | ';')
+                && text[next..].starts_with(char::is_whitespace));
+        if !closes {
+            continue;
+        }
+        if let Some(k) = text[next..].find(|c: char| !c.is_whitespace()) {
+            if starts.last() != Some(&(next + k)) {
+                starts.push(next + k);
+            }
+        }
+    }
+    starts
+}
+
+/// A snippet of at most about `width` bytes of `text`: whole sentences where they fit,
+/// from the one holding most of the query's words, split into marked and unmarked
+/// segments.
 pub fn snippet(text: &str, query: &str, width: usize) -> Vec<Segment> {
     let text = text.trim();
     let terms = query_terms(query);
     let hits = word_hits(text, &terms);
-    // The window start (a hit, minus some lead-in) covering most distinct terms.
-    let mut best = (0usize, 0usize);
-    for (i, &(s, _, _)) in hits.iter().enumerate() {
+    // The sentence holding most distinct query terms (the first of equals), and its
+    // first hit.
+    let starts = sentence_starts(text);
+    let mut best = (0usize, 0usize, 0usize); // sentence start, first hit, distinct terms
+    for (i, &from) in starts.iter().enumerate() {
+        let to = starts.get(i + 1).copied().unwrap_or(text.len());
         let mut seen = vec![false; terms.len()];
-        for &(s2, _, t) in &hits[i..] {
-            if s2 >= s + width {
-                break;
-            }
-            seen[t] = true;
-        }
+        let inside: Vec<_> = hits.iter().filter(|h| h.0 >= from && h.1 <= to).collect();
+        inside.iter().for_each(|h| seen[h.2] = true);
         let distinct = seen.iter().filter(|&&b| b).count();
-        if distinct > best.1 {
-            best = (s, distinct);
+        if distinct > best.2 {
+            best = (from, inside[0].0, distinct);
         }
     }
-    let mut start = floor_char(text, best.0.saturating_sub(width / 5));
-    if start > 0 {
-        start = text[start..]
+    // The window opens at that sentence, unless it begins far before its first hit.
+    let (opening, anchor) = (best.0, best.1);
+    let mut start = if anchor - opening <= width / 3 {
+        opening
+    } else {
+        let lead = floor_char(text, anchor.saturating_sub(width / 5));
+        text[lead..]
             .find(char::is_whitespace)
-            .map_or(start, |k| start + k + 1);
+            .map_or(lead, |k| lead + k + 1)
+    };
+    if start > 0 && !starts.contains(&start) {
+        start = text[start..]
+            .find(|c: char| !c.is_whitespace())
+            .map_or(start, |k| start + k);
     }
-    let mut end = floor_char(text, (start + width).min(text.len()));
+    let limit = floor_char(text, (start + width).min(text.len()));
+    let mut end = limit;
     if end < text.len() {
-        end = text[..end]
-            .rfind(char::is_whitespace)
-            .unwrap_or(end)
-            .max(start);
+        // It closes at the end of the last sentence that fits, or else at a word.
+        end = match starts.iter().rev().find(|&&k| k <= limit && k > start + width / 2) {
+            Some(&k) => start + text[start..k].trim_end().len(),
+            None => text[..end]
+                .rfind(char::is_whitespace)
+                .unwrap_or(end)
+                .max(start),
+        };
     }
     let mut out: Vec<Segment> = Vec::new();
     if start > 0 {
@@ -137,6 +172,21 @@ mod tests {
         assert!(s.contains("[enable] [mixed] [mode]"), "{s}");
         assert!(s.starts_with("… ") && s.ends_with(" …"), "{s}");
         assert!(s.len() < 260, "{s}");
+    }
+
+    #[test]
+    fn the_snippet_holds_whole_sentences_where_they_fit() {
+        let text = "Autoregistration adds phones by itself when it is enabled on the node. \
+            The system supports autoregistration in both mixed mode and nonsecure mode. \
+            Certificates are installed later. Another sentence follows here with other words \
+            in it, and yet another one after it that is rather long as well.";
+        let s = render(&snippet(text, "autoregistration mixed mode", 160));
+        assert!(s.starts_with("… The system supports [autoregistration]"), "{s}");
+        assert!(s.ends_with("installed later. …"), "{s}");
+        // A query matching the first sentence keeps the text's own start.
+        let s = render(&snippet(text, "adds phones", 100));
+        assert!(s.starts_with("Autoregistration [adds] [phones]"), "{s}");
+        assert!(s.ends_with("on the node. …"), "{s}");
     }
 
     #[test]
