@@ -122,7 +122,11 @@ pub fn snippet(text: &str, query: &str, width: usize) -> Vec<Segment> {
     let mut end = limit;
     if end < text.len() {
         // It closes at the end of the last sentence that fits, or else at a word.
-        end = match starts.iter().rev().find(|&&k| k <= limit && k > start + width / 2) {
+        end = match starts
+            .iter()
+            .rev()
+            .find(|&&k| k <= limit && k > start + width / 2)
+        {
             Some(&k) => start + text[start..k].trim_end().len(),
             None => text[..end]
                 .rfind(char::is_whitespace)
@@ -181,7 +185,10 @@ mod tests {
             Certificates are installed later. Another sentence follows here with other words \
             in it, and yet another one after it that is rather long as well.";
         let s = render(&snippet(text, "autoregistration mixed mode", 160));
-        assert!(s.starts_with("… The system supports [autoregistration]"), "{s}");
+        assert!(
+            s.starts_with("… The system supports [autoregistration]"),
+            "{s}"
+        );
         assert!(s.ends_with("installed later. …"), "{s}");
         // A query matching the first sentence keeps the text's own start.
         let s = render(&snippet(text, "adds phones", 100));

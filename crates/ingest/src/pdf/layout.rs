@@ -28,6 +28,9 @@ pub fn pdf_blocks(pdf: &PdfText) -> (Vec<Block>, Vec<String>) {
     let mut blocks = Vec::new();
     let mut line_no = 0u32;
     let mut outline_level = 0u8;
+    let mut laid_out = Vec::new();
+    // Font size of listed headings -> outline levels seen at that size.
+    let mut size_levels: HashMap<i64, HashMap<u8, usize>> = HashMap::new();
     for page in &pdf.pages {
         let lines: Vec<(u32, &PdfLine)> = page
             .lines
@@ -46,17 +49,45 @@ pub fn pdf_blocks(pdf: &PdfText) -> (Vec<Block>, Vec<String>) {
         let mut headings = layout_headings(&lines, &layout_levels, body);
         if !pdf.outline.is_empty() {
             // With an outline, its entries set the levels; a large line it does not
-            // list is a subsection of the entry above it.
+            // list takes the level listed headings of its size have (below).
             for h in headings.values_mut() {
                 h.level = 0;
             }
             let listed = outline_headings(&lines, entries);
+            for (at, h) in &listed {
+                let size = (lines[*at].1.size * 2.0).round() as i64;
+                *size_levels
+                    .entry(size)
+                    .or_default()
+                    .entry(h.level)
+                    .or_default() += 1;
+            }
             headings.retain(|at, h| {
                 !listed
                     .iter()
                     .any(|(o, oh)| at < &(o + oh.lines) && o < &(at + h.lines))
             });
             headings.extend(listed);
+        }
+        laid_out.push((page, lines, headings));
+    }
+    // An unlisted large line set like listed headings of one level is at that level
+    // ("6.7 MRT" when the outline's "MRT" was not found on its page); else it is one
+    // below the outline heading before it.
+    let size_level: HashMap<i64, u8> = size_levels
+        .into_iter()
+        .filter_map(|(size, levels)| {
+            let total: usize = levels.values().sum();
+            let (level, n) = levels.into_iter().max_by_key(|(l, n)| (*n, *l))?;
+            (n * 5 >= total * 4).then_some((size, level))
+        })
+        .collect();
+    for (page, lines, mut headings) in laid_out {
+        for (at, h) in headings.iter_mut() {
+            if h.level == 0 {
+                let size = (lines[*at].1.size * 2.0).round() as i64;
+                h.level = size_level.get(&size).copied().unwrap_or(0);
+            }
         }
         let page = PageLines {
             page,
@@ -257,6 +288,11 @@ fn outline_headings(
             continue;
         }
         'search: for at in cursor..lines.len() {
+            // A heading starts with a word: a line of braces or dots before it is not
+            // part of it ("};" above "6.4 Device").
+            if norm(&lines[at].1.text).is_empty() {
+                continue;
+            }
             let mut joined = String::new();
             for k in 0..HEADING_LINES.min(lines.len() - at) {
                 if k > 0 {
@@ -266,12 +302,23 @@ fn outline_headings(
                 if joined.len() > title.len() + 24 {
                     break;
                 }
-                if titles_match(&joined, &title) {
+                if titles_match(joined.trim(), &title) {
+                    // A line ending the sentence before the heading is not glued onto
+                    // it ("(p. 279)." above "Pslatex and pstex"); a number or "Chapter
+                    // 2" on a line of its own is part of it.
+                    let end = at + k;
+                    let mut first = at;
+                    while first < end
+                        && !is_number_line(&norm(&lines[first].1.text))
+                        && titles_match(&joined_norm(&lines[first + 1..=end]), &title)
+                    {
+                        first += 1;
+                    }
                     found.insert(
-                        at,
+                        first,
                         Heading {
                             level: entry.level.clamp(1, 6),
-                            lines: k + 1,
+                            lines: end + 1 - first,
                         },
                     );
                     cursor = at + k + 1;
@@ -281,6 +328,28 @@ fn outline_headings(
         }
     }
     found
+}
+
+/// A line that only numbers a heading: "6 7", "chapter 2", "appendix b" (normalised).
+fn is_number_line(words: &str) -> bool {
+    let mut w = words.split(' ').peekable();
+    if w.peek()
+        .is_some_and(|f| matches!(*f, "chapter" | "part" | "appendix" | "section"))
+    {
+        w.next();
+        return w.all(|x| x.chars().all(|c| c.is_ascii_digit()) || x.len() == 1 || is_roman(x));
+    }
+    !words.is_empty() && w.all(|x| x.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The normalised text of some lines, joined.
+fn joined_norm(lines: &[(u32, &PdfLine)]) -> String {
+    lines
+        .iter()
+        .map(|(_, l)| norm(&l.text))
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn titles_match(text: &str, title: &str) -> bool {
@@ -293,16 +362,20 @@ fn titles_match(text: &str, title: &str) -> bool {
         (title, text)
     };
     // The longer one may only add a short prefix made of numbers and "chapter"/"part"
-    // words ("1 2", "chapter 3", "appendix a"); anything else is a different line.
-    short.len() >= 4
-        && long.ends_with(short)
-        && long[..long.len() - short.len()]
-            .split_whitespace()
-            .all(|w| {
-                w.chars().all(|c| c.is_ascii_digit())
-                    || matches!(w, "chapter" | "part" | "appendix" | "section")
-                    || (w.len() == 1 && w.chars().all(|c| c.is_alphabetic()))
-            })
+    // words ("1 2", "chapter 3", "appendix a"); anything else is a different line. A
+    // title under four characters ("BGP", "MRT") needs a section number before it.
+    let Some(rest) = long.strip_suffix(short).filter(|r| r.ends_with(' ')) else {
+        return false;
+    };
+    let prefix: Vec<&str> = rest.split_whitespace().collect();
+    let numbered =
+        !prefix.is_empty() && prefix.iter().all(|w| w.chars().all(|c| c.is_ascii_digit()));
+    (short.len() >= 4 || numbered)
+        && prefix.iter().all(|w| {
+            w.chars().all(|c| c.is_ascii_digit())
+                || matches!(*w, "chapter" | "part" | "appendix" | "section")
+                || (w.len() == 1 && w.chars().all(|c| c.is_alphabetic()))
+        })
 }
 
 /// The font size most of the text is set in.
@@ -550,6 +623,84 @@ mod tests {
         assert_eq!(blocks[4].pdf_page, Some(2));
         assert_eq!(blocks[4].page, Some(PageLabel("12".into())));
         assert!(blocks.iter().all(|b| !b.text.contains("Admin Guide")));
+    }
+
+    fn entry(level: u8, title: &str, page: u32) -> OutlineEntry {
+        OutlineEntry {
+            level,
+            title: title.into(),
+            page,
+        }
+    }
+
+    /// Heading blocks as "level text".
+    fn headings_of(pdf: &PdfText) -> Vec<String> {
+        pdf_blocks(pdf)
+            .0
+            .iter()
+            .filter_map(|b| match b.kind {
+                BlockKind::Heading(l) => Some(format!("{l} {}", b.text)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outline_headings_keep_their_levels_and_nothing_glued_on() {
+        // bird.pdf: "6.2 BFD" sat under "6.1 Babel" (a title under four characters
+        // never matched its line), "}; } 6.4 Device" and "(p. 279). Pslatex and pstex"
+        // were glued, and "Chapter 2" on its own line must stay with its title.
+        let body = |t: &str, y: f64| line(t, y, 10.0);
+        let pdf = PdfText {
+            pages: vec![
+                page(
+                    1,
+                    None,
+                    vec![
+                        line("Chapter 6", 90.0, 20.0),
+                        line("Protocols", 110.0, 20.0),
+                        line("6.1 Babel", 150.0, 14.0),
+                        body("Babel is a routing protocol.", 170.0),
+                    ],
+                ),
+                page(
+                    2,
+                    None,
+                    vec![
+                        line("6.2 BFD", 90.0, 14.0),
+                        body("BFD detects failures.", 110.0),
+                        body("};", 130.0),
+                        body("}", 142.0),
+                        line("6.3 Device", 160.0, 14.0),
+                        body("See the options (p. 279).", 180.0),
+                        line("Pslatex and pstex", 200.0, 14.0),
+                        body("Drivers for LaTeX.", 220.0),
+                        line("6.5 MRT", 240.0, 14.0),
+                        body("MRT dumps tables.", 260.0),
+                    ],
+                ),
+            ],
+            outline: vec![
+                entry(1, "Protocols", 1),
+                entry(2, "Babel", 1),
+                entry(2, "BFD", 2),
+                entry(2, "6.3 Device", 2),
+                entry(2, "Pslatex and pstex", 2),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            headings_of(&pdf),
+            [
+                "1 Chapter 6 Protocols",
+                "2 6.1 Babel",
+                "2 6.2 BFD",
+                "2 6.3 Device",
+                "2 Pslatex and pstex",
+                // Not in the outline; set like its level-2 headings, so level 2.
+                "2 6.5 MRT",
+            ]
+        );
     }
 
     #[test]
