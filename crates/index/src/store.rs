@@ -405,8 +405,16 @@ impl StoreWriter {
             .map_err(|e| IndexError::tantivy(&self.dir, e))
     }
 
-    /// Commits staged changes together with the new manifest, atomically.
+    /// Commits staged changes together with the new manifest, atomically, and waits
+    /// for background merges.
     pub fn commit(mut self, manifest: &Manifest) -> Result<(), IndexError> {
+        self.checkpoint(manifest)?;
+        self.finish()
+    }
+
+    /// Commits staged changes together with the manifest, atomically; the writer stays
+    /// open for more.
+    pub fn checkpoint(&mut self, manifest: &Manifest) -> Result<(), IndexError> {
         let payload = serde_json::to_string(manifest).expect("a manifest always serialises");
         let mut prepared = self
             .writer
@@ -415,11 +423,15 @@ impl StoreWriter {
         prepared.set_payload(&payload);
         prepared
             .commit()
-            .map_err(|e| IndexError::tantivy(&self.dir, e))?;
+            .map(|_| ())
+            .map_err(|e| IndexError::tantivy(&self.dir, e))
+    }
+
+    /// Waits for background merges and closes the writer.
+    pub fn finish(self) -> Result<(), IndexError> {
         self.writer
             .wait_merging_threads()
-            .map_err(|e| IndexError::tantivy(&self.dir, e))?;
-        Ok(())
+            .map_err(|e| IndexError::tantivy(&self.dir, e))
     }
 }
 

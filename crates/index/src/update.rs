@@ -300,120 +300,179 @@ pub fn scan_library(
     sink: &mut dyn ChunkSink,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Scan, IndexError> {
-    let discovery = discover(library)?;
-    if discovery.files.is_empty() {
-        return Err(IndexError::EmptyLibrary {
-            root: library.to_path_buf(),
-            skipped: discovery.skipped.len(),
-        });
-    }
-    let settings = settings_fingerprint(opts);
-    let rebuild = old.settings != settings && !old.documents.is_empty();
-    let mut manifest = Manifest {
-        settings,
-        library: Some(library.display().to_string()),
-        documents: if rebuild {
-            Default::default()
-        } else {
-            old.documents.clone()
-        },
-        skipped: discovery
-            .skipped
-            .iter()
-            .map(|s| SkipEntry {
-                path: s.path.clone(),
-                reason: s.reason.clone(),
-            })
-            .collect(),
-        updated_at: now(),
-        vectors: None,
-        model: None,
-    };
-    let mut fresh: HashMap<String, Vec<Chunk>> = HashMap::new();
-    let mut summary = UpdateSummary {
-        rebuilt: rebuild,
-        ..Default::default()
-    };
-    if rebuild {
-        sink.clear()?;
-    }
-    let total = discovery.files.len();
-    progress(Progress::Discovered { total });
-    let mut present = BTreeSet::new();
-    for (done, file) in discovery.files.iter().enumerate() {
-        let source = file.path.source();
-        present.insert(source.clone());
-        let previous = manifest.documents.get(&source).cloned();
-        let outcome = read_bytes(file, opts).and_then(|bytes| {
-            let hash = mcdewey_ingest::content_hash(&bytes);
-            match &previous {
-                Some(p) if p.hash == hash && p.stale.is_none() => Ok(None),
-                _ => parse_guarded(file, &bytes, opts).map(Some),
-            }
-        });
-        match outcome {
-            Ok(None) => summary.unchanged += 1,
-            Ok(Some(doc)) => {
-                sink.replace(&source, &doc.chunks)?;
-                summary.warnings.extend(doc.warnings.iter().cloned());
-                manifest.documents.insert(
-                    source.clone(),
-                    DocEntry {
-                        hash: doc.content_hash.clone(),
-                        document: mcdewey_core::ChunkId::document_prefix(&file.path, &file.stem),
-                        chunks: u32::try_from(doc.chunks.len()).unwrap_or(u32::MAX),
-                        bytes: file.size,
-                        indexed_at: manifest.updated_at,
-                        warnings: doc.warnings,
-                        stale: None,
-                    },
-                );
-                fresh.insert(source.clone(), doc.chunks);
-                if previous.is_some() {
-                    summary.changed.push(source.clone());
-                } else {
-                    summary.added.push(source.clone());
-                }
-            }
-            Err(err) => {
-                let mut reason = err.to_string();
-                if let Some(prefix) = reason.strip_prefix(&format!("{source}: ")) {
-                    reason = prefix.to_string();
-                }
-                if let Some(entry) = manifest.documents.get_mut(&source) {
-                    entry.stale = Some(reason.clone());
-                    reason.push_str("; the previously indexed version is kept");
-                }
-                tracing::warn!(target: "mcdewey::index", "{source}: {reason}");
-                manifest.skipped.push(SkipEntry {
-                    path: source.clone(),
-                    reason,
-                });
-            }
+    let mut scanner = Scanner::start(old, library, opts, sink, progress)?;
+    scanner.next_batch(opts, sink, progress, None)?;
+    Ok(scanner.scan)
+}
+
+/// A library scan taken in batches: after each, the manifest describes a consistent
+/// index (documents read so far in their new version, the others as they were), so an
+/// update can commit it and a run killed later keeps what was committed.
+pub struct Scanner {
+    /// The manifest, documents and summary so far.
+    pub scan: Scan,
+    files: Vec<mcdewey_ingest::LibraryFile>,
+    next: usize,
+    present: BTreeSet<String>,
+}
+
+impl Scanner {
+    /// Walks the library and starts a scan against `old` (clearing `sink` when the
+    /// settings changed, so that everything is read again).
+    pub fn start(
+        old: &Manifest,
+        library: &Path,
+        opts: &IngestOptions,
+        sink: &mut dyn ChunkSink,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Scanner, IndexError> {
+        let discovery = discover(library)?;
+        if discovery.files.is_empty() {
+            return Err(IndexError::EmptyLibrary {
+                root: library.to_path_buf(),
+                skipped: discovery.skipped.len(),
+            });
         }
-        progress(Progress::File {
-            done: done + 1,
-            total,
-            path: source,
+        let settings = settings_fingerprint(opts);
+        let rebuild = old.settings != settings && !old.documents.is_empty();
+        let manifest = Manifest {
+            settings,
+            library: Some(library.display().to_string()),
+            documents: if rebuild {
+                Default::default()
+            } else {
+                old.documents.clone()
+            },
+            skipped: discovery
+                .skipped
+                .iter()
+                .map(|s| SkipEntry {
+                    path: s.path.clone(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+            updated_at: now(),
+            vectors: None,
+            model: None,
+        };
+        if rebuild {
+            sink.clear()?;
+        }
+        progress(Progress::Discovered {
+            total: discovery.files.len(),
         });
+        Ok(Scanner {
+            scan: Scan {
+                manifest,
+                fresh: HashMap::new(),
+                summary: UpdateSummary {
+                    rebuilt: rebuild,
+                    ..Default::default()
+                },
+            },
+            files: discovery.files,
+            next: 0,
+            present: BTreeSet::new(),
+        })
     }
-    let gone: Vec<String> = manifest
-        .documents
-        .keys()
-        .filter(|s| !present.contains(*s))
-        .cloned()
-        .collect();
-    for source in gone {
-        sink.remove(&source);
-        manifest.documents.remove(&source);
-        summary.removed.push(source);
+
+    /// Reads files until `budget` fresh chunks are waiting (all of them when `None`);
+    /// after the last file, removes documents gone from the library. Returns whether
+    /// the scan is complete.
+    pub fn next_batch(
+        &mut self,
+        opts: &IngestOptions,
+        sink: &mut dyn ChunkSink,
+        progress: &mut dyn FnMut(Progress),
+        budget: Option<usize>,
+    ) -> Result<bool, IndexError> {
+        let total = self.files.len();
+        let Scan {
+            manifest,
+            fresh,
+            summary,
+        } = &mut self.scan;
+        while self.next < total {
+            if budget.is_some_and(|b| fresh.values().map(Vec::len).sum::<usize>() >= b) {
+                return Ok(false);
+            }
+            let file = &self.files[self.next];
+            self.next += 1;
+            let source = file.path.source();
+            self.present.insert(source.clone());
+            let previous = manifest.documents.get(&source).cloned();
+            let outcome = read_bytes(file, opts).and_then(|bytes| {
+                let hash = mcdewey_ingest::content_hash(&bytes);
+                match &previous {
+                    Some(p) if p.hash == hash && p.stale.is_none() => Ok(None),
+                    _ => parse_guarded(file, &bytes, opts).map(Some),
+                }
+            });
+            match outcome {
+                Ok(None) => summary.unchanged += 1,
+                Ok(Some(doc)) => {
+                    sink.replace(&source, &doc.chunks)?;
+                    summary.warnings.extend(doc.warnings.iter().cloned());
+                    manifest.documents.insert(
+                        source.clone(),
+                        DocEntry {
+                            hash: doc.content_hash.clone(),
+                            document: mcdewey_core::ChunkId::document_prefix(
+                                &file.path, &file.stem,
+                            ),
+                            chunks: u32::try_from(doc.chunks.len()).unwrap_or(u32::MAX),
+                            bytes: file.size,
+                            indexed_at: manifest.updated_at,
+                            warnings: doc.warnings,
+                            stale: None,
+                        },
+                    );
+                    fresh.insert(source.clone(), doc.chunks);
+                    if previous.is_some() {
+                        summary.changed.push(source.clone());
+                    } else {
+                        summary.added.push(source.clone());
+                    }
+                }
+                Err(err) => {
+                    let mut reason = err.to_string();
+                    if let Some(prefix) = reason.strip_prefix(&format!("{source}: ")) {
+                        reason = prefix.to_string();
+                    }
+                    if let Some(entry) = manifest.documents.get_mut(&source) {
+                        entry.stale = Some(reason.clone());
+                        reason.push_str("; the previously indexed version is kept");
+                    }
+                    tracing::warn!(target: "mcdewey::index", "{source}: {reason}");
+                    manifest.skipped.push(SkipEntry {
+                        path: source.clone(),
+                        reason,
+                    });
+                }
+            }
+            progress(Progress::File {
+                done: self.next,
+                total,
+                path: source,
+            });
+        }
+        if self.next == total {
+            self.next += 1;
+            let gone: Vec<String> = manifest
+                .documents
+                .keys()
+                .filter(|s| !self.present.contains(*s))
+                .cloned()
+                .collect();
+            for source in gone {
+                sink.remove(&source);
+                manifest.documents.remove(&source);
+                summary.removed.push(source);
+            }
+            manifest.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        Ok(true)
     }
-    manifest.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Scan {
-        manifest,
-        fresh,
-        summary,
-    })
 }
 
 /// Embeds `texts` with the model, taking what the cache already holds and adding what
@@ -452,9 +511,16 @@ pub fn embed_with_cache(
     Ok((out, total))
 }
 
-/// Brings the store up to date with `library` ([`scan_library`]), embeds what is new
-/// when a model is given, and commits everything at once, with the manifest, so a crash
-/// leaves the previous index intact.
+/// Fresh chunks an update gathers before it commits, at least: each commit rewrites
+/// the vector file, so batches also grow with the index (a quarter of what is
+/// committed), which keeps the total written within a few times the final size.
+pub const MIN_BATCH_CHUNKS: usize = 2_000;
+
+/// Brings the store up to date with `library`, embedding what is new when a model is
+/// given. Work is committed in batches ([`MIN_BATCH_CHUNKS`]), each with its manifest:
+/// a run killed or failed part-way keeps the documents committed before, and the next
+/// run goes on from there. When settings changed (everything is read again) the whole
+/// update commits at once, so the previous index stays whole until the new one is.
 pub fn update_library(
     store: &Store,
     library: &Path,
@@ -462,44 +528,162 @@ pub fn update_library(
     embedding: Option<Embedding>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateSummary, IndexError> {
-    let old = store.manifest()?;
+    update_in_batches(store, library, opts, embedding, progress, MIN_BATCH_CHUNKS)
+}
+
+fn update_in_batches(
+    store: &Store,
+    library: &Path,
+    opts: &IngestOptions,
+    embedding: Option<Embedding>,
+    progress: &mut dyn FnMut(Progress),
+    min_batch: usize,
+) -> Result<UpdateSummary, IndexError> {
     let mut writer = store.writer()?;
-    let Scan {
-        mut manifest,
-        fresh,
-        mut summary,
-    } = scan_library(&old, library, opts, &mut writer, progress)?;
-    if let Some(embedding) = embedding {
-        let embedder = embedding.model;
-        let (set, embedded) = build_vectors(store, &old, &manifest, &fresh, embedding, progress)?;
-        let generation = old
-            .vectors
-            .as_deref()
-            .and_then(|n| {
-                n.strip_prefix("gen-")?
-                    .strip_suffix(".bin")?
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map_or(1, |g| g + 1);
-        let dir = store.data_dir().join("vectors");
-        std::fs::create_dir_all(&dir).map_err(|e| IndexError::Io {
-            path: dir.clone(),
-            source: e,
-        })?;
-        let name = format!("gen-{generation}.bin");
-        set.save(&dir.join(&name))?;
-        summary.embedded = embedded;
-        summary.vectors = set.len();
-        manifest.vectors = Some(name);
-        manifest.model = Some(embedder.model_id().to_string());
+    let mut scanner = Scanner::start(&store.manifest()?, library, opts, &mut writer, progress)?;
+    let (mut embedded, mut vectors) = (0, 0);
+    loop {
+        let budget = (!scanner.scan.summary.rebuilt)
+            .then(|| min_batch.max(usize::try_from(store.chunk_count() / 4).unwrap_or(usize::MAX)));
+        let complete = scanner.next_batch(opts, &mut writer, progress, budget)?;
+        let mut manifest = scanner.scan.manifest.clone();
+        let committed = store.manifest()?;
+        if let Some(embedding) = embedding {
+            let embedder = embedding.model;
+            let (set, n) = build_vectors(
+                store,
+                &committed,
+                &manifest,
+                &scanner.scan.fresh,
+                embedding,
+                progress,
+            )?;
+            let generation = committed
+                .vectors
+                .as_deref()
+                .and_then(|n| {
+                    n.strip_prefix("gen-")?
+                        .strip_suffix(".bin")?
+                        .parse::<u64>()
+                        .ok()
+                })
+                .map_or(1, |g| g + 1);
+            let dir = store.data_dir().join("vectors");
+            std::fs::create_dir_all(&dir).map_err(|e| IndexError::Io {
+                path: dir.clone(),
+                source: e,
+            })?;
+            let name = format!("gen-{generation}.bin");
+            set.save(&dir.join(&name))?;
+            embedded += n;
+            vectors = set.len();
+            manifest.vectors = Some(name);
+            manifest.model = Some(embedder.model_id().to_string());
+        }
+        progress(Progress::Committing);
+        writer.checkpoint(&manifest)?;
+        store.reload()?;
+        remove_old_generations(store.data_dir(), manifest.vectors.as_deref());
+        scanner.scan.fresh.clear();
+        if complete {
+            break;
+        }
     }
-    progress(Progress::Committing);
-    writer.commit(&manifest)?;
-    store.reload()?;
-    remove_old_generations(store.data_dir(), manifest.vectors.as_deref());
-    summary.documents = manifest.documents.len();
+    writer.finish()?;
+    let mut summary = scanner.scan.summary;
+    summary.embedded = embedded;
+    summary.vectors = vectors;
+    summary.documents = scanner.scan.manifest.documents.len();
     summary.chunks = store.chunk_count();
-    summary.skipped = manifest.skipped;
+    summary.skipped = scanner.scan.manifest.skipped;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A library of `n` small Markdown documents in one doc set.
+    fn library(n: usize) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let set = dir.path().join("prod/v1/guide");
+        std::fs::create_dir_all(&set).unwrap();
+        for i in 0..n {
+            let text = format!("# Topic {i}\n\nParagraph {i} about routing and trunks.\n");
+            std::fs::write(set.join(format!("doc-{i}.md")), text).unwrap();
+        }
+        dir
+    }
+
+    fn commits(progress: &[Progress]) -> usize {
+        progress
+            .iter()
+            .filter(|p| **p == Progress::Committing)
+            .count()
+    }
+
+    #[test]
+    fn an_update_commits_in_batches_and_a_killed_run_keeps_them() {
+        let lib = library(3);
+        let data = tempfile::tempdir().unwrap();
+        let opts = IngestOptions::default();
+        // A run that dies at its second commit (as a SIGKILL would between batches).
+        let store = Store::open_or_create(data.path()).unwrap();
+        let mut seen = 0;
+        let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            update_in_batches(
+                &store,
+                lib.path(),
+                &opts,
+                None,
+                &mut |p| {
+                    if p == Progress::Committing {
+                        seen += 1;
+                        assert!(seen < 2, "killed");
+                    }
+                },
+                1,
+            )
+        }));
+        assert!(died.is_err());
+        drop(store);
+        let store = Store::open(data.path()).unwrap();
+        let manifest = store.manifest().unwrap();
+        assert_eq!(manifest.documents.len(), 1, "the first batch was committed");
+        assert_eq!(store.chunk_count(), 1);
+        // The next run goes on from there.
+        let mut events = Vec::new();
+        let summary =
+            update_in_batches(&store, lib.path(), &opts, None, &mut |p| events.push(p), 1).unwrap();
+        assert_eq!((summary.added.len(), summary.unchanged), (2, 1));
+        assert_eq!((summary.documents, summary.chunks), (3, 3));
+        assert_eq!(commits(&events), 2, "{events:?}");
+        // A removed file is removed at the end of the scan.
+        std::fs::remove_file(lib.path().join("prod/v1/guide/doc-0.md")).unwrap();
+        let summary = update_library(&store, lib.path(), &opts, None, &mut |_| {}).unwrap();
+        assert_eq!(summary.removed, ["prod/v1/guide/doc-0.md"]);
+        assert_eq!((summary.documents, summary.chunks), (2, 2));
+    }
+
+    #[test]
+    fn a_settings_change_rebuilds_in_one_commit() {
+        let lib = library(3);
+        let data = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(data.path()).unwrap();
+        let opts = IngestOptions::default();
+        update_in_batches(&store, lib.path(), &opts, None, &mut |_| {}, 1).unwrap();
+        let mut other = opts;
+        other.chunk.target_chars += 100;
+        let mut events = Vec::new();
+        let summary =
+            update_in_batches(&store, lib.path(), &other, None, &mut |p| events.push(p), 1)
+                .unwrap();
+        assert!(summary.rebuilt);
+        assert_eq!(
+            commits(&events),
+            1,
+            "the old index stays whole until the new one is"
+        );
+        assert_eq!(summary.chunks, 3);
+    }
 }
