@@ -11,7 +11,8 @@ pub mod vectors;
 pub use store::{Bm25Weights, DocEntry, Filter, Manifest, SkipEntry, Store, StoreWriter};
 pub use update::{
     embed_with_cache, embedding_text, embedding_text_of, scan_library, settings_fingerprint,
-    update_library, ChunkSink, Embedding, Progress, Scan, Scanner, UpdateSummary, MIN_BATCH_CHUNKS,
+    update_library, ChunkSink, DocFidelity, Embedding, Progress, Scan, Scanner, UpdateSummary,
+    MIN_BATCH_CHUNKS,
 };
 pub use vectors::{EmbeddingCache, VectorEntry, VectorSet};
 

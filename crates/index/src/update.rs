@@ -65,6 +65,21 @@ pub struct UpdateSummary {
     pub embedded: usize,
     /// Chunks with a vector after the update.
     pub vectors: usize,
+    /// Of each document read in this update, the share of its reference reading's words
+    /// its chunks keep (`mcdewey_ingest::fidelity`); documents without a reference
+    /// (a PDF where `pdftotext` is missing) are not listed.
+    pub fidelity: Vec<DocFidelity>,
+}
+
+/// How much of a document's reference text its chunks keep.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DocFidelity {
+    /// The document's library path.
+    pub source: String,
+    /// Share of the reference's words kept, 0 to 1.
+    pub kept: f64,
+    /// Words in the reference.
+    pub reference_words: usize,
 }
 
 /// The settings fingerprint stored in the manifest.
@@ -412,6 +427,13 @@ impl Scanner {
                 Ok(None) => summary.unchanged += 1,
                 Ok(Some(doc)) => {
                     sink.replace(&source, &doc.chunks)?;
+                    if let Some(f) = &doc.fidelity {
+                        summary.fidelity.push(DocFidelity {
+                            source: source.clone(),
+                            kept: f.share(),
+                            reference_words: f.reference_words,
+                        });
+                    }
                     summary.warnings.extend(doc.warnings.iter().cloned());
                     manifest.documents.insert(
                         source.clone(),

@@ -162,7 +162,9 @@ pub fn html_to_markdown(html: &str) -> HtmlText {
     }
 }
 
-fn is_dropped(el: &scraper::node::Element) -> bool {
+/// Whether an element is never content: hidden, a script or style, or page furniture
+/// known by its markup.
+pub(crate) fn is_dropped(el: &scraper::node::Element) -> bool {
     let name = el.name();
     DROP_TAGS.contains(&name)
         || el.attr("role").is_some_and(|r| DROP_ROLES.contains(&r))
@@ -291,6 +293,17 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
         out.push_str("<pre><code>");
         escape(&el.text().collect::<String>(), out);
         out.push_str("</code></pre>");
+        return;
+    }
+    if name == "code" {
+        // Inline code is written as its plain text on one line: markup inside it
+        // (DocBook nests <code class="function"> in <code class="literal">, with <em>
+        // for arguments) made nested backticks that opened a code fence and lost the
+        // line, and a span over two lines lost the spaces around it.
+        let text = el.text().collect::<String>();
+        out.push_str("<code>");
+        escape(&text.split_whitespace().collect::<Vec<_>>().join(" "), out);
+        out.push_str("</code>");
         return;
     }
     if name == "table" && headerless(el) {
@@ -471,6 +484,17 @@ mod tests {
         let md = html_to_markdown(page).markdown;
         assert_eq!(md.matches("inner").count(), 1, "{md}");
         assert_eq!(md.matches("row2").count(), 1, "{md}");
+    }
+
+    #[test]
+    fn nested_code_is_one_code_span() {
+        // PostgreSQL's function lists: the term was written as ``` ``encode_bytea(…)`` ```,
+        // read as a code fence, and dropped.
+        let md = html_to_markdown(
+            r#"<dl><dt><span class="term"><code class="literal"><code class="function">encode_bytea(<em class="replaceable"><code>string</code></em>)</code></code><a id="x" class="indexterm"></a></span></dt><dd><p>Return the bytea.</p></dd></dl>"#,
+        )
+        .markdown;
+        assert_eq!(md, "`encode_bytea(string)`\n\nReturn the bytea.\n");
     }
 
     #[test]

@@ -52,7 +52,20 @@ pub fn clean_inline(line: &str) -> String {
                     i += 1;
                 }
             },
-            '*' | '`' => {
+            '`' => {
+                // A code span is literal: `<triple>`, `a*b`, `[x](y)` stay as written.
+                let run = chars[i..].iter().take_while(|&&c| c == '`').count();
+                match code_span_end(&chars, i + run, run) {
+                    Some(close) => {
+                        // Spaces inside are kept: a span broken over two lines pairs
+                        // the wrong backticks here, and its spaces are the text's.
+                        out.extend(&chars[i + run..close]);
+                        i = close + run;
+                    }
+                    None => i += run,
+                }
+            }
+            '*' => {
                 i += 1;
             }
             _ => {
@@ -62,6 +75,24 @@ pub fn clean_inline(line: &str) -> String {
         }
     }
     collapse_spaces(&out)
+}
+
+/// Where a code span opened by `run` backticks closes: the start of the next run of
+/// exactly `run` backticks at or after `from`.
+fn code_span_end(chars: &[char], from: usize, run: usize) -> Option<usize> {
+    let mut j = from;
+    while j < chars.len() {
+        if chars[j] == '`' {
+            let n = chars[j..].iter().take_while(|&&c| c == '`').count();
+            if n == run {
+                return Some(j);
+            }
+            j += n;
+        } else {
+            j += 1;
+        }
+    }
+    None
 }
 
 /// `[text](target)` starting at `start`: returns (index of `]`, index after `)`).
@@ -198,6 +229,26 @@ mod tests {
             clean_inline("Step 1\t<a href=\"#\">Mixed Mode</a>\tEnable"),
             "Step 1\tMixed Mode\tEnable"
         );
+    }
+
+    #[test]
+    fn code_spans_are_literal() {
+        // Placeholders in commands were read as HTML tags and dropped.
+        assert_eq!(
+            clean_inline("Use `-target <triple>` now"),
+            "Use -target <triple> now"
+        );
+        assert_eq!(
+            clean_inline("By `<oleg@sai.msu.su>`"),
+            "By <oleg@sai.msu.su>"
+        );
+        assert_eq!(clean_inline("`` a`b `` and `x*y`"), "a`b and x*y");
+        // The second line of a span broken over two lines keeps its spaces.
+        assert_eq!(
+            clean_inline("MAPPING` and `DROP` use"),
+            "MAPPING and DROP use"
+        );
+        assert_eq!(clean_inline("an open ` tick"), "an open tick");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod blocks;
 pub mod chunker;
 pub mod discover;
+pub mod fidelity;
 pub mod html;
 mod inline;
 pub mod markdown;
@@ -138,6 +139,9 @@ pub struct Document {
     pub chunks: Vec<Chunk>,
     /// Problems that did not stop indexing (e.g. invalid UTF-8 replaced).
     pub warnings: Vec<String>,
+    /// How much of a reference reading of the file its chunks keep; `None` when no
+    /// reference could be made (a PDF without `pdftotext` installed).
+    pub fidelity: Option<fidelity::Fidelity>,
 }
 
 /// The message a panic carried (`panic!("…")` gives a `&str` or a `String`), if any: how
@@ -189,10 +193,17 @@ pub fn parse_document(
     opts: &IngestOptions,
 ) -> Result<Document, IngestError> {
     let source = file.path.source();
-    let (blocks, mut warnings) = match file.format {
-        Format::Pdf => pdf_blocks(&source, bytes, opts)?,
+    let (blocks, mut warnings, reference) = match file.format {
+        Format::Pdf => {
+            let (blocks, warnings) = pdf_blocks(&source, bytes, opts)?;
+            let reference = fidelity::pdf_reference(&file.abs, opts.pdf_timeout)
+                .map(|text| (text, "pdftotext reading"));
+            (blocks, warnings, reference)
+        }
         Format::Markdown | Format::Text | Format::Html => {
-            text_blocks_within(file, &source, bytes, opts.parse_timeout)?
+            let (blocks, warnings, reference) =
+                text_blocks_within(file, &source, bytes, opts.parse_timeout)?;
+            (blocks, warnings, Some(reference))
         }
     };
     let drafts = chunk_blocks(&blocks, &opts.chunk);
@@ -219,12 +230,16 @@ pub fn parse_document(
             line_start: d.line_start,
             line_end: d.line_end,
         })
-        .collect();
+        .collect::<Vec<Chunk>>();
+    let fidelity = reference
+        .map(|(text, what)| fidelity::measure(&text, what, chunks.iter().map(|c| c.text.as_str())));
+    warnings.extend(fidelity.as_ref().and_then(|f| f.warning(&source)));
     Ok(Document {
         file: file.clone(),
         content_hash: content_hash(bytes),
         chunks,
         warnings,
+        fidelity,
     })
 }
 
@@ -235,7 +250,7 @@ fn text_blocks_within(
     source: &str,
     bytes: &[u8],
     budget: Duration,
-) -> Result<(Vec<Block>, Vec<String>), IngestError> {
+) -> Result<TextBlocks, IngestError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let (owned_file, owned_source, owned) = (file.clone(), source.to_string(), bytes.to_vec());
     let spawned = std::thread::Builder::new()
@@ -271,12 +286,13 @@ fn text_blocks_within(
     }
 }
 
-/// Blocks of a Markdown, plain-text or HTML file, and warnings.
-fn text_blocks(
-    file: &LibraryFile,
-    source: &str,
-    bytes: &[u8],
-) -> Result<(Vec<Block>, Vec<String>), IngestError> {
+/// Blocks of a text file, warnings, and the reference reading its fidelity is measured
+/// against, with what that reading is.
+type TextBlocks = (Vec<Block>, Vec<String>, (String, &'static str));
+
+/// Blocks of a Markdown, plain-text or HTML file, warnings, and its reference reading
+/// ([`fidelity`]).
+fn text_blocks(file: &LibraryFile, source: &str, bytes: &[u8]) -> Result<TextBlocks, IngestError> {
     let mut warnings = Vec::new();
     let text = decode_text(bytes).map_err(|reason| IngestError::Binary {
         path: source.to_string(),
@@ -296,8 +312,11 @@ fn text_blocks(
             text
         }
     };
-    let blocks = match file.format {
-        Format::Text => markdown::parse_text(&text, markdown::Dialect::PlainText),
+    let (blocks, reference) = match file.format {
+        Format::Text => (
+            markdown::parse_text(&text, markdown::Dialect::PlainText),
+            (text.clone(), "file's text"),
+        ),
         Format::Html => {
             let depth = html::nesting_depth(&text, html::MAX_NESTING);
             if depth > html::MAX_NESTING {
@@ -315,11 +334,17 @@ fn text_blocks(
             if let (false, Some(title)) = (has_title, page.title) {
                 md = format!("# {title}\n\n{md}");
             }
-            markdown::parse_text(&md, markdown::Dialect::Markdown)
+            (
+                markdown::parse_text(&md, markdown::Dialect::Markdown),
+                (fidelity::html_reference(&text), "page's shown text"),
+            )
         }
-        _ => markdown::parse_text(&text, markdown::Dialect::Markdown),
+        _ => (
+            markdown::parse_text(&text, markdown::Dialect::Markdown),
+            (fidelity::markdown_reference(&text), "file's text"),
+        ),
     };
-    Ok((blocks, warnings))
+    Ok((blocks, warnings, reference))
 }
 
 /// Blocks of a PDF, and warnings (damaged pages, withheld page numbers, no text layer).
@@ -430,6 +455,37 @@ mod tests {
         );
         assert_eq!(doc.chunks[0].heading, ["Security Modes"]);
         assert!(doc.warnings.is_empty());
+    }
+
+    #[test]
+    fn every_document_reports_the_share_of_its_text_kept() {
+        // A DocBook page: its navigation is not text to keep, its TIP box and the
+        // function term (once lost to nested code spans) are.
+        let html = br#"<html><head><title>Functions</title></head><body>
+            <div class="navheader"><a href="a.html">Prev</a> <a href="b.html">Next</a></div>
+            <h1>Functions</h1>
+            <dl><dt><code class="literal"><code class="function">encode_bytea(<em><code>string</code></em>)</code></code></dt>
+            <dd><p>Return the <code>bytea</code> form, e.g. <code>-target &lt;triple&gt;</code>.</p></dd></dl>
+            <div class="sidebar"><p>TIP: run <code>dpkg --get-selections</code> first.</p></div>
+            </body></html>"#;
+        let doc = parse_document(
+            &file("pg/v15/manual/functions.html"),
+            html,
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        let f = doc.fidelity.expect("measured");
+        assert_eq!(f.reference, "page's shown text");
+        assert_eq!(f.kept_words, f.reference_words, "{f:?} {:#?}", doc.chunks);
+        assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+        // A PDF is measured against pdftotext's reading when that is installed; a
+        // file that is not on disk has none.
+        let pdf = parse_document(
+            &file("p/v1/d/x.pdf"),
+            b"%PDF-1.4",
+            &IngestOptions::default(),
+        );
+        assert!(pdf.map_or(true, |d| d.fidelity.is_none()));
     }
 
     #[test]

@@ -181,6 +181,7 @@ fn summary_json(s: &UpdateSummary) -> serde_json::Value {
         "vectors": s.vectors,
         "skipped": s.skipped.iter().map(|k| serde_json::json!({"path": k.path, "reason": k.reason})).collect::<Vec<_>>(),
         "warnings": s.warnings,
+        "fidelity": s.fidelity,
     })
 }
 
@@ -211,6 +212,25 @@ fn print_summary(paths: &Paths, s: &UpdateSummary) {
         );
     } else {
         println!("  keyword-only index (no embedding model)");
+    }
+    if !s.fidelity.is_empty() {
+        let words: usize = s.fidelity.iter().map(|f| f.reference_words).sum();
+        let kept: f64 = s
+            .fidelity
+            .iter()
+            .map(|f| f.kept * f.reference_words as f64)
+            .sum();
+        let low = s
+            .fidelity
+            .iter()
+            .filter(|f| f.kept < mcdewey_ingest::fidelity::MIN_KEPT)
+            .count();
+        println!(
+            "  text kept: {:.2} % of the words of {} documents read now ({low} under {} %, named below)",
+            100.0 * kept / words.max(1) as f64,
+            s.fidelity.len(),
+            100.0 * mcdewey_ingest::fidelity::MIN_KEPT
+        );
     }
     if !s.skipped.is_empty() {
         println!("  {} skipped:", s.skipped.len());
