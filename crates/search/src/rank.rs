@@ -304,8 +304,8 @@ fn ends_in_page(line: &str) -> bool {
 }
 
 /// Whether a chunk is a table of contents (or a chapter's list of its sections) rather
-/// than text: most of its lines end in a page number, or most are list items linking
-/// to places on the same page. Such chunks stay in the document view but are kept out
+/// than text: most of its lines end in a page number, or most are list items that are
+/// each one link (to the same page or others). Such chunks stay in the document view but are kept out
 /// of search results, where they would stand in for the sections they list.
 pub fn is_contents(chunk: &Chunk) -> bool {
     let lines: Vec<&str> = chunk
@@ -328,7 +328,10 @@ pub fn is_contents(chunk: &Chunk) -> bool {
             let t = t
                 .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
                 .trim_start();
-            t.starts_with('[') && t.contains("](#")
+            // A list item that is one link and nothing else: to a place on the same
+            // page (a chapter's own contents) or to another page (a Sphinx toctree,
+            // a doc set's index page).
+            t.starts_with('[') && t.contains("](") && t.ends_with(')')
         })
         .count();
     anchors >= 5 && anchors * 10 >= raw.len() * 6
@@ -495,6 +498,20 @@ mod tests {
                      - [Usage](#usage)\n- [Design](#design)\n- [Publications](#publications)"
             .into();
         assert!(is_contents(&local));
+        // A doc set's index page: list items that are each a link to another page.
+        let mut toctree = chunk(
+            &["Using Clang as a Library"],
+            "- Choosing the Right Interface\n- External Clang Examples\n- LibTooling\n- LibFormat\n- Clang Plugins",
+        );
+        toctree.raw = "- [Choosing the Right Interface](Tooling.html)\n\
+                       - [External Clang Examples](ExternalClangExamples.html)\n- [LibTooling](LibTooling.html)\n\
+                       - [LibFormat](LibFormat.html)\n- [Clang Plugins](ClangPlugins.html)"
+            .into();
+        assert!(is_contents(&toctree));
+        // A list of items that link somewhere inside their text is text.
+        let mut linked = toctree.clone();
+        linked.raw = linked.raw.replace(")\n", ") explains it.\n");
+        assert!(!is_contents(&linked));
         // Text with numbers, and option lists, are text.
         let prose = "The keepalive timer defaults to 15\nPhones retry 3 times.\nThe port is 5061\n\
                      Use utils capf csr list to see requests.\nThe table lists 12 phones.";
