@@ -127,6 +127,30 @@ async def exercise(session, label):
     )
     res = await session.call_tool("search_docs", {"query": "mixed mode", "limit": 500})
     check(f"{label}: out-of-range limit is a tool error", attr(res, "is_error", "isError") is True, text_of(res))
+    # Wrong types come back as the documented "invalid_argument: <field>: ...", not serde's text.
+    for field, args in [
+        ("limit", {"limit": -1}), ("limit", {"limit": "5"}), ("limit", {"limit": 5.5}),
+        ("mode", {"mode": "fuzzy"}), ("mode", {"mode": 3}),
+    ]:
+        res = await session.call_tool("search_docs", {"query": "mixed mode", **args})
+        check(
+            f"{label}: search_docs {args} is invalid_argument: {field}",
+            attr(res, "is_error", "isError") is True and text_of(res).startswith(f"invalid_argument: {field}"),
+            text_of(res),
+        )
+    res = await session.call_tool("get_context", {"chunk_id": "cucm::v15::security-guide::security-modes::0", "before": 99})
+    check(f"{label}: get_context before=99 is invalid_argument: before",
+          text_of(res).startswith("invalid_argument: before"), text_of(res))
+    res = await session.call_tool("get_chunk", {"chunk_id": "x" * 10000})
+    check(f"{label}: a 10,000-character bad id is not echoed whole", len(text_of(res)) < 400, len(text_of(res)))
+    res = await session.call_tool("search_docs", {"query": "mixed mode", "product": "CUCM", "limit": 2})
+    check(f"{label}: product filters ignore case, as versions do", not attr(res, "is_error", "isError"), text_of(res)[:200])
+    tools = {t.name: t for t in (await session.list_tools()).tools}
+    props = attr(tools["search_docs"], "input_schema", "inputSchema")["properties"]
+    limit_schema = json.dumps(props["limit"])
+    check(f"{label}: the limit schema declares 1-20", '"minimum": 1' in limit_schema and '"maximum": 20' in limit_schema, limit_schema)
+    check(f"{label}: the mode schema is an enum", "bm25" in json.dumps(props["mode"]), json.dumps(props["mode"]))
+    check(f"{label}: the query schema declares 2,000 characters", '"maxLength": 2000' in json.dumps(props["query"]), json.dumps(props["query"]))
     res = await session.call_tool("list_library", {"product": "cucm"})
     check(f"{label}: the session is alive after errors", not attr(res, "is_error", "isError"), text_of(res))
 

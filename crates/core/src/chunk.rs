@@ -56,7 +56,7 @@ impl FromStr for ChunkId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = |reason: &str| CoreError::InvalidChunkId {
-            id: s.to_string(),
+            id: crate::shorten(s, 120),
             reason: reason.to_string(),
         };
         let parts: Vec<&str> = s.split("::").collect();

@@ -34,3 +34,12 @@ pub enum CoreError {
         reason: String,
     },
 }
+
+/// `text` as an error message quotes it: at most `max` characters, then how long the
+/// whole was, so a 10,000-character bad id is not echoed back whole.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}… ({} characters)", &text[..i], text.chars().count()),
+        None => text.to_string(),
+    }
+}

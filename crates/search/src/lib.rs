@@ -949,7 +949,7 @@ impl Engine {
                 })?;
         self.store
             .chunk(&parsed)?
-            .ok_or_else(|| SearchError::ChunkNotFound(id.to_string()))
+            .ok_or_else(|| SearchError::ChunkNotFound(mcdewey_core::shorten(id, 120)))
     }
 
     /// A chunk with up to `before` chunks before and `after` chunks after it, in
@@ -969,7 +969,7 @@ impl Engine {
             .documents
             .get(source)
             .cloned()
-            .ok_or_else(|| SearchError::DocumentNotFound(source.to_string()))?;
+            .ok_or_else(|| SearchError::DocumentNotFound(mcdewey_core::shorten(source, 200)))?;
         let chunks = self.store.document_chunks(&entry.document)?;
         Ok((entry, chunks))
     }
@@ -1067,11 +1067,19 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let product = nonempty(&req.product);
-    let doc_set = nonempty(&req.doc_set);
+    // Folder names are matched without regard to case ("CUCM" is `cucm`), as versions
+    // are, and the folder's own spelling is used from there on.
+    let mut product = nonempty(&req.product);
+    let mut doc_set = nonempty(&req.doc_set);
     let version = nonempty(&req.version);
-    if let Some(p) = &product {
-        if !tree.products.iter().any(|n| &n.name == p) {
+    if let Some(p) = &mut product {
+        if let Some(n) = tree
+            .products
+            .iter()
+            .find(|n| n.name.eq_ignore_ascii_case(p))
+        {
+            p.clone_from(&n.name);
+        } else {
             return Err(SearchError::UnknownFilter {
                 field: "product",
                 value: p.clone(),
@@ -1085,7 +1093,7 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
         }
     }
     let in_scope = |name: &str| product.as_deref().is_none_or(|p| p == name);
-    if let Some(d) = &doc_set {
+    if let Some(d) = &mut doc_set {
         let known: Vec<&str> = tree
             .products
             .iter()
@@ -1098,7 +1106,9 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        if !known.contains(&d.as_str()) {
+        if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(d)) {
+            *d = k.to_string();
+        } else {
             return Err(SearchError::UnknownFilter {
                 field: "doc_set",
                 value: d.clone(),

@@ -208,7 +208,7 @@ fn route_defs(state: &AppState) -> Vec<RouteDef> {
         "/mcp",
         "/mcp",
         Access::Read,
-        axum::routing::any_service(mcp::http_service(state.clone())),
+        mcp::http_endpoint(state.clone()),
     )
     .methods(&["GET", "POST", "DELETE"]);
     mcp.timed = false;

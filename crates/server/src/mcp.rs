@@ -28,6 +28,7 @@ use std::sync::Arc;
 pub struct SearchArgs {
     /// What to look for: a question in plain words, a CLI command, an error message,
     /// a parameter name.
+    #[schemars(length(min = 1, max = 2000))]
     pub query: String,
     /// Only this product (folder name, e.g. "cucm"); see list_library.
     pub product: Option<String>,
@@ -37,10 +38,12 @@ pub struct SearchArgs {
     /// Only this doc set (folder name, e.g. "security-guide").
     pub doc_set: Option<String>,
     /// Number of results, 1-20 (default 5).
-    pub limit: Option<u32>,
+    #[schemars(with = "Option<u8>", range(min = 1, max = 20))]
+    pub limit: Option<serde_json::Value>,
     /// "hybrid" (default: keywords and meaning), "bm25" (exact keywords) or "vector"
     /// (meaning only).
-    pub mode: Option<String>,
+    #[schemars(with = "Option<Mode>")]
+    pub mode: Option<serde_json::Value>,
     /// false: take the query as written, without steering to a release or product
     /// named in it (use it when the "Understood:" line guessed wrong).
     pub understand: Option<bool>,
@@ -59,9 +62,11 @@ pub struct ContextArgs {
     /// Chunk id from search_docs.
     pub chunk_id: String,
     /// Chunks before it, 0-20 (default 2).
-    pub before: Option<u32>,
+    #[schemars(with = "Option<u8>", range(min = 0, max = 20))]
+    pub before: Option<serde_json::Value>,
     /// Chunks after it, 0-20 (default 2).
-    pub after: Option<u32>,
+    #[schemars(with = "Option<u8>", range(min = 0, max = 20))]
+    pub after: Option<serde_json::Value>,
 }
 
 /// Arguments of `list_library`.
@@ -311,15 +316,22 @@ impl McdeweyMcp {
         &self,
         Parameters(args): Parameters<SearchArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let limit = args.limit.unwrap_or(5);
-        if !(1..=20).contains(&limit) {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
-                "invalid_argument: limit: {limit} is out of range 1..=20"
-            ))]));
-        }
-        let mode = match args.mode.as_deref().map(str::parse::<Mode>).transpose() {
-            Ok(m) => m,
-            Err(e) => return Ok(tool_error(e)),
+        let limit = match whole("limit", args.limit.as_ref(), 5, 1..=20) {
+            Ok(n) => n,
+            Err(e) => return Ok(invalid(e)),
+        };
+        let mode = match args.mode.as_ref().map(|m| match m.as_str() {
+            Some(name) => name
+                .parse::<Mode>()
+                .map_err(|e| format!("{}: {e}", e.code())),
+            None => Err(format!(
+                "invalid_argument: mode: {} is not one of \"hybrid\", \"bm25\", \"vector\"",
+                shown(m)
+            )),
+        }) {
+            None => None,
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => return Ok(invalid(e)),
         };
         let req = SearchRequest {
             query: args.query,
@@ -428,13 +440,13 @@ impl McdeweyMcp {
         &self,
         Parameters(args): Parameters<ContextArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let before = args.before.unwrap_or(2);
-        let after = args.after.unwrap_or(2);
-        if before > MAX_CONTEXT || after > MAX_CONTEXT {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
-                "invalid_argument: before and after must be at most {MAX_CONTEXT}"
-            ))]));
-        }
+        let (before, after) = match (
+            whole("before", args.before.as_ref(), 2, 0..=MAX_CONTEXT),
+            whole("after", args.after.as_ref(), 2, 0..=MAX_CONTEXT),
+        ) {
+            (Ok(b), Ok(a)) => (b, a),
+            (Err(e), _) | (_, Err(e)) => return Ok(invalid(e)),
+        };
         let id = args.chunk_id;
         match run(&self.engine, move |e| context_view(e, &id, before, after)).await? {
             Ok(v) => {
@@ -594,19 +606,152 @@ impl ServerHandler for McdeweyMcp {
     }
 }
 
-/// The streamable-HTTP MCP service mounted at `/mcp`.
-pub(crate) fn http_service(
-    state: AppState,
-) -> StreamableHttpService<McdeweyMcp, LocalSessionManager> {
+/// The streamable-HTTP MCP service mounted at `/mcp`, behind [`guarded`].
+pub(crate) fn http_endpoint(state: AppState) -> axum::routing::MethodRouter<AppState> {
     let engine = state.engine.clone();
-    StreamableHttpService::new(
+    let sessions = Arc::new(LocalSessionManager::default());
+    let service = StreamableHttpService::new(
         move || Ok(McdeweyMcp::new(engine.clone())),
-        Arc::new(LocalSessionManager::default()),
+        sessions.clone(),
         // Host and Origin are checked by the server's gate, like every other route's.
         StreamableHttpServerConfig::default()
             .disable_allowed_hosts()
             .with_max_request_body_bytes(crate::MAX_BODY_BYTES),
-    )
+    );
+    axum::routing::any(move |req: axum::extract::Request| {
+        let (service, sessions) = (service.clone(), sessions.clone());
+        async move { guarded(&service, &sessions, req).await }
+    })
+}
+
+/// Answers what rmcp's transport answers outside JSON-RPC, as the MCP specification
+/// asks: a body that is not JSON is `400` with a JSON-RPC parse error (-32700), a
+/// batch (an array, dropped from MCP in 2025-06-18) is `400` with an invalid-request
+/// error (-32600), a DELETE of a session the server does not hold is `404` (and of
+/// one it holds `200`); everything else goes to rmcp.
+async fn guarded(
+    service: &StreamableHttpService<McdeweyMcp, LocalSessionManager>,
+    sessions: &LocalSessionManager,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::http::{header, Method, StatusCode};
+    use axum::response::IntoResponse;
+    let json_body = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    let req = match *req.method() {
+        Method::POST if json_body => {
+            let (parts, body) = req.into_parts();
+            let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return rpc_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        -32600,
+                        format!("Invalid Request: body over {} bytes", crate::MAX_BODY_BYTES),
+                    )
+                }
+            };
+            match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Err(e) => {
+                    return rpc_error(StatusCode::BAD_REQUEST, -32700, format!("Parse error: {e}"))
+                }
+                Ok(serde_json::Value::Array(_)) => {
+                    return rpc_error(
+                        StatusCode::BAD_REQUEST,
+                        -32600,
+                        "Invalid Request: JSON-RPC batches are not part of MCP since \
+                         2025-06-18; send one message per request"
+                            .into(),
+                    )
+                }
+                Ok(_) => axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)),
+            }
+        }
+        Method::DELETE => {
+            let id = req
+                .headers()
+                .get("mcp-session-id")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| Arc::<str>::from(v.to_string()));
+            if let Some(id) = id {
+                if !sessions.sessions.read().await.contains_key(&id) {
+                    return rpc_error(
+                        StatusCode::NOT_FOUND,
+                        -32600,
+                        "Invalid Request: no such session (it ended or never existed)".into(),
+                    );
+                }
+            }
+            req
+        }
+        _ => req,
+    };
+    let deleting = req.method() == Method::DELETE;
+    let mut response = service.handle(req).await.into_response();
+    if deleting && response.status() == StatusCode::ACCEPTED {
+        // A session ended: 200, which the official SDKs expect (they log 202 as a
+        // failed termination).
+        *response.status_mut() = StatusCode::OK;
+    }
+    response
+}
+
+/// A whole-number argument within `range` (`default` when absent), or the documented
+/// `invalid_argument: <field>: …` text for a wrong type or value.
+fn whole(
+    field: &str,
+    value: Option<&serde_json::Value>,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, String> {
+    let Some(v) = value.filter(|v| !v.is_null()) else {
+        return Ok(default);
+    };
+    match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+        Some(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "invalid_argument: {field}: {} is not a whole number from {} to {}",
+            shown(v),
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+/// A JSON value as an error message shows it: at most 40 characters.
+fn shown(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
+/// A tool result that is an error with this text.
+fn invalid(text: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(text)])
+}
+
+/// A JSON-RPC error response without an id, with an HTTP status.
+fn rpc_error(
+    status: axum::http::StatusCode,
+    code: i32,
+    message: String,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": { "code": code, "message": message },
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 /// Serves MCP over standard input and output until the client closes it.

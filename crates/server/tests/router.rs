@@ -187,6 +187,12 @@ async fn bad_requests_get_json_errors_naming_the_field() {
             "cucm",
         ),
         (
+            "/api/search?q=x&product=JUNOS",
+            StatusCode::BAD_REQUEST,
+            "unknown_filter",
+            "JUNOS",
+        ),
+        (
             "/api/chunks/nope",
             StatusCode::BAD_REQUEST,
             "invalid_argument",
@@ -222,6 +228,28 @@ async fn bad_requests_get_json_errors_naming_the_field() {
         assert_eq!(body["error"]["code"], code, "{uri}: {body}");
         let msg = body["error"]["message"].as_str().unwrap();
         assert!(msg.contains(needle), "{uri}: {msg}");
+    }
+    // Folder names ignore case in filters, as versions do.
+    let (s, body) = get_json(
+        &r,
+        "/api/search?q=mixed%20mode&product=CUCM&doc_set=Security-Guide",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(
+        body["results"].as_array().is_some_and(|r| !r.is_empty()),
+        "{body}"
+    );
+    // A bad id is quoted, not echoed whole.
+    let long = "x".repeat(10_000);
+    for uri in [
+        format!("/api/chunks/{long}"),
+        format!("/api/chunks/a::b::c::d::{long}"),
+    ] {
+        let (s, body) = get_json(&r, &uri).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let msg = body["error"]["message"].as_str().unwrap();
+        assert!(msg.len() < 400 && msg.contains("characters)"), "{msg}");
     }
 }
 
@@ -756,7 +784,31 @@ async fn malformed_mcp_requests_get_4xx_not_5xx() {
             .unwrap();
         let status = resp.status();
         assert!(status.is_client_error(), "{body:?} got {status}");
+        // Not JSON, or a batch: 400 with a JSON-RPC error, as the MCP specification asks
+        // (rmcp answered 415 to both).
+        if content_type == "application/json" && (body.starts_with("{not") || body == "[]") {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body:?}");
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                .await
+                .unwrap();
+            let v: Value = serde_json::from_slice(&bytes).unwrap();
+            let code = if body == "[]" { -32600 } else { -32700 };
+            assert_eq!(v["error"]["code"], code, "{v}");
+            assert_eq!(v["jsonrpc"], "2.0");
+        }
     }
+    // A DELETE of a session the server does not hold: 404 (rmcp answered 202).
+    let resp = call(
+        &r,
+        "DELETE",
+        "/mcp",
+        &[
+            ("host", "127.0.0.1:7878"),
+            ("mcp-session-id", "no-such-session"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     let huge = "x".repeat(mcdewey_server::MAX_BODY_BYTES + 10);
     let resp = r
         .clone()
