@@ -18,7 +18,7 @@ except ImportError:  # mcp 1.x
 
 PASSED = 0
 FAILED = 0
-TOOLS = {"search_docs", "get_chunk", "get_context", "list_library"}
+TOOLS = {"search_docs", "get_chunk", "get_context", "list_library", "compare_versions"}
 
 
 def check(name, ok, detail=""):
@@ -48,7 +48,7 @@ async def exercise(session, label):
 
     tools = (await session.list_tools()).tools
     names = {t.name for t in tools}
-    check(f"{label}: lists the four tools", TOOLS <= names, sorted(names))
+    check(f"{label}: lists the five tools", TOOLS <= names, sorted(names))
     search_tool = next(t for t in tools if t.name == "search_docs")
     schema = attr(search_tool, "input_schema", "inputSchema")
     check(f"{label}: search_docs has a JSON Schema", "query" in schema.get("properties", {}), schema)
@@ -145,6 +145,24 @@ async def exercise(session, label):
     check(f"{label}: a 10,000-character bad id is not echoed whole", len(text_of(res)) < 400, len(text_of(res)))
     res = await session.call_tool("search_docs", {"query": "mixed mode", "product": "CUCM", "limit": 2})
     check(f"{label}: product filters ignore case, as versions do", not attr(res, "is_error", "isError"), text_of(res)[:200])
+    # Release comparison: the CTL chapter of 12.5(1) against its successor in 12.5(1)SU1.
+    res = await session.call_tool("compare_versions", {"product": "cucm", "from": "12.5(1)", "to": "12.5(1)SU1"})
+    out = attr(res, "structured_content", "structuredContent") or {}
+    check(f"{label}: compare_versions summarises the changes", not attr(res, "is_error", "isError")
+          and out.get("counts", {}).get("changed", 0) > 0 and len(out.get("sections", [])) <= 40, text_of(res)[:300])
+    check(f"{label}: compare_versions cites both sides",
+          any(s.get("from") and s.get("to") and s["from"]["chunk_id"].startswith("cucm::v12.5.1::")
+              and s["to"]["chunk_id"].startswith("cucm::v12.5.1su1::") for s in out.get("sections", [])), text_of(res)[:300])
+    res = await session.call_tool("compare_versions", {"product": "cucm", "from": "v12.5.1", "to": "v12.5.1su1",
+                                                       "query": "CTL file details cluster security mode"})
+    out = attr(res, "structured_content", "structuredContent") or {}
+    diffs = [s for s in out.get("sections", []) if s.get("status") == "changed" and s.get("diff")]
+    check(f"{label}: compare_versions with a query diffs the passages", bool(diffs), text_of(res)[:400])
+    check(f"{label}: compare_versions text names both releases", "v12.5.1 -> v12.5.1su1" in text_of(res), text_of(res)[:200])
+    res = await session.call_tool("compare_versions", {"product": "cucm", "from": "v15", "to": "v15"})
+    check(f"{label}: comparing a release with itself is invalid_argument",
+          text_of(res).startswith("invalid_argument: to"), text_of(res))
+
     tools = {t.name: t for t in (await session.list_tools()).tools}
     props = attr(tools["search_docs"], "input_schema", "inputSchema")["properties"]
     limit_schema = json.dumps(props["limit"])

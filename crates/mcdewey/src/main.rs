@@ -327,6 +327,42 @@ enum Command {
         #[command(flatten)]
         paths: Paths,
     },
+    /// Compare two releases of a product: every section unchanged, changed, moved,
+    /// added or removed, cited on both sides; with a QUERY, only what the query finds in
+    /// either release ("what changed about X"), with word-level diffs; with --section,
+    /// one section's diff.
+    Compare {
+        /// What changed about this (searched in both releases).
+        query: Option<String>,
+        /// Product folder (e.g. cucm, clang).
+        #[arg(long)]
+        product: String,
+        /// The older release: folder name or as written (v12.5.1su1, 12.5(1)SU1, 14).
+        #[arg(long)]
+        from: String,
+        /// The newer release.
+        #[arg(long)]
+        to: String,
+        /// Only this doc set.
+        #[arg(long)]
+        doc_set: Option<String>,
+        /// One section: a chunk id of either release or words of its heading.
+        #[arg(long)]
+        section: Option<String>,
+        /// List unchanged sections too.
+        #[arg(long)]
+        all: bool,
+        /// Passages per release a query looks at (1-20).
+        #[arg(long, short = 'n', default_value_t = 5)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        paths: Paths,
+    },
     /// Show the library: products, versions, doc sets, documents, with counts.
     Library {
         /// Print JSON.
@@ -565,6 +601,33 @@ fn main() -> ExitCode {
             paths,
         } => query_cmd::show(&paths, &chunk_id, json),
         Command::Library { json, paths } => query_cmd::library(&paths, json),
+        Command::Compare {
+            query,
+            product,
+            from,
+            to,
+            doc_set,
+            section,
+            all,
+            limit,
+            json,
+            model,
+            paths,
+        } => query_cmd::compare(
+            &paths,
+            &model,
+            &mcdewey_search::CompareRequest {
+                product,
+                from,
+                to,
+                doc_set,
+                query,
+                section,
+                all,
+                limit: Some(limit),
+            },
+            json,
+        ),
         Command::Eval {
             queries,
             run,

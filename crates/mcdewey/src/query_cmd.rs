@@ -81,3 +81,28 @@ pub fn library(paths: &Paths, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// `mcdewey compare`: a change summary, one section's diff, or what changed about a
+/// query (which loads the model to search).
+pub fn compare(
+    paths: &Paths,
+    model: &ModelArgs,
+    req: &mcdewey_search::CompareRequest,
+    json: bool,
+) -> Result<()> {
+    let engine = match req.query {
+        Some(_) => open_engine_for(paths, model, Mode::Hybrid)?,
+        None => open_engine(paths)?,
+    };
+    let comparison = engine.compare(req)?;
+    let text = if json {
+        serde_json::to_string_pretty(&comparison)? + "\n"
+    } else {
+        comparison.text(usize::MAX, usize::MAX)
+    };
+    // A long summary is often piped into `head` or `less`: a closed pipe ends quietly.
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}

@@ -226,6 +226,93 @@ fn releases_in_the_question_grouped_passages_and_no_close_match() {
 }
 
 #[test]
+fn compare_reports_what_changed_between_releases_on_both_sides() {
+    let (lib, data) = indexed_sample();
+    let args = [
+        "compare",
+        "--product",
+        "cucm",
+        "--from",
+        "12.5(1)",
+        "--to",
+        "12.5(1)SU1",
+    ];
+    let all = ok_json(mcdewey(&[&args[..], &["--json"]].concat(), &lib, data));
+    let counts = &all["counts"];
+    // 12.5(1) holds only the CTL client chapter; 12.5(1)SU1 the whole guide.
+    assert!(counts["changed"].as_u64().unwrap() >= 5, "{counts}");
+    assert!(counts["added"].as_u64().unwrap() >= 400, "{counts}");
+    assert_eq!(counts["removed"], 0, "{counts}");
+    assert_eq!(
+        all["sections"][0]["status"], "changed",
+        "changed ones come first"
+    );
+    assert!(all["sections"][0]["from"]["chunk_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("cucm::v12.5.1::"));
+    assert!(all["sections"][0]["to"]["chunk_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("cucm::v12.5.1su1::"));
+
+    let one = ok_json(mcdewey(
+        &[
+            &args[..],
+            &["--section", "Cisco CTL File Details", "--json"],
+        ]
+        .concat(),
+        &lib,
+        data,
+    ));
+    let section = &one["sections"][0];
+    assert_eq!(section["status"], "changed", "{one}");
+    assert!(
+        section["from"]["citation"]["page"].is_number(),
+        "pages on both sides: {section}"
+    );
+    assert!(section["to"]["citation"]["page"].is_number(), "{section}");
+    let diff = section["diff"].as_array().unwrap();
+    assert!(diff.iter().any(|p| p["op"] == "removed") && diff.iter().any(|p| p["op"] == "added"));
+
+    let about = mcdewey(
+        &[&args[..], &["what changed in the CTL file details"]].concat(),
+        &lib,
+        data,
+    );
+    let text = String::from_utf8_lossy(&about.stdout);
+    assert!(about.status.success(), "{}", stderr(&about));
+    assert!(
+        text.starts_with("cucm v12.5.1 -> v12.5.1su1, about"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nchanged ") && text.contains("    - "),
+        "a diff: {text}"
+    );
+
+    let same = mcdewey(
+        &[
+            "compare",
+            "--product",
+            "cucm",
+            "--from",
+            "v15",
+            "--to",
+            "15",
+        ],
+        &lib,
+        data,
+    );
+    assert!(!same.status.success());
+    assert!(
+        stderr(&same).contains("name two releases"),
+        "{}",
+        stderr(&same)
+    );
+}
+
+#[test]
 fn show_and_library_agree_with_search() {
     let (lib, data) = indexed_sample();
     let r = ok_json(mcdewey(

@@ -7,6 +7,7 @@
 
 mod backend;
 pub mod beir;
+pub mod compare;
 pub mod eval;
 pub mod group;
 mod library;
@@ -14,6 +15,9 @@ pub mod rank;
 pub mod understand;
 
 pub use backend::Backend;
+pub use compare::{
+    ChangeCounts, ChangeStatus, CompareRequest, Comparison, DiffPiece, SectionChange, SectionSide,
+};
 pub use rank::{MatchLevel, MatchThresholds, Rerank};
 pub use understand::Understood;
 
@@ -464,6 +468,8 @@ pub struct Engine {
     tree: std::sync::OnceLock<LibraryTree>,
     /// Recent query embeddings (a page search and its facets embed the same query).
     query_cache: std::sync::Mutex<QueryCache>,
+    /// Release comparisons' section alignments, by product and releases.
+    alignments: compare::AlignmentCache,
 }
 
 /// Query vectors by query text, oldest evicted first.
@@ -552,6 +558,7 @@ impl Engine {
                 capacity: QUERY_CACHE_SIZE,
                 ..Default::default()
             }),
+            alignments: Default::default(),
         }
     }
 

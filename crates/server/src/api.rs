@@ -169,12 +169,87 @@ pub(crate) fn routes() -> Vec<RouteDef> {
         ),
         RouteDef::new("/api/library", "/api/library", Access::Read, get(library)),
         RouteDef::new(
+            "/api/compare",
+            "/api/compare?product=cucm&from=v12.5.1&to=v15",
+            Access::Read,
+            get(compare),
+        ),
+        RouteDef::new(
             "/api/documents/{*source}",
             "/api/documents/cucm/v15/security-guide/guide.md",
             Access::Read,
             get(document),
         ),
     ]
+}
+
+/// Parameters of `GET /api/compare` (strings, checked here so errors name the field).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CompareParams {
+    pub product: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub doc_set: Option<String>,
+    pub q: Option<String>,
+    pub section: Option<String>,
+    pub all: Option<String>,
+    pub limit: Option<String>,
+}
+
+impl CompareParams {
+    /// The engine request these parameters ask for.
+    pub(crate) fn to_request(&self) -> Result<mcdewey_search::CompareRequest, ApiError> {
+        let opt = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let need = |v: &Option<String>, field: &'static str| {
+            opt(v).ok_or_else(|| ApiError::invalid(field, "is required".to_string()))
+        };
+        let limit = match opt(&self.limit) {
+            None => None,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n) if (1..=20).contains(&n) => Some(n),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "limit",
+                        format!("{s:?} is not a whole number from 1 to 20"),
+                    ))
+                }
+            },
+        };
+        let all = match opt(&self.all).as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    "all",
+                    format!("{other:?} is not true or false"),
+                ))
+            }
+        };
+        Ok(mcdewey_search::CompareRequest {
+            product: need(&self.product, "product")?,
+            from: need(&self.from, "from")?,
+            to: need(&self.to, "to")?,
+            doc_set: opt(&self.doc_set),
+            query: opt(&self.q),
+            section: opt(&self.section),
+            all,
+            limit,
+        })
+    }
+}
+
+async fn compare(
+    State(state): State<AppState>,
+    params: Result<Query<CompareParams>, QueryRejection>,
+) -> Result<Json<mcdewey_search::Comparison>, ApiError> {
+    let Query(params) = params.map_err(query_error)?;
+    let req = params.to_request()?;
+    Ok(Json(blocking(&state, move |e| e.compare(&req)).await?))
 }
 
 fn query_error(e: QueryRejection) -> ApiError {

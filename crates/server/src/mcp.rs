@@ -69,6 +69,33 @@ pub struct ContextArgs {
     pub after: Option<serde_json::Value>,
 }
 
+/// Arguments of `compare_versions`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CompareArgs {
+    /// Product folder (e.g. "cucm"); see list_library.
+    pub product: String,
+    /// The older release: folder name ("v12.5.1") or as written ("12.5(1)").
+    pub from: String,
+    /// The newer release.
+    pub to: String,
+    /// What changed about this: searched in both releases, each passage paired with
+    /// its counterpart and diffed. Leave out for a summary of every changed section.
+    #[schemars(length(max = 2000))]
+    pub query: Option<String>,
+    /// One section: a chunk id of either release, or words of its heading.
+    pub section: Option<String>,
+    /// Only this doc set.
+    pub doc_set: Option<String>,
+    /// Passages per release a query looks at, 1-20 (default 5).
+    #[schemars(with = "Option<u8>", range(min = 1, max = 20))]
+    pub limit: Option<serde_json::Value>,
+}
+
+/// Sections a `compare_versions` answer lists at most (the counts cover all).
+const COMPARE_SECTIONS: usize = 40;
+/// Characters of each section's diff in `compare_versions` text.
+const COMPARE_DIFF_CHARS: usize = 1_200;
+
 /// Arguments of `list_library`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LibraryArgs {
@@ -476,6 +503,42 @@ impl McdeweyMcp {
 
     /// List what the library holds: products, their versions (oldest to newest), doc
     /// sets and document counts. Use it to pick product / version / doc_set filters.
+    /// Compare two releases of a product: what changed, section by section, cited on
+    /// both sides (source, page, chunk ids). Use it when the user asks what changed,
+    /// what is new or different between releases, or whether something still holds
+    /// after an upgrade. With `query` ("CTL file update"), only the passages about it,
+    /// each marked unchanged / changed (with a word diff) / added (only in `to`) /
+    /// removed (only in `from`); without, a summary of every changed, moved, added and
+    /// removed section (at most 40 listed; counts cover all). `section` (a chunk id or
+    /// heading words) gives one section's diff.
+    #[tool(output_schema = schema_for_type::<mcdewey_search::Comparison>())]
+    pub async fn compare_versions(
+        &self,
+        Parameters(args): Parameters<CompareArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let limit = match whole("limit", args.limit.as_ref(), 5, 1..=20) {
+            Ok(n) => n as usize,
+            Err(e) => return Ok(invalid(e)),
+        };
+        let req = mcdewey_search::CompareRequest {
+            product: args.product,
+            from: args.from,
+            to: args.to,
+            doc_set: args.doc_set,
+            query: args.query,
+            section: args.section,
+            all: false,
+            limit: Some(limit),
+        };
+        let mut comparison = match run(&self.engine, move |e| e.compare(&req)).await? {
+            Ok(c) => c,
+            Err(e) => return Ok(tool_error(e)),
+        };
+        let text = comparison.text(COMPARE_SECTIONS, COMPARE_DIFF_CHARS);
+        comparison.sections.truncate(COMPARE_SECTIONS);
+        Ok(structured(&comparison, text))
+    }
+
     #[tool(output_schema = schema_for_type::<LibraryOutput>())]
     pub async fn list_library(
         &self,

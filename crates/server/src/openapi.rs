@@ -36,6 +36,7 @@ pub fn build() -> Value {
     let context = gen.subschema_for::<ContextView>().to_value();
     let document = gen.subschema_for::<DocumentView>().to_value();
     let library = gen.subschema_for::<LibraryTree>().to_value();
+    let comparison = gen.subschema_for::<mcdewey_search::Comparison>().to_value();
     let mut schemas = gen.take_definitions(true);
     schemas.insert(
         "Error".into(),
@@ -94,6 +95,23 @@ pub fn build() -> Value {
         "responses": {"200": ok("The document", document)}
     });
     errors(&mut document_op, &["401", "404"]);
+    let mut compare_op = json!({
+        "summary": "What changed between two releases of a product, cited on both sides",
+        "description": "Sections of the two releases aligned across documents (renamed files, renumbered chapters, reworded headings): each unchanged, changed, moved, added or removed. With q, only the passages the query finds in either release, each with its counterpart and a word-level diff; with section, one section (a chunk id of either release or words of its heading) with its diff.",
+        "operationId": "compareReleases",
+        "parameters": [
+            query_param("product", "Product folder, e.g. cucm.", json!({"type": "string"}), true),
+            query_param("from", "The older release: folder name (v12.5.1) or as written (12.5(1)).", json!({"type": "string"}), true),
+            query_param("to", "The newer release.", json!({"type": "string"}), true),
+            query_param("doc_set", "Only this doc set.", json!({"type": "string"}), false),
+            query_param("q", "What changed about this: searched in both releases.", json!({"type": "string", "maxLength": mcdewey_search::MAX_QUERY_CHARS}), false),
+            query_param("section", "One section: a chunk id of either release, or words of its heading.", json!({"type": "string"}), false),
+            query_param("all", "List unchanged sections too.", json!({"type": "boolean", "default": false}), false),
+            query_param("limit", "Passages per release a query looks at.", json!({"type": "integer", "minimum": 1, "maximum": 20, "default": 5}), false),
+        ],
+        "responses": {"200": ok("The comparison", comparison)}
+    });
+    errors(&mut compare_op, &["400", "401"]);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -112,6 +130,7 @@ pub fn build() -> Value {
             "/api/chunks/{id}/context": {"get": context_op},
             "/api/library": {"get": library_op},
             "/api/documents/{source}": {"get": document_op},
+            "/api/compare": {"get": compare_op},
         }
     })
 }

@@ -229,6 +229,65 @@ async fn bad_requests_get_json_errors_naming_the_field() {
         let msg = body["error"]["message"].as_str().unwrap();
         assert!(msg.contains(needle), "{uri}: {msg}");
     }
+    for (uri, field) in [
+        ("/api/compare?from=v15&to=v12.5.1", "product"),
+        ("/api/compare?product=cucm&to=v15", "from"),
+        ("/api/compare?product=cucm&from=v15&to=v15", "to"),
+        (
+            "/api/compare?product=cucm&from=v12.5.1&to=v15&limit=99",
+            "limit",
+        ),
+        (
+            "/api/compare?product=cucm&from=v12.5.1&to=v15&section=nothing%20like%20this",
+            "section",
+        ),
+    ] {
+        let (s, body) = get_json(&r, uri).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_argument", "{uri}: {body}");
+        let msg = body["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with(field), "{uri}: {msg}");
+    }
+    // Two releases compared: "Mixed Mode" changed, the other sections added.
+    let (s, body) = get_json(&r, "/api/compare?product=CUCM&from=12.5(1)&to=v15").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let sections = body["sections"].as_array().unwrap();
+    let changed = sections
+        .iter()
+        .find(|x| x["status"] == "changed")
+        .expect("a changed section");
+    assert!(
+        changed["from"]["chunk_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("cucm::v12.5.1::"),
+        "{changed}"
+    );
+    assert!(
+        changed["to"]["chunk_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("cucm::v15::"),
+        "{changed}"
+    );
+    assert!(
+        sections.iter().any(|x| x["status"] == "added"
+            && x["to"]["citation"]["heading"]
+                .to_string()
+                .contains("Phone Certificates")),
+        "{body}"
+    );
+    let (s, body) = get_json(
+        &r,
+        "/api/compare?product=cucm&from=v12.5.1&to=v15&section=mixed%20mode",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let diff = body["sections"][0]["diff"].to_string();
+    assert!(
+        diff.contains("removed") && diff.contains("eTokens"),
+        "{body}"
+    );
     // Folder names ignore case in filters, as versions do.
     let (s, body) = get_json(
         &r,
