@@ -97,6 +97,28 @@ async function inViewport(page, selector) {
 
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(`${label}: no horizontal overflow`, overflow <= 1, `${overflow}px`);
+
+      // Compare releases: the form picks two releases, the answer lists what changed with
+      // both sides linked, and a section's diff marks removed and added words.
+      await page.goto(base + "/compare");
+      await page.click("nav.links a[href='/compare']");
+      const fromSel = await page.$eval("select[name=from]", (s) => s.value);
+      const toSel = await page.$eval("select[name=to]", (s) => s.value);
+      check(`${label}: compare defaults to the last two releases`, fromSel === "v12.5.1su1" && toSel === "v15", `${fromSel} ${toSel}`);
+      await page.selectOption("select[name=from]", "v12.5.1");
+      await page.selectOption("select[name=to]", "v12.5.1su1");
+      await Promise.all([page.waitForNavigation(), page.click(".compare-form button[type=submit]")]);
+      const summary = await page.textContent(".compare .summary");
+      check(`${label}: compare summarises the changes`, /v12\.5\.1 → v12\.5\.1su1/.test(summary) && /\d+ changed/.test(summary), summary);
+      const changed = await page.$$("li.change .badge.status-changed");
+      check(`${label}: compare lists changed sections`, changed.length > 0, `${changed.length}`);
+      const sides = await page.$$eval("li.change:first-child .side a", (as) => as.map((a) => a.getAttribute("href")));
+      check(`${label}: both sides link to their chunk pages`, sides.length === 2 && sides[0].includes("v12.5.1::") && sides[1].includes("v12.5.1su1::"), sides.join(" "));
+      await Promise.all([page.waitForNavigation(), page.click("li.change a.difflink")]);
+      const dels = (await page.$$(".diff del")).length + (await page.$$(".diff ins")).length;
+      check(`${label}: a section's diff marks removed and added words`, dels > 0, `${dels}`);
+      const cmpOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(`${label}: the compare page fits the width`, cmpOverflow <= 1, `${cmpOverflow}px`);
       check(`${label}: no script errors`, errors.length === 0, errors.join(" | "));
       await page.close();
     }

@@ -1,4 +1,4 @@
-//! Server-rendered HTML pages: search, chunk, document and library. They read without
+//! Server-rendered HTML pages: search, chunk, document, library and release comparison. They read without
 //! JavaScript; `app.js` only adds keyboard shortcuts and scrolling niceties.
 
 use crate::api::{document_parts, ChunkView, SearchParams};
@@ -10,7 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use mcdewey_search::{Citation, Facets, LibraryTree, Mode, SearchResponse};
+use mcdewey_search::{Citation, Comparison, Facets, LibraryTree, Mode, SearchResponse};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 const STYLE: &str = include_str!("assets/style.css");
@@ -43,6 +43,12 @@ pub(crate) fn routes() -> Vec<RouteDef> {
             get(document_page),
         ),
         RouteDef::new("/library", "/library", Read, get(library_page)),
+        RouteDef::new(
+            "/compare",
+            "/compare?product=cucm&from=v12.5.1&to=v15",
+            Read,
+            get(compare_page),
+        ),
         // Static assets hold nothing from the library.
         RouteDef::new(
             "/static/style.css",
@@ -169,6 +175,7 @@ fn layout_keeping(title: &str, query: &str, keep: &[(&str, String)], body: Marku
                         nav.links {
                             a href="/" { "Search" }
                             a href="/library" { "Library" }
+                            a href="/compare" { "Compare" }
                             a href="/api/openapi.json" { "API" }
                         }
                     }
@@ -722,6 +729,167 @@ async fn library_page(State(state): State<AppState>) -> Response {
         }
     };
     layout("Library", "", body).into_response()
+}
+
+/// `/compare`: pick a product and two releases (and optionally a doc set and a query);
+/// the answer lists what changed, each section cited on both sides and linked to its
+/// chunk pages, with a word-level diff for one section or for a query's passages.
+async fn compare_page(
+    State(state): State<AppState>,
+    Query(params): Query<crate::api::CompareParams>,
+) -> Response {
+    let asked = params
+        .product
+        .as_deref()
+        .is_some_and(|p| !p.trim().is_empty());
+    let req = if asked {
+        match params.to_request() {
+            Ok(r) => Some(r),
+            Err(e) => return api_error_page(e),
+        }
+    } else {
+        None
+    };
+    let (tree, comparison) = match blocking(&state, move |e| {
+        let tree = e.library()?;
+        let comparison = req.map(|r| e.compare(&r)).transpose()?;
+        Ok((tree, comparison))
+    })
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return api_error_page(e),
+    };
+    // The form's defaults: the asked releases, else the last two of the first product
+    // that has two.
+    let product = comparison.as_ref().map(|c| c.product.clone()).or_else(|| {
+        tree.products
+            .iter()
+            .find(|p| p.versions.len() >= 2)
+            .map(|p| p.name.clone())
+    });
+    let versions: Vec<String> = tree
+        .products
+        .iter()
+        .find(|p| Some(&p.name) == product.as_ref())
+        .map(|p| p.versions.iter().map(|v| v.name.clone()).collect())
+        .unwrap_or_default();
+    let from = comparison
+        .as_ref()
+        .map(|c| c.from.clone())
+        .or_else(|| versions.len().checked_sub(2).map(|i| versions[i].clone()));
+    let to = comparison
+        .as_ref()
+        .map(|c| c.to.clone())
+        .or_else(|| versions.last().cloned());
+    let query = params.q.clone().unwrap_or_default();
+    let doc_set = params.doc_set.clone().unwrap_or_default();
+    let section_href = |c: &Comparison, id: &str| {
+        let mut pairs = vec![
+            ("product", c.product.as_str()),
+            ("from", c.from.as_str()),
+            ("to", c.to.as_str()),
+            ("section", id),
+        ];
+        if let Some(d) = &c.doc_set {
+            pairs.push(("doc_set", d.as_str()));
+        }
+        let qs: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
+            .collect();
+        format!("/compare?{}", qs.join("&"))
+    };
+    let body = html! {
+        section.compare {
+            h1 { "Compare releases" }
+            form.compare-form action="/compare" method="get" {
+                label { "Product "
+                    select name="product" {
+                        @for p in tree.products.iter().filter(|p| p.versions.len() >= 2) {
+                            option value=(p.name) selected[Some(&p.name) == product.as_ref()] { (p.name) }
+                        }
+                    }
+                }
+                label { "From "
+                    select name="from" {
+                        @for p in tree.products.iter().filter(|p| p.versions.len() >= 2) {
+                            optgroup label=(p.name) {
+                                @for v in &p.versions {
+                                    option value=(v.name) selected[Some(&p.name) == product.as_ref() && Some(&v.name) == from.as_ref()] { (v.name) }
+                                }
+                            }
+                        }
+                    }
+                }
+                label { "To "
+                    select name="to" {
+                        @for p in tree.products.iter().filter(|p| p.versions.len() >= 2) {
+                            optgroup label=(p.name) {
+                                @for v in &p.versions {
+                                    option value=(v.name) selected[Some(&p.name) == product.as_ref() && Some(&v.name) == to.as_ref()] { (v.name) }
+                                }
+                            }
+                        }
+                    }
+                }
+                label { "Doc set " input type="text" name="doc_set" value=(doc_set) placeholder="all"; }
+                label.wide { "About " input type="search" name="q" value=(query) placeholder="optional: what changed about…"; }
+                button type="submit" { "Compare" }
+            }
+            @if let Some(c) = &comparison {
+                p.summary {
+                    strong { (c.product) " " (c.from) " → " (c.to) }
+                    @if let Some(q) = &c.query { " · about “" (q) "”" }
+                    " · " (c.counts.changed) " changed · " (c.counts.moved) " moved · "
+                    (c.counts.added) " added · " (c.counts.removed) " removed · "
+                    (c.counts.unchanged) " unchanged"
+                }
+                @if c.sections.is_empty() {
+                    p.notice { "Nothing to list: every section reads the same in both releases." }
+                }
+                ol.changes {
+                    @for s in &c.sections {
+                        li.change {
+                            div.change-head {
+                                span class=(format!("badge status-{}", s.status.as_str())) { (s.status.as_str()) }
+                                " "
+                                strong { (s.to.as_ref().or(s.from.as_ref()).map(|x| x.citation.heading.join(" › ")).unwrap_or_default()) }
+                                @if s.words_removed + s.words_added > 0 && s.from.is_some() && s.to.is_some() {
+                                    span.count { " −" (s.words_removed) " +" (s.words_added) " words" }
+                                }
+                                @if s.diff.is_none() && s.status == mcdewey_search::ChangeStatus::Changed {
+                                    " " a.difflink href=(section_href(c, &s.to.as_ref().map(|x| x.chunk_id.clone()).unwrap_or_default())) { "diff" }
+                                }
+                            }
+                            @for (release, side) in [(&c.from, &s.from), (&c.to, &s.to)] {
+                                @if let Some(x) = side {
+                                    div.side {
+                                        span.badge.version { (release) } " "
+                                        a href=(chunk_href(&x.chunk_id)) { (x.citation.source) }
+                                        @if let Some(p) = x.citation.page_text() { " · " (p) }
+                                        " · " code { (x.chunk_id) }
+                                    }
+                                }
+                            }
+                            @if let Some(diff) = &s.diff {
+                                p.diff {
+                                    @for piece in diff {
+                                        @match piece.op.as_str() {
+                                            "removed" => { del { (piece.text) } " " }
+                                            "added" => { ins { (piece.text) } " " }
+                                            _ => { span { (piece.text) } " " }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout("Compare releases", "", body).into_response()
 }
 
 /// Unix seconds as `2026-12-01 19:40 UTC`.
