@@ -30,7 +30,9 @@ async function inViewport(page, selector) {
   });
   try {
     for (const [label, viewport] of [["laptop", { width: 1366, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
-      const page = await browser.newPage({ viewport });
+      const context = await browser.newContext({ viewport });
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+      const page = await context.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(String(e)));
       page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
@@ -62,6 +64,19 @@ async function inViewport(page, selector) {
       const dts = await page.$$eval(".fields dt", (els) => els.map((e) => e.textContent.trim()));
       check(`${label}: chunk page fields`, ["page", "source", "chunk_id"].every((f) => dts.includes(f)), dts.join(","));
       const chunkId = (await page.textContent(".chunk-id")).trim();
+      // The search came along: its words are marked, a link goes back, copy buttons work.
+      check(`${label}: the chunk page marks the query's words`, (await page.$$(".chunk-text mark")).length > 0);
+      const back = await page.getAttribute(".back a", "href").catch(() => "");
+      check(`${label}: the chunk page links back to the results`, (back || "").startsWith("/?q=") && back.includes("version=v12.5.1su1"), back);
+      await page.click('button.copy:has-text("Copy chunk id")');
+      const copiedId = await page.evaluate(() => navigator.clipboard.readText());
+      check(`${label}: "Copy chunk id" copies it`, copiedId === chunkId, copiedId);
+      await page.click('button.copy:has-text("Copy citation")');
+      const copiedCite = await page.evaluate(() => navigator.clipboard.readText());
+      check(`${label}: "Copy citation" copies document, release, page and chunk id`, copiedCite.includes("v12.5.1su1") && copiedCite.includes("p.") && copiedCite.endsWith(chunkId), copiedCite);
+      await page.click('button.copy:has-text("Copy link")');
+      const copiedLink = await page.evaluate(() => navigator.clipboard.readText());
+      check(`${label}: "Copy link" copies the chunk page's address`, copiedLink.startsWith(base + "/chunks/"), copiedLink);
       await page.screenshot({ path: path.join(artifacts, `${label}-chunk.png`), fullPage: false });
 
       // View in doc context: the chunk is highlighted and scrolled into view.
@@ -95,6 +110,12 @@ async function inViewport(page, selector) {
       const also = await page.textContent(".result .also").catch(() => "");
       check(`${label}: a passage of two releases names the other`, also.startsWith("Also in v12.5.1"), also);
 
+      await page.goto(base + "/?q=" + encodeURIComponent("certificate"));
+      const before = (await page.$$("li.result")).length;
+      await Promise.all([page.waitForNavigation(), page.click("a.show-more")]);
+      const after = (await page.$$("li.result")).length;
+      check(`${label}: "Show more results" shows more`, before === 10 && after > before && page.url().includes("limit=20"), `${before} -> ${after}`);
+
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(`${label}: no horizontal overflow`, overflow <= 1, `${overflow}px`);
 
@@ -120,7 +141,7 @@ async function inViewport(page, selector) {
       const cmpOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(`${label}: the compare page fits the width`, cmpOverflow <= 1, `${cmpOverflow}px`);
       check(`${label}: no script errors`, errors.length === 0, errors.join(" | "));
-      await page.close();
+      await context.close();
     }
     // A server that requires a token: pages send the browser to sign in, a wrong token
     // is refused, the right one opens the library with a Secure, HttpOnly, SameSite=Strict

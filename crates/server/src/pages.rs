@@ -226,6 +226,11 @@ fn api_error_page(e: ApiError) -> Response {
 
 /// The search URL for `params` with one filter changed.
 fn search_href(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
+    format!("/?{}", search_query(params, set))
+}
+
+/// The query string of a search with `set` changed: `q` and the filters in force.
+fn search_query(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
     let q = params
         .q
@@ -239,6 +244,7 @@ fn search_href(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
         ("doc_set", &params.doc_set),
         ("mode", &params.mode),
         ("understand", &params.understand),
+        ("limit", &params.limit),
     ] {
         let v = match set.iter().find(|(n, _)| *n == name) {
             Some((_, v)) => v.map(str::to_string),
@@ -252,7 +258,7 @@ fn search_href(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
         .iter()
         .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
         .collect();
-    format!("/?{}", qs.join("&"))
+    qs.join("&")
 }
 
 struct SearchView {
@@ -272,6 +278,7 @@ async fn search_page(
     };
     let query = req.query.trim().to_string();
     let mode = state.engine().effective_mode(req.mode);
+    let limit = req.limit.unwrap_or(10);
     let view = blocking(&state, move |engine| {
         let library = engine.library()?;
         if query.is_empty() {
@@ -343,7 +350,7 @@ async fn search_page(
                     ol.results {
                         @for hit in &r.results {
                             li.result {
-                                a.result-link href=(chunk_href(&hit.chunk_id)) {
+                                a.result-link href=(format!("{}?{}", chunk_href(&hit.chunk_id), search_query(&params, &[]))) {
                                     span.result-title { (hit.citation.heading.last().cloned().unwrap_or_else(|| hit.citation.source.clone())) }
                                 }
                                 @if hit.citation.heading.len() > 1 {
@@ -375,6 +382,11 @@ async fn search_page(
                                     a.ctx href=(context_href(&hit.citation.source, &hit.chunk_id, ordinal_of(&hit.chunk_id))) { "↗ in context" }
                                 }
                             }
+                        }
+                    }
+                    @if r.results.len() >= limit && limit < mcdewey_search::MAX_LIMIT {
+                        p.more {
+                            a.show-more href=(search_href(&params, &[("limit", Some(&(limit + 10).min(mcdewey_search::MAX_LIMIT).to_string()))])) { "Show more results" }
                         }
                     }
                 } @else if view.error.is_none() {
@@ -551,7 +563,13 @@ fn facet_panel(
     }
 }
 
-async fn chunk_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+/// A chunk on its own page. Reached from a result, it keeps the search (`q` and the
+/// filters): the query's words are marked and a link goes back to the results.
+async fn chunk_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(search): Query<SearchParams>,
+) -> Response {
     let lookup = id.clone();
     let view = match blocking(&state, move |e| crate::api::chunk_view(e, &lookup)).await {
         Ok(v) => v,
@@ -560,13 +578,37 @@ async fn chunk_page(State(state): State<AppState>, Path(id): Path<String>) -> Re
     let title = page_title(&view.citation)
         .or_else(|| view.citation.heading.last().cloned())
         .unwrap_or_else(|| view.citation.source.clone());
-    let body = chunk_body(&view, &title);
-    layout(&title, "", body).into_response()
+    let query = search
+        .q
+        .clone()
+        .or(search.query.clone())
+        .unwrap_or_default();
+    let back = (!query.trim().is_empty()).then(|| search_href(&search, &[]));
+    let body = chunk_body(&view, &title, query.trim(), back.as_deref());
+    layout(&title, query.trim(), body).into_response()
 }
 
-fn chunk_body(view: &ChunkView, title: &str) -> Markup {
+/// How a chunk is cited when copied: document title, release, page and chunk id.
+fn citation_line(view: &ChunkView) -> String {
+    let c = &view.citation;
+    let document = c
+        .heading
+        .first()
+        .cloned()
+        .unwrap_or_else(|| c.source.clone());
+    let page = c.page_text().map(|p| format!(", {p}")).unwrap_or_default();
+    format!(
+        "{document} ({} {}){page} — chunk {}",
+        c.product, c.version, view.chunk_id
+    )
+}
+
+fn chunk_body(view: &ChunkView, title: &str, query: &str, back: Option<&str>) -> Markup {
     html! {
         article.chunk-page {
+            @if let Some(back) = back {
+                p.back { a href=(back) { "← Back to results" } }
+            }
             @if !view.citation.heading.is_empty() {
                 p.crumbs { (view.citation.heading.join(" › ")) }
             }
@@ -578,7 +620,20 @@ fn chunk_body(view: &ChunkView, title: &str) -> Markup {
                 dt { "chunk_id" } dd { code.chunk-id { (view.chunk_id) } }
                 dt { "version" } dd { span.badge.version { (view.citation.product) " " (view.citation.version) } " " span.badge { (view.citation.doc_set) } }
             }
-            div.chunk-text { (view.text) }
+            p.copies {
+                button.copy type="button" data-copy=(citation_line(view)) { "Copy citation" }
+                button.copy type="button" data-copy-link=(chunk_href(&view.chunk_id)) { "Copy link" }
+                button.copy type="button" data-copy=(view.chunk_id) { "Copy chunk id" }
+            }
+            @if query.is_empty() {
+                div.chunk-text { (view.text) }
+            } @else {
+                div.chunk-text {
+                    @for (text, marked) in crate::snippet::mark_all(&view.text, query) {
+                        @if marked { mark { (text) } } @else { (text) }
+                    }
+                }
+            }
             nav.pager aria-label="Neighbouring chunks" {
                 @if let Some(p) = &view.previous { a rel="prev" href=(chunk_href(p)) { "← Previous chunk" } } @else { span {} }
                 @if let Some(n) = &view.next { a rel="next" href=(chunk_href(n)) { "Next chunk →" } }

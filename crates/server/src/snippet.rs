@@ -61,6 +61,24 @@ fn floor_char(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// The whole of `text` with the query's words marked (the chunk page).
+pub fn mark_all(text: &str, query: &str) -> Vec<Segment> {
+    let terms = query_terms(query);
+    let mut out: Vec<Segment> = Vec::new();
+    let mut at = 0;
+    for (s, e, _) in word_hits(text, &terms) {
+        if s > at {
+            out.push((text[at..s].to_string(), false));
+        }
+        out.push((text[s..e].to_string(), true));
+        at = e;
+    }
+    if at < text.len() {
+        out.push((text[at..].to_string(), false));
+    }
+    out
+}
+
 /// Byte offsets where sentences and lines begin: the text's start, and the first
 /// non-space after a line break or after `.`, `!`, `?` or `;` and a space.
 fn sentence_starts(text: &str) -> Vec<usize> {
@@ -194,6 +212,16 @@ mod tests {
         let s = render(&snippet(text, "adds phones", 100));
         assert!(s.starts_with("Autoregistration [adds] [phones]"), "{s}");
         assert!(s.ends_with("on the node. …"), "{s}");
+    }
+
+    #[test]
+    fn the_whole_text_keeps_its_lines_with_words_marked() {
+        let text = "Step 1\nRun utils ctl update CTLFile.\nStep 2\nRestart TFTP.";
+        let s = render(&mark_all(text, "ctl update"));
+        assert_eq!(
+            s,
+            "Step 1\nRun utils [ctl] [update] CTLFile.\nStep 2\nRestart TFTP."
+        );
     }
 
     #[test]

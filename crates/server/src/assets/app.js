@@ -19,6 +19,19 @@
       links[i].scrollIntoView({ block: "nearest" });
     }
   });
+  // Copy buttons: a citation, a chunk id, or a link made absolute.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("button.copy");
+    if (!b || !navigator.clipboard) return;
+    var text = b.getAttribute("data-copy");
+    var link = b.getAttribute("data-copy-link");
+    if (link) text = new URL(link, window.location.href).href;
+    var label = b.textContent;
+    navigator.clipboard.writeText(text).then(function () {
+      b.textContent = "Copied";
+      setTimeout(function () { b.textContent = label; }, 1500);
+    });
+  });
   // The document view centres the chosen chunk.
   window.addEventListener("DOMContentLoaded", function () {
     var current = document.querySelector(".chunk.current");
