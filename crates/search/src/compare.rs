@@ -173,6 +173,8 @@ struct Section {
     chunks: Vec<Chunk>,
     words: Vec<String>,
     shingles: HashSet<u64>,
+    /// Absorbed into the section before it (see [`absorb`]): listed as part of it.
+    merged: bool,
 }
 
 impl Section {
@@ -220,6 +222,7 @@ fn sections_of(chunks: Vec<Chunk>) -> Vec<Section> {
                 chunks: vec![chunk],
                 words: Vec::new(),
                 shingles: HashSet::new(),
+                merged: false,
             }),
         }
     }
@@ -332,7 +335,37 @@ fn align(from: Vec<Section>, to: Vec<Section>) -> Alignment {
             }
         }
     }
+    let (mut from, mut to) = (from, to);
+    for &(i, j, _) in &pairs {
+        absorb(&mut from, &mut used_from, i, &to[j].shingles);
+        absorb(&mut to, &mut used_to, j, &from[i].shingles);
+    }
     Alignment { from, to, pairs }
+}
+
+/// Heading structure differs between releases ("Procedure" a heading of its own in one,
+/// part of the section above in the other): the unpaired sections that follow section
+/// `at` in its document join it while that brings its text closer to its counterpart's.
+fn absorb(sections: &mut [Section], used: &mut [bool], at: usize, other: &HashSet<u64>) {
+    let mut next = at + 1;
+    while next < sections.len() && !used[next] && sections[next].source == sections[at].source {
+        let joined: HashSet<u64> = sections[at]
+            .shingles
+            .union(&sections[next].shingles)
+            .copied()
+            .collect();
+        if dice(&joined, other) < dice(&sections[at].shingles, other) + 0.02 {
+            break;
+        }
+        let (head, tail) = sections.split_at_mut(next);
+        let (host, guest) = (&mut head[at], &mut tail[0]);
+        host.chunks.append(&mut guest.chunks);
+        host.words.append(&mut guest.words);
+        host.shingles = joined;
+        guest.merged = true;
+        used[next] = true;
+        next += 1;
+    }
 }
 
 fn dice(a: &HashSet<u64>, b: &HashSet<u64>) -> f32 {
@@ -458,11 +491,12 @@ impl Alignment {
             paired_from.insert(i);
         }
         let mut out: Vec<SectionChange> = (0..self.to.len())
+            .filter(|&j| !self.to[j].merged)
             .map(|j| self.change(to_pair.get(&j).copied(), Some(j), with_diff))
             .collect();
         out.extend(
             (0..self.from.len())
-                .filter(|i| !paired_from.contains(i))
+                .filter(|i| !paired_from.contains(i) && !self.from[*i].merged)
                 .map(|i| self.change(Some(i), None, with_diff)),
         );
         out
@@ -488,6 +522,9 @@ impl Alignment {
             .map(str::to_string)
             .collect();
         let matches = |s: &Section| {
+            if s.merged {
+                return false;
+            }
             let have = path_key(&s.heading).join(" ");
             let have: HashSet<&str> = have.split(' ').collect();
             !want.is_empty() && want.iter().all(|w| have.contains(w.as_str()))
@@ -876,6 +913,35 @@ mod tests {
             "p::v1::guide::guide::0"
         );
         assert_eq!(bfd.to.as_ref().unwrap().chunk_id, "p::v2::guide::manual::0");
+    }
+
+    #[test]
+    fn a_heading_of_its_own_in_one_release_joins_the_section_above() {
+        // CUCM 12.5(1)SU1 made "Procedure" a heading of its own; 12.5(1) keeps the steps
+        // in the section above.
+        let steps = "Step 1 In Cisco Unified Serviceability choose Tools then Service \
+                     Activation. Step 2 Choose a server. Step 3 Click the radio button. Step 4 \
+                     Click Save and verify that the service runs on every server.";
+        let from = sections_of(vec![section(
+            "v1",
+            "ctl",
+            &["Setup", "Activate the Service"],
+            &format!("{KERNEL} {steps}"),
+            0,
+        )]);
+        let to = sections_of(vec![
+            section("v2", "guide", &["Setup", "Activate the Service"], KERNEL, 0),
+            section("v2", "guide", &["Setup", "Procedure"], steps, 1),
+            section("v2", "guide", &["Other"], BFD, 2),
+        ]);
+        let changes = align(from, to).changes(false);
+        let status: Vec<ChangeStatus> = changes.iter().map(|c| c.status).collect();
+        assert_eq!(
+            status,
+            [ChangeStatus::Unchanged, ChangeStatus::Added],
+            "{changes:#?}"
+        );
+        assert_eq!(changes[0].to.as_ref().unwrap().chunk_ids.len(), 2);
     }
 
     #[test]
