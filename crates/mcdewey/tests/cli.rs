@@ -287,7 +287,7 @@ fn compare_reports_what_changed_between_releases_on_both_sides() {
         "{text}"
     );
     assert!(
-        text.contains("\nchanged ") && text.contains("    - "),
+        text.contains("\nchanged ") && (text.contains("    - ") || text.contains("    + ")),
         "a diff: {text}"
     );
 
