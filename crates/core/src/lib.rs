@@ -6,10 +6,12 @@
 //! everything a citation needs: source path, page, heading path.
 
 mod chunk;
+mod codes;
 mod path;
 mod version;
 
 pub use chunk::{Chunk, ChunkId, PageLabel};
+pub use codes::{error_status, ErrorCode, ERROR_CODES};
 pub use path::DocPath;
 pub use version::{normalize_version, Version};
 

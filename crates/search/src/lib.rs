@@ -642,9 +642,9 @@ impl Engine {
     ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
         let (Some(embedder), true) = (&self.embedder, self.store.has_vectors()) else {
             let why = if self.embedder.is_none() {
-                "no embedding model loaded (fetch it with scripts/fetch-model, or use --mode bm25)"
+                "no embedding model loaded; search in keyword mode (bm25), or load the model"
             } else {
-                "this index has no vectors (it was built without a model); run `mcdewey index` with the model, or use --mode bm25"
+                "this index has no vectors (it was built without a model); search in keyword mode (bm25), or index again with the model"
             };
             return Err(SearchError::NoVectors(why.into()));
         };

@@ -16,10 +16,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with a status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: String) -> ApiError {
+    /// An error with a code of [`mcdewey_core::ERROR_CODES`] (which gives its HTTP
+    /// status) and a message.
+    pub fn new(code: &'static str, message: String) -> ApiError {
         ApiError {
-            status,
+            status: StatusCode::from_u16(mcdewey_core::error_status(code))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             message,
         }
@@ -27,33 +29,22 @@ impl ApiError {
 
     /// A bad request naming the field at fault.
     pub fn invalid(field: &str, reason: impl std::fmt::Display) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_argument",
-            format!("{field}: {reason}"),
-        )
+        ApiError::new("invalid_argument", format!("{field}: {reason}"))
     }
 
     /// A server-side failure.
     pub fn internal(message: String) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        ApiError::new("internal", message)
     }
 }
 
 impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> ApiError {
-        let status = match &e {
-            SearchError::ChunkNotFound(_) | SearchError::DocumentNotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
-            SearchError::NoVectors(_) => StatusCode::SERVICE_UNAVAILABLE,
-            e if e.is_client_error() => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if status.is_server_error() {
+        let err = ApiError::new(e.code(), e.to_string());
+        if err.status.is_server_error() {
             tracing::error!(target: "mcdewey::server", "{e}");
         }
-        ApiError::new(status, e.code(), e.to_string())
+        err
     }
 }
 

@@ -53,7 +53,6 @@ pub(crate) async fn gate(
     match who {
         Some(p) if p.role >= needed => next.run(req).await,
         Some(p) => ApiError::new(
-            StatusCode::FORBIDDEN,
             "forbidden",
             format!(
                 "token {:?} has the read role; this needs an admin token",
@@ -62,7 +61,6 @@ pub(crate) async fn gate(
         )
         .into_response(),
         None if !state.auth.required() => ApiError::new(
-            StatusCode::FORBIDDEN,
             "forbidden",
             "this needs an admin token; start the server with --token or --tokens-file".into(),
         )
@@ -76,7 +74,6 @@ fn unauthorized(uri: &axum::http::Uri) -> Response {
     let path = uri.path();
     if path.starts_with("/api/") || path == "/mcp" || path.starts_with("/mcp/") {
         let mut resp = ApiError::new(
-            StatusCode::UNAUTHORIZED,
             "unauthorized",
             "this server requires a token: send Authorization: Bearer <token>".to_string(),
         )
@@ -154,7 +151,6 @@ fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(ApiError::new(
-        StatusCode::MISDIRECTED_REQUEST,
         "forbidden_host",
         format!(
             "host {:?} is not served here; allow it with --allow-host",
@@ -187,7 +183,6 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(ApiError::new(
-        StatusCode::FORBIDDEN,
         "forbidden_origin",
         format!(
             "origin {} may not call this server; allow it with --allow-origin",

@@ -21,7 +21,7 @@ pub use auth::{Auth, Principal, Role, TokenEntry};
 pub use gate::Access;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
@@ -251,7 +251,6 @@ async fn not_found(req: Request) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/api/") {
         ApiError::new(
-            StatusCode::NOT_FOUND,
             "not_found",
             format!("no API route {path}; see /api/openapi.json"),
         )
@@ -266,7 +265,6 @@ async fn time_limit(req: Request, next: Next) -> Response {
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
             format!(
                 "the request took longer than {} s; try a narrower query",

@@ -166,7 +166,6 @@ pub(crate) async fn sign_out(
     };
     if !ct_eq(session_csrf(id).as_bytes(), form.csrf.as_bytes()) {
         return crate::ApiError::new(
-            StatusCode::FORBIDDEN,
             "forbidden",
             "csrf: the sign-out form expired or came from another site".into(),
         )

@@ -1117,3 +1117,56 @@ async fn releases_are_understood_passages_grouped_and_weak_matches_flagged() {
         "no empty filter is kept"
     );
 }
+
+#[test]
+fn the_error_table_in_the_docs_is_the_code_table() {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/web-and-api.md"),
+    )
+    .unwrap();
+    let documented: Vec<(String, u16)> = docs
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            let status = cells.get(2)?.parse().ok()?;
+            Some((code.to_string(), status))
+        })
+        .collect();
+    let table: Vec<(String, u16)> = mcdewey_core::ERROR_CODES
+        .iter()
+        .map(|c| (c.code.to_string(), c.status))
+        .collect();
+    assert_eq!(
+        documented, table,
+        "docs/web-and-api.md and crates/core/src/codes.rs"
+    );
+    // Every engine error's code is in the table.
+    use mcdewey_search::SearchError;
+    for e in [
+        SearchError::EmptyQuery,
+        SearchError::NoVectors(String::new()),
+        SearchError::InvalidArgument {
+            field: "f",
+            reason: String::new(),
+        },
+        SearchError::ChunkNotFound(String::new()),
+        SearchError::DocumentNotFound(String::new()),
+        SearchError::UnknownFilter {
+            field: "product",
+            value: String::new(),
+            known: String::new(),
+        },
+    ] {
+        assert!(table.iter().any(|(c, _)| c == e.code()), "{}", e.code());
+    }
+    for code in [
+        "model_failed",
+        "index_error",
+        "internal",
+        "timeout",
+        "not_found",
+    ] {
+        assert!(table.iter().any(|(c, _)| c == code), "{code}");
+    }
+}
