@@ -45,9 +45,9 @@ pub fn search(
         understand: filters.no_understand.then_some(false),
     })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        emit(&(serde_json::to_string_pretty(&response)? + "\n"))?;
     } else {
-        print!("{}", render::results(&response));
+        emit(&render::results(&response))?;
     }
     Ok(())
 }
@@ -64,9 +64,9 @@ pub fn show(paths: &Paths, chunk_id: &str, json: bool) -> Result<()> {
                 map.remove(key);
             }
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        emit(&(serde_json::to_string_pretty(&value)? + "\n"))?;
     } else {
-        print!("{}", render::chunk(&chunk));
+        emit(&render::chunk(&chunk))?;
     }
     Ok(())
 }
@@ -75,9 +75,9 @@ pub fn library(paths: &Paths, json: bool) -> Result<()> {
     let engine = open_engine(paths)?;
     let tree = engine.library()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&tree)?);
+        emit(&(serde_json::to_string_pretty(&tree)? + "\n"))?;
     } else {
-        print!("{}", render::library(&tree));
+        emit(&render::library(&tree))?;
     }
     Ok(())
 }
@@ -100,7 +100,12 @@ pub fn compare(
     } else {
         comparison.text(usize::MAX, usize::MAX)
     };
-    // A long summary is often piped into `head` or `less`: a closed pipe ends quietly.
+    emit(&text)
+}
+
+/// Writes a command's output. Output piped into `head` or `less` and closed early ends
+/// the command quietly (print! would panic on the broken pipe).
+fn emit(text: &str) -> Result<()> {
     match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),

@@ -313,6 +313,40 @@ fn compare_reports_what_changed_between_releases_on_both_sides() {
 }
 
 #[test]
+fn output_piped_into_a_closed_reader_ends_quietly() {
+    // `mcdewey … | head -1`: the reader goes away before the output is written.
+    let (lib, data) = indexed_sample();
+    for args in [
+        vec!["search", "certificate", "--mode", "bm25", "--limit", "100"],
+        vec![
+            "compare",
+            "--product",
+            "cucm",
+            "--from",
+            "12.5.1su1",
+            "--to",
+            "15",
+            "--all",
+        ],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+            .args(&args)
+            .arg("--library")
+            .arg(&lib)
+            .args(store_args(data))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(out.status.success(), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn show_and_library_agree_with_search() {
     let (lib, data) = indexed_sample();
     let r = ok_json(mcdewey(
