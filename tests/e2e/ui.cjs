@@ -49,6 +49,18 @@ async function inViewport(page, selector) {
       check(`${label}: snippets are highlighted`, (await page.$$(".snippet mark")).length > 0);
       await page.screenshot({ path: path.join(artifacts, `${label}-search.png`), fullPage: false });
 
+      // Phone: the filters sit above the results, folded; the header is compact.
+      if (label === "phone") {
+        const folded = await page.$eval("details.filters", (d) => !d.open);
+        const above = await page.evaluate(() => document.querySelector("details.filters").getBoundingClientRect().top < document.querySelector(".result").getBoundingClientRect().top);
+        check("phone: the filters sit folded above the results", folded && above, `${folded} ${above}`);
+        const tagline = await page.$eval(".tagline", (t) => getComputedStyle(t).display);
+        check("phone: the header is compact (no tagline)", tagline === "none", tagline);
+        await page.click("details.filters > summary");
+      } else {
+        const shown = await page.$eval("details.filters > summary", (s) => getComputedStyle(s).display);
+        check("laptop: the filters are always open beside the results", shown === "none" && (await page.$eval("details.filters", (d) => d.open)), shown);
+      }
       // Filter by version through the facet.
       await page.click('.facets a:has-text("v12.5.1su1")');
       await page.waitForSelector(".result");

@@ -180,7 +180,7 @@ fn layout_keeping(title: &str, query: &str, keep: &[(&str, String)], body: Marku
                         }
                     }
                     form.searchbar action="/" method="get" role="search" {
-                        input #q type="search" name="q" value=(query) placeholder="Search the library… (press / to focus)"
+                        input #q type="search" name="q" value=(query) placeholder="Search the library…" title="Search the library (press / to focus)"
                             aria-label="Search query" autocomplete="off";
                         @for (name, value) in keep {
                             input type="hidden" name=(name) value=(value);
@@ -324,7 +324,12 @@ async fn search_page(
     let body = html! {
         div.searchpage {
             aside.facets aria-label="Filters" {
-                (facet_panel(&params, &view.facets, &view.library, q.trim().is_empty()))
+                // A phone shows the filters above the results, folded (app.js folds
+                // them on narrow screens; without it they stay open).
+                details.filters open {
+                    summary { "Filters" }
+                    (facet_panel(&params, &view.facets, &view.library, q.trim().is_empty()))
+                }
             }
             section.results-pane {
                 @if let Some(e) = &view.error {

@@ -32,8 +32,10 @@
       setTimeout(function () { b.textContent = label; }, 1500);
     });
   });
-  // The document view centres the chosen chunk.
+  // The document view centres the chosen chunk; on a phone the filters start folded.
   window.addEventListener("DOMContentLoaded", function () {
+    var filters = document.querySelector("details.filters");
+    if (filters && window.matchMedia("(max-width: 760px)").matches) filters.removeAttribute("open");
     var current = document.querySelector(".chunk.current");
     if (current) current.scrollIntoView({ block: "center" });
   });
