@@ -407,8 +407,11 @@ impl Scanner {
             fresh,
             summary,
         } = &mut self.scan;
+        // Chunks waiting to be committed, kept up to date below rather than summed
+        // again for every file.
+        let mut waiting: usize = fresh.values().map(Vec::len).sum();
         while self.next < total {
-            if budget.is_some_and(|b| fresh.values().map(Vec::len).sum::<usize>() >= b) {
+            if budget.is_some_and(|b| waiting >= b) {
                 return Ok(false);
             }
             let file = &self.files[self.next];
@@ -449,6 +452,7 @@ impl Scanner {
                             stale: None,
                         },
                     );
+                    waiting += doc.chunks.len();
                     fresh.insert(source.clone(), doc.chunks);
                     if previous.is_some() {
                         summary.changed.push(source.clone());

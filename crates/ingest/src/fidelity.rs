@@ -122,7 +122,8 @@ pub fn html_reference(html: &str) -> String {
     html_reference_of(&scraper::Html::parse_document(html))
 }
 
-fn html_reference_of<'a>(doc: &'a scraper::Html) -> String {
+/// [`html_reference`] of a page already parsed.
+pub fn html_reference_of<'a>(doc: &'a scraper::Html) -> String {
     let root = scraper::Selector::parse("body")
         .ok()
         .and_then(|s| doc.select(&s).next())

@@ -126,7 +126,12 @@ pub struct HtmlText {
 
 /// Converts an HTML page's main content to Markdown.
 pub fn html_to_markdown(html: &str) -> HtmlText {
-    let doc = Html::parse_document(html);
+    document_to_markdown(&Html::parse_document(html))
+}
+
+/// [`html_to_markdown`] of a page already parsed (indexing parses each page once for
+/// this and for its fidelity reference).
+pub fn document_to_markdown(doc: &Html) -> HtmlText {
     let title = Selector::parse("title")
         .ok()
         .and_then(|s| doc.select(&s).next())
@@ -144,7 +149,7 @@ pub fn html_to_markdown(html: &str) -> HtmlText {
         .filter_map(|s| Selector::parse(s).ok())
         .find_map(|s| doc.select(&s).next())
         .unwrap_or_else(|| doc.root_element());
-    let mut clean = String::with_capacity(html.len());
+    let mut clean = String::new();
     write_children(root, 0, &mut clean);
     let converter = htmd::HtmlToMarkdown::builder()
         .options(htmd::options::Options {

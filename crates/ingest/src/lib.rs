@@ -326,7 +326,8 @@ fn text_blocks(file: &LibraryFile, source: &str, bytes: &[u8]) -> Result<TextBlo
                     limit: html::MAX_NESTING,
                 });
             }
-            let page = html::html_to_markdown(&text);
+            let parsed = scraper::Html::parse_document(&text);
+            let page = html::document_to_markdown(&parsed);
             let mut md = page.markdown;
             // A page without a top heading is titled by its <title>, so its first
             // chunks (navigation generators put h2/h3 first or none) carry one.
@@ -336,7 +337,7 @@ fn text_blocks(file: &LibraryFile, source: &str, bytes: &[u8]) -> Result<TextBlo
             }
             (
                 markdown::parse_text(&md, markdown::Dialect::Markdown),
-                (fidelity::html_reference(&text), "page's shown text"),
+                (fidelity::html_reference_of(&parsed), "page's shown text"),
             )
         }
         _ => (

@@ -203,8 +203,8 @@ impl Section {
 pub(crate) struct Alignment {
     from: Vec<Section>,
     to: Vec<Section>,
-    /// (from index, to index, pairing score), one per paired section.
-    pairs: Vec<(usize, usize, f32)>,
+    /// (from index, to index), one per paired section.
+    pairs: Vec<(usize, usize)>,
 }
 
 /// Sections of a document's chunks: runs of consecutive chunks under one heading path.
@@ -305,11 +305,11 @@ fn align(from: Vec<Section>, to: Vec<Section>) -> Alignment {
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let (mut used_from, mut used_to) = (vec![false; from.len()], vec![false; to.len()]);
     let mut pairs = Vec::new();
-    for (score, i, j) in scored {
+    for (_, i, j) in scored {
         if !used_from[i] && !used_to[j] {
             used_from[i] = true;
             used_to[j] = true;
-            pairs.push((i, j, score));
+            pairs.push((i, j));
         }
     }
     // Rewritten throughout but under the same heading path (one such section each).
@@ -330,13 +330,12 @@ fn align(from: Vec<Section>, to: Vec<Section>) -> Alignment {
             if let [j] = js.as_slice() {
                 used_from[i] = true;
                 used_to[*j] = true;
-                let dice = dice(&from[i].shingles, &to[*j].shingles);
-                pairs.push((i, *j, dice));
+                pairs.push((i, *j));
             }
         }
     }
     let (mut from, mut to) = (from, to);
-    for &(i, j, _) in &pairs {
+    for &(i, j) in &pairs {
         absorb(&mut from, &mut used_from, i, &to[j].shingles);
         absorb(&mut to, &mut used_to, j, &from[i].shingles);
     }
@@ -486,7 +485,7 @@ impl Alignment {
     fn changes(&self, with_diff: bool) -> Vec<SectionChange> {
         let mut to_pair: HashMap<usize, usize> = HashMap::new();
         let mut paired_from = HashSet::new();
-        for &(i, j, _) in &self.pairs {
+        for &(i, j) in &self.pairs {
             to_pair.insert(j, i);
             paired_from.insert(i);
         }
