@@ -23,13 +23,17 @@ pub(crate) struct SearchParams {
 }
 
 impl SearchParams {
-    /// The engine request these parameters ask for.
-    pub(crate) fn to_request(&self) -> Result<SearchRequest, ApiError> {
-        let query = self
-            .q
+    /// The query as given, in `q` or `query` (empty when neither).
+    pub(crate) fn query_text(&self) -> String {
+        self.q
             .clone()
             .or_else(|| self.query.clone())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// The engine request these parameters ask for.
+    pub(crate) fn to_request(&self) -> Result<SearchRequest, ApiError> {
+        let query = self.query_text();
         let limit =
             match self
                 .limit
@@ -51,17 +55,7 @@ impl SearchParams {
             None => None,
             Some(m) => Some(m.parse::<Mode>().map_err(ApiError::from)?),
         };
-        let understand = match self.understand.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("true" | "1" | "yes") => Some(true),
-            Some("false" | "0" | "no") => Some(false),
-            Some(other) => {
-                return Err(ApiError::invalid(
-                    "understand",
-                    format!("{other:?} is not true or false"),
-                ))
-            }
-        };
+        let understand = flag("understand", self.understand.as_deref())?;
         let opt = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         Ok(SearchRequest {
             query,
@@ -183,6 +177,20 @@ pub(crate) fn routes() -> Vec<RouteDef> {
     ]
 }
 
+/// A yes/no query parameter: `true`/`1`/`yes` or `false`/`0`/`no`; `None` when absent
+/// or empty.
+fn flag(field: &str, value: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("true" | "1" | "yes") => Ok(Some(true)),
+        Some("false" | "0" | "no") => Ok(Some(false)),
+        Some(other) => Err(ApiError::invalid(
+            field,
+            format!("{other:?} is not true or false"),
+        )),
+    }
+}
+
 /// Parameters of `GET /api/compare` (strings, checked here so errors name the field).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct CompareParams {
@@ -220,16 +228,7 @@ impl CompareParams {
                 }
             },
         };
-        let all = match opt(&self.all).as_deref() {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(other) => {
-                return Err(ApiError::invalid(
-                    "all",
-                    format!("{other:?} is not true or false"),
-                ))
-            }
-        };
+        let all = flag("all", self.all.as_deref())?.unwrap_or(false);
         Ok(mcdewey_search::CompareRequest {
             product: need(&self.product, "product")?,
             from: need(&self.from, "from")?,

@@ -788,13 +788,9 @@ fn whole(
     }
 }
 
-/// A JSON value as an error message shows it: at most 40 characters.
+/// A JSON value as an error message quotes it ([`mcdewey_core::shorten`]).
 fn shown(v: &serde_json::Value) -> String {
-    let text = v.to_string();
-    match text.char_indices().nth(40) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text,
-    }
+    mcdewey_core::shorten(&v.to_string(), 40)
 }
 
 /// A tool result that is an error with this text.

@@ -232,11 +232,7 @@ fn search_href(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
 /// The query string of a search with `set` changed: `q` and the filters in force.
 fn search_query(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
-    let q = params
-        .q
-        .clone()
-        .or(params.query.clone())
-        .unwrap_or_default();
+    let q = params.query_text();
     pairs.push(("q", q));
     for (name, value) in [
         ("product", &params.product),
@@ -254,11 +250,17 @@ fn search_query(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
             pairs.push((name, v));
         }
     }
-    let qs: Vec<String> = pairs
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    query_string(&pairs)
+}
+
+/// `k=v&…`, each value percent-encoded.
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
         .iter()
         .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
-        .collect();
-    qs.join("&")
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 struct SearchView {
@@ -310,11 +312,7 @@ async fn search_page(
         Ok(v) => v,
         Err(e) => return api_error_page(e),
     };
-    let q = params
-        .q
-        .clone()
-        .or(params.query.clone())
-        .unwrap_or_default();
+    let q = params.query_text();
     let status = view.error.as_ref().map_or(StatusCode::OK, |e| e.status);
     let title = if q.trim().is_empty() {
         "Search".to_string()
@@ -583,11 +581,7 @@ async fn chunk_page(
     let title = page_title(&view.citation)
         .or_else(|| view.citation.heading.last().cloned())
         .unwrap_or_else(|| view.citation.source.clone());
-    let query = search
-        .q
-        .clone()
-        .or(search.query.clone())
-        .unwrap_or_default();
+    let query = search.query_text();
     let back = (!query.trim().is_empty()).then(|| search_href(&search, &[]));
     let body = chunk_body(&view, &title, query.trim(), back.as_deref());
     layout(&title, query.trim(), body).into_response()
@@ -854,11 +848,7 @@ async fn compare_page(
         if let Some(d) = &c.doc_set {
             pairs.push(("doc_set", d.as_str()));
         }
-        let qs: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
-            .collect();
-        format!("/compare?{}", qs.join("&"))
+        format!("/compare?{}", query_string(&pairs))
     };
     let body = html! {
         section.compare {

@@ -63,20 +63,31 @@ fn floor_char(text: &str, mut i: usize) -> usize {
 
 /// The whole of `text` with the query's words marked (the chunk page).
 pub fn mark_all(text: &str, query: &str) -> Vec<Segment> {
-    let terms = query_terms(query);
-    let mut out: Vec<Segment> = Vec::new();
-    let mut at = 0;
-    for (s, e, _) in word_hits(text, &terms) {
+    let hits = word_hits(text, &query_terms(query));
+    let mut out = Vec::new();
+    push_marked(text, &hits, 0, text.len(), &mut out);
+    out
+}
+
+/// `text[start..end]` as segments, the hits inside it marked.
+fn push_marked(
+    text: &str,
+    hits: &[(usize, usize, usize)],
+    start: usize,
+    end: usize,
+    out: &mut Vec<Segment>,
+) {
+    let mut at = start;
+    for &(s, e, _) in hits.iter().filter(|h| h.0 >= start && h.1 <= end) {
         if s > at {
             out.push((text[at..s].to_string(), false));
         }
         out.push((text[s..e].to_string(), true));
         at = e;
     }
-    if at < text.len() {
-        out.push((text[at..].to_string(), false));
+    if at < end {
+        out.push((text[at..end].to_string(), false));
     }
-    out
 }
 
 /// Byte offsets where sentences and lines begin: the text's start, and the first
@@ -156,17 +167,7 @@ pub fn snippet(text: &str, query: &str, width: usize) -> Vec<Segment> {
     if start > 0 {
         out.push(("… ".into(), false));
     }
-    let mut at = start;
-    for &(s, e, _) in hits.iter().filter(|h| h.0 >= start && h.1 <= end) {
-        if s > at {
-            out.push((text[at..s].to_string(), false));
-        }
-        out.push((text[s..e].to_string(), true));
-        at = e;
-    }
-    if at < end {
-        out.push((text[at..end].to_string(), false));
-    }
+    push_marked(text, &hits, start, end, &mut out);
     if end < text.len() {
         out.push((" …".into(), false));
     }
