@@ -6,7 +6,10 @@ use crate::vectors::{EmbeddingCache, VectorEntry, VectorSet};
 use crate::IndexError;
 use mcdewey_core::Chunk;
 use mcdewey_embed::Embedder;
-use mcdewey_ingest::{discover, parse_document, read_bytes, IngestOptions, PARSER_VERSION};
+use mcdewey_ingest::{
+    discover, finish_document, parse_blocks, read_bytes, Format, Furniture, IngestError,
+    IngestOptions, LibraryFile, Parsed, PARSER_VERSION,
+};
 use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::path::Path;
@@ -91,20 +94,172 @@ pub fn settings_fingerprint(opts: &IngestOptions) -> String {
     )
 }
 
-/// Parses a document; a panic in a parser becomes an error for that file alone, so one
-/// bad document never aborts an update.
+/// Parses a document into blocks; a panic in a parser becomes an error for that file
+/// alone, so one bad document never aborts an update.
 fn parse_guarded(
-    file: &mcdewey_ingest::LibraryFile,
+    file: &LibraryFile,
     bytes: &[u8],
     opts: &IngestOptions,
-) -> Result<mcdewey_ingest::Document, mcdewey_ingest::IngestError> {
-    std::panic::catch_unwind(|| parse_document(file, bytes, opts)).unwrap_or_else(|panic| {
+) -> Result<Parsed, IngestError> {
+    std::panic::catch_unwind(|| parse_blocks(file, bytes, opts)).unwrap_or_else(|panic| {
         let what = mcdewey_ingest::panic_text(panic.as_ref()).unwrap_or_default();
-        Err(mcdewey_ingest::IngestError::Parser {
+        Err(IngestError::Parser {
             path: file.path.source(),
             reason: what,
         })
     })
+}
+
+/// The HTML doc set the scan is in, with its page furniture
+/// ([`mcdewey_ingest::furniture`]). A page is indexed under one furniture set, whose
+/// digest is kept after its content hash (`<blake3>+<digest>`), so that when the set
+/// changes (pages added to the doc set, a new footer) every page is read again.
+struct DocSetPass {
+    /// `product/version/doc-set/`.
+    prefix: String,
+    /// Whether any page of the doc set is new, changed or gone, so its furniture was
+    /// learnt again.
+    learnt: bool,
+    /// Whether no page of a doc set large enough to have furniture changed: pages keep
+    /// the furniture they were indexed under.
+    unchanged: bool,
+    furniture: Furniture,
+    /// Pages parsed to learn the furniture, taken as their turn comes.
+    parsed: HashMap<String, Result<Parsed, IngestError>>,
+}
+
+impl DocSetPass {
+    /// Looks at the HTML pages of `file`'s doc set and, if any is new, changed or gone
+    /// since `manifest`, parses them all and learns the doc set's furniture.
+    fn start(
+        file: &LibraryFile,
+        files: &[LibraryFile],
+        manifest: &Manifest,
+        opts: &IngestOptions,
+    ) -> DocSetPass {
+        let prefix = doc_set_prefix(file);
+        let pages: Vec<&LibraryFile> = files
+            .iter()
+            .filter(|f| f.format == Format::Html && f.path.source().starts_with(&prefix))
+            .collect();
+        let mut pass = DocSetPass {
+            prefix,
+            learnt: false,
+            unchanged: false,
+            furniture: Furniture::default(),
+            parsed: HashMap::new(),
+        };
+        if pages.len() < mcdewey_ingest::furniture::MIN_PAGES {
+            return pass;
+        }
+        let sources: BTreeSet<String> = pages.iter().map(|f| f.path.source()).collect();
+        let gone = manifest
+            .documents
+            .keys()
+            .any(|s| s.starts_with(&pass.prefix) && is_html(s) && !sources.contains(s));
+        let mut read: Vec<(&LibraryFile, Result<Vec<u8>, IngestError>)> = Vec::new();
+        let mut changed = gone;
+        for page in pages {
+            let bytes = read_bytes(page, opts);
+            changed |= match (&bytes, manifest.documents.get(&page.path.source())) {
+                (Ok(b), Some(entry)) => {
+                    entry.stale.is_some()
+                        || content_part(&entry.hash) != mcdewey_ingest::content_hash(b)
+                }
+                _ => true,
+            };
+            read.push((page, bytes));
+        }
+        if !changed {
+            pass.unchanged = true;
+            return pass;
+        }
+        for (page, bytes) in read {
+            let parsed = bytes.and_then(|b| parse_guarded(page, &b, opts));
+            pass.parsed.insert(page.path.source(), parsed);
+        }
+        pass.furniture = Furniture::learn(
+            pass.parsed
+                .values()
+                .filter_map(|p| p.as_ref().ok())
+                .map(|p| p.blocks.as_slice()),
+        );
+        pass.learnt = true;
+        pass
+    }
+
+    /// The hash a page is indexed under: its content hash, then the furniture's digest.
+    fn indexed_hash(&self, content: &str) -> String {
+        match self.furniture.digest() {
+            Some(d) => format!("{content}+{d}"),
+            None => content.to_string(),
+        }
+    }
+}
+
+/// Reads one library file: `None` when it is indexed as it is now, else its new
+/// document. Pages of an HTML doc set whose furniture was learnt come parsed already.
+fn read_page(
+    file: &LibraryFile,
+    previous: Option<&DocEntry>,
+    pass: Option<&mut DocSetPass>,
+    opts: &IngestOptions,
+) -> Result<Option<mcdewey_ingest::Document>, IngestError> {
+    let indexed_as = |hash: &str| previous.is_some_and(|p| p.hash == hash && p.stale.is_none());
+    match pass {
+        Some(pass) if pass.learnt => {
+            let parsed = match pass.parsed.remove(&file.path.source()) {
+                Some(parsed) => parsed?,
+                None => parse_guarded(file, &read_bytes(file, opts)?, opts)?,
+            };
+            let hash = pass.indexed_hash(&parsed.content_hash);
+            if indexed_as(&hash) {
+                return Ok(None);
+            }
+            let mut doc = finish_document(file, parsed, opts, &pass.furniture);
+            doc.content_hash = hash;
+            Ok(Some(doc))
+        }
+        pass => {
+            let bytes = read_bytes(file, opts)?;
+            let hash = mcdewey_ingest::content_hash(&bytes);
+            let same = match pass {
+                // The doc set did not change: its pages keep the furniture they were
+                // indexed under.
+                Some(p) if p.unchanged => {
+                    previous.is_some_and(|e| content_part(&e.hash) == hash && e.stale.is_none())
+                }
+                _ => indexed_as(&hash),
+            };
+            if same {
+                return Ok(None);
+            }
+            let parsed = parse_guarded(file, &bytes, opts)?;
+            Ok(Some(finish_document(
+                file,
+                parsed,
+                opts,
+                &Furniture::default(),
+            )))
+        }
+    }
+}
+
+/// `product/version/doc-set/` of a file.
+fn doc_set_prefix(file: &LibraryFile) -> String {
+    let p = &file.path;
+    format!("{}/{}/{}/", p.product, p.version, p.doc_set)
+}
+
+/// Whether a library path names an HTML page.
+fn is_html(source: &str) -> bool {
+    let lower = source.to_ascii_lowercase();
+    lower.ends_with(".html") || lower.ends_with(".htm")
+}
+
+/// The content hash of a manifest hash (`<blake3>` or `<blake3>+<furniture digest>`).
+fn content_part(hash: &str) -> &str {
+    hash.split('+').next().unwrap_or(hash)
 }
 
 /// The text embedded for a chunk: its heading path, then its text, so a passage is
@@ -326,9 +481,10 @@ pub fn scan_library(
 pub struct Scanner {
     /// The manifest, documents and summary so far.
     pub scan: Scan,
-    files: Vec<mcdewey_ingest::LibraryFile>,
+    files: Vec<LibraryFile>,
     next: usize,
     present: BTreeSet<String>,
+    doc_set: Option<DocSetPass>,
 }
 
 impl Scanner {
@@ -388,6 +544,7 @@ impl Scanner {
             files: discovery.files,
             next: 0,
             present: BTreeSet::new(),
+            doc_set: None,
         })
     }
 
@@ -419,13 +576,25 @@ impl Scanner {
             let source = file.path.source();
             self.present.insert(source.clone());
             let previous = manifest.documents.get(&source).cloned();
-            let outcome = read_bytes(file, opts).and_then(|bytes| {
-                let hash = mcdewey_ingest::content_hash(&bytes);
-                match &previous {
-                    Some(p) if p.hash == hash && p.stale.is_none() => Ok(None),
-                    _ => parse_guarded(file, &bytes, opts).map(Some),
+            if file.format == Format::Html
+                && !self
+                    .doc_set
+                    .as_ref()
+                    .is_some_and(|p| source.starts_with(&p.prefix))
+            {
+                let pass = DocSetPass::start(file, &self.files, manifest, opts);
+                let name = pass.prefix.trim_end_matches('/');
+                if let Some(report) = pass.furniture.report(name).filter(|_| pass.learnt) {
+                    tracing::info!(target: "mcdewey::index", "{report}");
+                    summary.warnings.push(report);
                 }
-            });
+                self.doc_set = Some(pass);
+            }
+            let pass = self
+                .doc_set
+                .as_mut()
+                .filter(|p| file.format == Format::Html && source.starts_with(&p.prefix));
+            let outcome = read_page(file, previous.as_ref(), pass, opts);
             match outcome {
                 Ok(None) => summary.unchanged += 1,
                 Ok(Some(doc)) => {
@@ -711,5 +880,93 @@ mod tests {
             "the old index stays whole until the new one is"
         );
         assert_eq!(summary.chunks, 3);
+    }
+
+    /// Chunks kept in memory, as a store would keep them.
+    #[derive(Default)]
+    struct Collect(HashMap<String, Vec<Chunk>>);
+
+    impl ChunkSink for Collect {
+        fn replace(&mut self, source: &str, chunks: &[Chunk]) -> Result<(), IndexError> {
+            self.0.insert(source.to_string(), chunks.to_vec());
+            Ok(())
+        }
+        fn remove(&mut self, source: &str) {
+            self.0.remove(source);
+        }
+        fn clear(&mut self) -> Result<(), IndexError> {
+            self.0.clear();
+            Ok(())
+        }
+    }
+
+    /// Writes page `i` of an HTML doc set, with the feedback footer when `footer`.
+    fn html_page(set: &Path, i: usize, body: &str, footer: bool) {
+        let footer = if footer {
+            "<div class=\"x\"><p>Was this page helpful? Send feedback to the docs team.</p></div>"
+        } else {
+            ""
+        };
+        let html = format!(
+            "<html><head><title>P{i}</title></head><body><h1>Page {i}</h1>\
+             <p>{body}</p>{footer}</body></html>"
+        );
+        std::fs::write(set.join(format!("p{i}.html")), html).unwrap();
+    }
+
+    #[test]
+    fn furniture_repeated_across_a_doc_set_is_dropped_reported_and_kept_up_to_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = dir.path().join("prod/v1/site");
+        std::fs::create_dir_all(&set).unwrap();
+        for i in 0..6 {
+            html_page(&set, i, &format!("Unique text {i} about trunks."), true);
+        }
+        let opts = IngestOptions::default();
+        let mut sink = Collect::default();
+        let scan = |old: &Manifest, sink: &mut Collect| {
+            scan_library(old, dir.path(), &opts, sink, &mut |_| {}).unwrap()
+        };
+        let first = scan(&Manifest::default(), &mut sink);
+        let all_text = |sink: &Collect| -> String {
+            sink.0
+                .values()
+                .flatten()
+                .map(|c| c.text.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(!all_text(&sink).contains("helpful"), "{}", all_text(&sink));
+        assert!(all_text(&sink).contains("Unique text 3 about trunks."));
+        let report = first.summary.warnings.join("\n");
+        assert!(
+            report.contains("prod/v1/site: 1 block(s) framing most of its 6 pages dropped")
+                && report.contains("Was this page helpful?"),
+            "{report}"
+        );
+        // Dropped furniture is reported, not lost: every page keeps all its words.
+        assert!(first.summary.fidelity.iter().all(|f| f.kept == 1.0));
+
+        // Nothing changed: nothing read again.
+        let second = scan(&first.manifest, &mut sink);
+        assert_eq!(second.summary.unchanged, 6);
+        assert!(second.summary.warnings.is_empty());
+
+        // One page's text changed, the furniture did not: that page alone is read.
+        html_page(&set, 0, "Changed text about trunks.", true);
+        let third = scan(&second.manifest, &mut sink);
+        assert_eq!(third.summary.changed, ["prod/v1/site/p0.html"]);
+        assert_eq!(third.summary.unchanged, 5);
+
+        // The footer leaves four pages: it no longer frames most of them, so every
+        // page is read again and the two that still have it keep it as text.
+        for i in 0..4 {
+            html_page(&set, i, &format!("Unique text {i} about trunks."), false);
+        }
+        let fourth = scan(&third.manifest, &mut sink);
+        assert_eq!(fourth.summary.changed.len(), 6, "{:?}", fourth.summary);
+        assert!(sink.0["prod/v1/site/p5.html"]
+            .iter()
+            .any(|c| c.text.contains("helpful")));
     }
 }

@@ -8,6 +8,7 @@ pub mod blocks;
 pub mod chunker;
 pub mod discover;
 pub mod fidelity;
+pub mod furniture;
 pub mod html;
 mod inline;
 pub mod markdown;
@@ -20,6 +21,7 @@ pub use discover::{
     discover, product_metadata, Discovery, Format, LibraryFile, ProductMetadata, Skipped,
     PRODUCT_METADATA,
 };
+pub use furniture::Furniture;
 pub use inline::clean_inline;
 
 use mcdewey_core::{Chunk, ChunkId};
@@ -160,7 +162,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Bumped whenever parsing or chunking changes the chunks of an unchanged file, so that
 /// indexes built before are rebuilt.
-pub const PARSER_VERSION: u32 = 2;
+pub const PARSER_VERSION: u32 = 3;
 
 /// Reads, parses and chunks one library file.
 pub fn read_document(file: &LibraryFile, opts: &IngestOptions) -> Result<Document, IngestError> {
@@ -192,8 +194,32 @@ pub fn parse_document(
     bytes: &[u8],
     opts: &IngestOptions,
 ) -> Result<Document, IngestError> {
+    let parsed = parse_blocks(file, bytes, opts)?;
+    Ok(finish_document(file, parsed, opts, &Furniture::default()))
+}
+
+/// A document read into blocks and not yet chunked: indexing reads every page of an
+/// HTML doc set this far to learn its [`Furniture`] before chunking any.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// blake3 of the file's bytes, hex.
+    pub content_hash: String,
+    /// Its blocks in reading order.
+    pub blocks: Vec<Block>,
+    /// Problems that did not stop reading.
+    pub warnings: Vec<String>,
+    /// The reference reading fidelity is measured against, and what it is.
+    reference: Option<(String, &'static str)>,
+}
+
+/// Parses a document from its bytes into blocks (the first half of [`parse_document`]).
+pub fn parse_blocks(
+    file: &LibraryFile,
+    bytes: &[u8],
+    opts: &IngestOptions,
+) -> Result<Parsed, IngestError> {
     let source = file.path.source();
-    let (blocks, mut warnings, reference) = match file.format {
+    let (blocks, warnings, reference) = match file.format {
         Format::Pdf => {
             let (blocks, warnings) = pdf_blocks(&source, bytes, opts)?;
             let reference = fidelity::pdf_reference(&file.abs, opts.pdf_timeout)
@@ -206,6 +232,31 @@ pub fn parse_document(
             (blocks, warnings, Some(reference))
         }
     };
+    Ok(Parsed {
+        content_hash: content_hash(bytes),
+        blocks,
+        warnings,
+        reference,
+    })
+}
+
+/// Chunks a parsed document, less its doc set's `furniture` (the second half of
+/// [`parse_document`]). Furniture dropped counts as accounted for in the fidelity
+/// measure: it is reported once for the doc set, not lost.
+pub fn finish_document(
+    file: &LibraryFile,
+    parsed: Parsed,
+    opts: &IngestOptions,
+    furniture: &Furniture,
+) -> Document {
+    let source = file.path.source();
+    let Parsed {
+        content_hash,
+        blocks,
+        mut warnings,
+        reference,
+    } = parsed;
+    let (blocks, dropped) = furniture.strip(blocks);
     let drafts = chunk_blocks(&blocks, &opts.chunk);
     if drafts.is_empty() && file.format != Format::Pdf {
         warnings.push(format!("{source}: no text to index"));
@@ -231,16 +282,22 @@ pub fn parse_document(
             line_end: d.line_end,
         })
         .collect::<Vec<Chunk>>();
-    let fidelity = reference
-        .map(|(text, what)| fidelity::measure(&text, what, chunks.iter().map(|c| c.text.as_str())));
+    let fidelity = reference.map(|(text, what)| {
+        let kept = chunks.iter().map(|c| c.text.as_str());
+        fidelity::measure(
+            &text,
+            what,
+            kept.chain(dropped.iter().map(|b| b.text.as_str())),
+        )
+    });
     warnings.extend(fidelity.as_ref().and_then(|f| f.warning(&source)));
-    Ok(Document {
+    Document {
         file: file.clone(),
-        content_hash: content_hash(bytes),
+        content_hash,
         chunks,
         warnings,
         fidelity,
-    })
+    }
 }
 
 /// [`text_blocks`] on a worker thread, given up after `budget`: no file can hold the

@@ -130,7 +130,8 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
     if page_ids.is_empty() {
         return Err(PdfError::Unreadable("the page tree lists no pages".into()));
     }
-    structure::check_structure(&doc, &page_ids)?;
+    let oversized = structure::oversized_pages(&doc, &page_ids, structure::MAX_PAGE_CONTENT);
+    structure::check_structure(&doc, &page_ids, &oversized)?;
     let mut out = PdfText::default();
     let declared = declared_page_count(&doc);
     if let Some(count) = declared.filter(|&c| c != page_ids.len()) {
@@ -141,7 +142,7 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
     }
     let labels = labels::page_labels(&doc, page_ids.len());
     out.outline = outline::read_outline(&doc, &page_ids);
-    let (pages, failures) = text::page_texts(&doc, &page_ids, deadline)?;
+    let (pages, failures) = text::page_texts(&doc, &page_ids, &oversized, deadline)?;
     if !failures.is_empty() {
         let shown: Vec<String> = failures.iter().take(5).map(|f| f.to_string()).collect();
         out.warnings.push(format!(
@@ -152,6 +153,30 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
         ));
         out.degraded
             .get_or_insert_with(|| "some pages could not be read".into());
+    }
+    if !oversized.is_empty() {
+        let shown: Vec<String> = oversized.iter().take(5).map(u32::to_string).collect();
+        out.warnings.push(format!(
+            "{} page(s) left out: their content expands past {} MiB (a decompression bomb?), which could exhaust memory (page(s) {}{})",
+            oversized.len(),
+            structure::MAX_PAGE_CONTENT >> 20,
+            shown.join(", "),
+            if oversized.len() > 5 { ", …" } else { "" }
+        ));
+    }
+    let outside: Vec<(u32, usize)> = pages
+        .iter()
+        .filter(|p| p.outside > 0)
+        .map(|p| (p.number, p.outside))
+        .collect();
+    if !outside.is_empty() {
+        let shown: Vec<String> = outside.iter().take(5).map(|(p, _)| p.to_string()).collect();
+        out.warnings.push(format!(
+            "{} character(s) drawn outside the visible page area left out (page(s) {}{})",
+            outside.iter().map(|(_, n)| n).sum::<usize>(),
+            shown.join(", "),
+            if outside.len() > 5 { ", …" } else { "" }
+        ));
     }
     out.pages = pages
         .into_iter()
@@ -343,6 +368,68 @@ mod tests {
         assert_eq!(
             doc.warnings,
             ["p/v1/d/scan.pdf: no text layer in 2 page(s) (a scanned or image-only PDF?); nothing to index"]
+        );
+    }
+
+    #[test]
+    fn text_below_the_page_is_left_out_and_reported() {
+        // 70 lines from the top at 14.3 pt apart: the last ones are set below the
+        // page's bottom edge, where no reader sees them.
+        let lines: Vec<String> = (1..=70).map(|i| format!("Line{i} text")).collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let bytes = build_pdf(&[TestPage::lines(&refs)], None, &[]);
+        let pdf = read_pdf(&bytes, Duration::from_secs(30)).unwrap();
+        let text: Vec<&str> = pdf.pages[0].lines.iter().map(|l| l.text.as_str()).collect();
+        assert!(text.contains(&"Line55 text"), "{text:?}");
+        assert!(!text.iter().any(|l| l.starts_with("Line60")), "{text:?}");
+        assert_eq!(pdf.warnings.len(), 1, "{:?}", pdf.warnings);
+        assert!(
+            pdf.warnings[0].contains("drawn outside the visible page area left out (page(s) 1)"),
+            "{:?}",
+            pdf.warnings
+        );
+    }
+
+    #[test]
+    fn a_page_that_inflates_past_the_memory_budget_is_left_out() {
+        use std::io::Write;
+        let bytes = build_pdf(
+            &[
+                TestPage::lines(&["First page text."]),
+                TestPage::lines(&["Second page text."]),
+                TestPage::lines(&["Third page text."]),
+            ],
+            None,
+            &[],
+        );
+        // Page 2's content becomes a Flate stream of 65 MiB of spaces (65 KiB stored).
+        let mut doc = Document::load_mem(&bytes).unwrap();
+        let page = doc.get_pages()[&2];
+        let content = doc.get_page_contents(page)[0];
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        let block = vec![b' '; 1 << 20];
+        for _ in 0..65 {
+            z.write_all(&block).unwrap();
+        }
+        let bomb = lopdf::Stream::new(
+            lopdf::dictionary! { "Filter" => "FlateDecode" },
+            z.finish().unwrap(),
+        );
+        doc.objects.insert(content, Object::Stream(bomb));
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        let pdf = read_pdf(&out, Duration::from_secs(60)).unwrap();
+        assert_eq!(pdf.pages.len(), 3);
+        assert_eq!(pdf.pages[0].lines[0].text, "First page text.");
+        assert!(pdf.pages[1].lines.is_empty());
+        assert_eq!(pdf.pages[2].lines[0].text, "Third page text.");
+        assert!(pdf.degraded.is_none(), "page numbers stay right");
+        assert!(
+            pdf.warnings
+                .iter()
+                .any(|w| w.contains("1 page(s) left out") && w.contains("(page(s) 2)")),
+            "{:?}",
+            pdf.warnings
         );
     }
 

@@ -8,8 +8,9 @@
 
 use super::{deref, PdfError};
 use lopdf::content::Content;
-use lopdf::{Dictionary, Document, Object, ObjectId};
-use std::collections::{BTreeMap, HashSet};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Read;
 
 /// Parents followed at most from a page to the root of the page tree.
 const MAX_TREE_DEPTH: usize = 64;
@@ -19,10 +20,67 @@ const MAX_FORM_DEPTH: usize = 16;
 /// that draw several forms grow exponentially; real documents need a few hundred).
 const MAX_FORM_VISITS: usize = 20_000;
 
-/// Refuses page trees with loops and form XObjects that draw themselves.
-pub fn check_structure(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> Result<(), PdfError> {
-    let mut visits = 0usize;
+/// Bytes one page's content streams may expand to. The extractor inflates a page's
+/// content whole into memory; real pages stay far below this (the densest page of the
+/// manuals measured, a full page of a table, is under 100 KiB), so a page past it is
+/// a decompression bomb that would exhaust memory, and is left out with a warning.
+pub const MAX_PAGE_CONTENT: u64 = 64 << 20;
+
+/// Pages whose content streams expand past `limit` bytes, measured by inflating into
+/// nothing with a cap, so that measuring costs no memory.
+pub fn oversized_pages(
+    doc: &Document,
+    pages: &BTreeMap<u32, ObjectId>,
+    limit: u64,
+) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
     for (&number, &id) in pages {
+        let mut total = 0u64;
+        for content in doc.get_page_contents(id) {
+            let Ok(stream) = doc.get_object(content).and_then(Object::as_stream) else {
+                continue;
+            };
+            total += expanded_len(stream, limit + 1 - total);
+            if total > limit {
+                out.insert(number);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The length of a stream once its first filter is undone, counted up to `cap`. Only
+/// Flate expands without bound; other streams count as stored.
+fn expanded_len(stream: &Stream, cap: u64) -> u64 {
+    let flate = stream
+        .filters()
+        .is_ok_and(|f| f.first().is_some_and(|f| *f == b"FlateDecode"));
+    if !flate {
+        return stream.content.len() as u64;
+    }
+    let mut inflate = flate2::read::ZlibDecoder::new(stream.content.as_slice()).take(cap);
+    let mut buf = [0u8; 64 * 1024];
+    let mut total = 0u64;
+    // A damaged stream counts as far as it inflates; the extractor reports it later.
+    while let Ok(n) = inflate.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    total
+}
+
+/// Refuses page trees with loops and form XObjects that draw themselves. Pages in
+/// `skip` (left out by the caller) are not drawn.
+pub fn check_structure(
+    doc: &Document,
+    pages: &BTreeMap<u32, ObjectId>,
+    skip: &BTreeSet<u32>,
+) -> Result<(), PdfError> {
+    let mut visits = 0usize;
+    for (&number, &id) in pages.iter().filter(|(n, _)| !skip.contains(n)) {
         check_parents(doc, id).map_err(|why| {
             PdfError::Unreadable(format!("the page tree is damaged at page {number}: {why}"))
         })?;
@@ -166,7 +224,7 @@ mod tests {
         let pages = pages_of(&doc);
         let page = pages[&1];
         doc.get_dictionary_mut(page).unwrap().set("Parent", page);
-        let err = check_structure(&doc, &pages).unwrap_err();
+        let err = check_structure(&doc, &pages, &BTreeSet::new()).unwrap_err();
         assert!(err.to_string().contains("parent chain loops"), "{err}");
     }
 
@@ -192,7 +250,7 @@ mod tests {
             "Resources",
             dictionary! { "XObject" => dictionary! { "Fm1" => form_id } },
         );
-        let err = check_structure(&doc, &pages).unwrap_err();
+        let err = check_structure(&doc, &pages, &BTreeSet::new()).unwrap_err();
         assert!(err.to_string().contains("draws itself"), "{err}");
         // And through the reader: a clear error, not a stack overflow.
         let mut out = Vec::new();

@@ -4,7 +4,7 @@
 use super::{PdfError, PdfLine};
 use lopdf::{Document, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 use std::time::Instant;
@@ -24,6 +24,9 @@ pub struct RawPage {
     pub height: f64,
     /// Lines in reading order.
     pub lines: Vec<PdfLine>,
+    /// Characters drawn outside the page's media box (clipped: a reader never sees
+    /// them), left out.
+    pub outside: usize,
 }
 
 /// A page that could not be read, for the warning.
@@ -60,25 +63,39 @@ pub fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// The lines of every page, keyed by physical page number, and the pages that failed.
+/// Pages in `oversized` (their content expands past the memory budget) are not read.
 pub fn page_texts(
     doc: &Document,
     pages: &BTreeMap<u32, ObjectId>,
+    oversized: &BTreeSet<u32>,
     deadline: Instant,
 ) -> Result<(Vec<RawPage>, Vec<PageFailure>), PdfError> {
     let budget_secs = || deadline.saturating_duration_since(Instant::now()).as_secs();
-    let mut dev = Collector::new(deadline);
-    let whole = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(doc, &mut dev)));
-    if dev.timed_out {
-        return Err(PdfError::Timeout(budget_secs()));
+    if oversized.is_empty() {
+        let mut dev = Collector::new(deadline);
+        let whole = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(doc, &mut dev)));
+        if dev.timed_out {
+            return Err(PdfError::Timeout(budget_secs()));
+        }
+        if matches!(whole, Ok(Ok(()))) && dev.pages.len() == pages.len() {
+            return Ok((dev.into_pages(), Vec::new()));
+        }
     }
-    if matches!(whole, Ok(Ok(()))) && dev.pages.len() == pages.len() {
-        return Ok((dev.into_pages(), Vec::new()));
-    }
-    // The single pass stopped at a bad page: read page by page so that one page's
-    // failure costs only that page.
+    // The single pass stopped at a bad page, or a page must be left out: read page by
+    // page so that one page's failure costs only that page.
     let mut out = Vec::with_capacity(pages.len());
     let mut failures = Vec::new();
     for &number in pages.keys() {
+        if oversized.contains(&number) {
+            // Left out; the caller reports it. An empty page keeps the numbering.
+            out.push(RawPage {
+                number,
+                height: 0.0,
+                lines: Vec::new(),
+                outside: 0,
+            });
+            continue;
+        }
         let mut dev = Collector::new(deadline);
         let result = catch_unwind(AssertUnwindSafe(|| {
             pdf_extract::output_doc_page(doc, &mut dev, number)
@@ -101,6 +118,7 @@ pub fn page_texts(
             number,
             height: 0.0,
             lines: Vec::new(),
+            outside: 0,
         });
         out.push(RawPage { number, ..page });
     }
@@ -113,8 +131,9 @@ struct Collector {
     timed_out: bool,
     ticks: u32,
     pages: Vec<RawPage>,
-    /// Horizontal extent of the current page's media box.
+    /// The current page's media box: horizontal, then vertical extent.
     x_range: (f64, f64),
+    y_range: (f64, f64),
     /// The current line as pieces with their left edge, in drawing order.
     line: Vec<(f64, String)>,
     line_y: f64,
@@ -133,6 +152,7 @@ impl Collector {
             ticks: 0,
             pages: Vec::new(),
             x_range: (f64::MIN, f64::MAX),
+            y_range: (f64::MIN, f64::MAX),
             line: Vec::new(),
             line_y: 0.0,
             line_size: 0.0,
@@ -183,8 +203,10 @@ impl OutputDev for Collector {
             number: page_num,
             height: media_box.ury - media_box.lly,
             lines: Vec::new(),
+            outside: 0,
         });
         self.x_range = (media_box.llx, media_box.urx);
+        self.y_range = (media_box.lly, media_box.ury);
         self.any_char = false;
         Ok(())
     }
@@ -210,8 +232,13 @@ impl OutputDev for Collector {
         // Character origin in page space with y growing downwards, and the font size
         // after the text matrix (the side of a square of the same area).
         let x = trm.m31;
-        if x < self.x_range.0 - 1.0 || x > self.x_range.1 + 1.0 {
-            // Set beyond the page edge: clipped away, not printed.
+        let off_page = |v: f64, (lo, hi): (f64, f64)| v < lo - 1.0 || v > hi + 1.0;
+        if off_page(x, self.x_range) || off_page(trm.m32, self.y_range) {
+            // Set beyond the page edge: clipped away, never seen. Counted, so that the
+            // file's warnings say what was left out.
+            if let Some(page) = self.pages.last_mut() {
+                page.outside += usize::from(!ch.trim().is_empty());
+            }
             return Ok(());
         }
         let height = self.pages.last().map_or(0.0, |p| p.height);
