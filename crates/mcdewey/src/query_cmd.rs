@@ -60,7 +60,13 @@ pub fn show(paths: &Paths, chunk_id: &str, json: bool) -> Result<()> {
         let result = mcdewey_search::SearchResult::new(1, chunk, 0.0, MatchLevel::Strong);
         let mut value = serde_json::to_value(result)?;
         if let Some(map) = value.as_object_mut() {
-            for key in ["match", "also_in", "similarity", "term_coverage"] {
+            for key in [
+                "match",
+                "also_in",
+                "differs_in",
+                "similarity",
+                "term_coverage",
+            ] {
                 map.remove(key);
             }
         }

@@ -69,6 +69,19 @@ pub fn results(r: &SearchResponse) -> String {
                 page_text(&other.citation)
             );
         }
+        for other in &hit.differs_in {
+            let (a, b) = (&hit.citation.version, &other.citation.version);
+            let (from, to) = if mcdewey_core::Version::parse(a) <= mcdewey_core::Version::parse(b) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            let _ = writeln!(
+                out,
+                "    differs in {b}: {}  (the diff: mcdewey compare --product {} --from {from} --to {to} --section {})",
+                other.chunk_id, hit.citation.product, hit.chunk_id
+            );
+        }
         let _ = writeln!(out, "    {}", snippet(&hit.text, &r.query, 240));
         out.push('\n');
     }

@@ -59,10 +59,14 @@ pub fn same_passage(a: &Chunk, sa: &HashSet<u64>, b: &Chunk, sb: &HashSet<u64>) 
     a.source == b.source && a.heading == b.heading && containment(sa, sb) >= OVERLAPPING
 }
 
-/// Groups ranked chunks (best first) into passages; returns, per group in rank order,
-/// the indexes of its members in rank order.
-pub fn group(chunks: &[&Chunk]) -> Vec<Vec<usize>> {
-    let sets: Vec<HashSet<u64>> = chunks.iter().map(|c| shingles(&c.text)).collect();
+/// Share of 4-grams above which a passage of another release under the same heading
+/// is that release's version of it, reworded ("differs in v15"); below it, another
+/// part of a long section.
+pub const REWORDED: f32 = 0.3;
+
+/// Groups ranked chunks (best first) into passages, given each chunk's [`shingles`];
+/// returns, per group in rank order, the indexes of its members in rank order.
+pub fn group(chunks: &[&Chunk], sets: &[HashSet<u64>]) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for i in 0..chunks.len() {
         let home = groups.iter_mut().find(|g| {
@@ -75,6 +79,36 @@ pub fn group(chunks: &[&Chunk]) -> Vec<Vec<usize>> {
         }
     }
     groups
+}
+
+/// The chunks among `chunks` that hold the passage `shown` as another release words it:
+/// same product, doc set and heading path, a release no member of its group is from,
+/// and text that shares some ([`REWORDED`]) but not most of its 4-grams. The best
+/// ranked per release, in rank order.
+pub fn reworded_in(
+    chunks: &[&Chunk],
+    sets: &[HashSet<u64>],
+    members: &[usize],
+    shown: usize,
+) -> Vec<usize> {
+    let this = chunks[shown];
+    let mut versions: HashSet<&str> = members
+        .iter()
+        .map(|&i| chunks[i].version.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        if c.product == this.product
+            && c.doc_set == this.doc_set
+            && c.heading == this.heading
+            && !versions.contains(c.version.as_str())
+            && (REWORDED..SAME_PASSAGE).contains(&containment(&sets[shown], &sets[i]))
+        {
+            versions.insert(c.version.as_str());
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// The member a group is shown as: one from a release the query asked for, else the
@@ -119,7 +153,9 @@ mod tests {
             "CTL",
             "Tokenless CTL uses the CallManager certificate to sign the file instead of tokens.",
         );
-        let groups = group(&[&old, &newer, &other]);
+        let all = [&old, &newer, &other];
+        let sets: Vec<_> = all.iter().map(|c| shingles(&c.text)).collect();
+        let groups = group(&all, &sets);
         assert_eq!(groups, vec![vec![0, 1], vec![2]]);
         let members = [&old, &newer];
         assert_eq!(
@@ -141,6 +177,35 @@ mod tests {
         );
         let b = chunk("v15", "guide", "Mixed Mode", CTL);
         let c = chunk("v15", "guide", "Other", CTL);
-        assert_eq!(group(&[&a, &b, &c]), vec![vec![0, 1], vec![2]]);
+        let all = [&a, &b, &c];
+        let sets: Vec<_> = all.iter().map(|c| shingles(&c.text)).collect();
+        assert_eq!(group(&all, &sets), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn a_reworded_passage_of_another_release_is_found_but_not_other_parts_of_the_section() {
+        let old = chunk("v12.5.1", "guide", "CTL", CTL);
+        let reworded = chunk(
+            "v15",
+            "guide",
+            "CTL",
+            &CTL.replace(
+                "and the security tokens; phones download it at boot",
+                "and of the CallManager; phones fetch it when they register",
+            ),
+        );
+        let same = chunk("v12.5.1su1", "guide", "CTL", CTL);
+        let other_part = chunk(
+            "v14",
+            "guide",
+            "CTL",
+            "Run utils ctl update CTLFile to finish.",
+        );
+        let elsewhere = chunk("v14su1", "guide", "Tokens", &reworded.text);
+        let all = [&old, &same, &reworded, &other_part, &elsewhere];
+        let sets: Vec<_> = all.iter().map(|c| shingles(&c.text)).collect();
+        let groups = group(&all, &sets);
+        assert_eq!(groups[0], [0, 1]);
+        assert_eq!(reworded_in(&all, &sets, &groups[0], 0), [2]);
     }
 }

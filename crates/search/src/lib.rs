@@ -376,6 +376,10 @@ pub struct SearchResult {
     /// section), folded into this result.
     #[serde(default)]
     pub also_in: Vec<AlsoIn>,
+    /// The same passage as other releases word it (same doc set and heading, text
+    /// partly changed): what `/compare` can show as a diff.
+    #[serde(default)]
+    pub differs_in: Vec<AlsoIn>,
 }
 
 /// Where else a result's passage stands.
@@ -387,6 +391,16 @@ pub struct AlsoIn {
     /// Its citation there.
     #[serde(flatten)]
     pub citation: Citation,
+}
+
+impl AlsoIn {
+    /// Where a chunk stands.
+    pub fn of(chunk: &Chunk) -> AlsoIn {
+        AlsoIn {
+            chunk_id: chunk.id.to_string(),
+            citation: Citation::of(chunk),
+        }
+    }
 }
 
 impl SearchResult {
@@ -402,6 +416,7 @@ impl SearchResult {
             similarity: None,
             term_coverage: 0.0,
             also_in: Vec::new(),
+            differs_in: Vec::new(),
         }
     }
 }
@@ -871,8 +886,9 @@ impl Engine {
             .filter_map(|(id, s)| ranked.chunks.get(id).map(|c| (id, *s, c)))
             .collect();
         let order: Vec<&Chunk> = loaded.iter().map(|l| l.2).collect();
+        let sets: Vec<_> = order.iter().map(|c| group::shingles(&c.text)).collect();
         let mut results = Vec::with_capacity(limit);
-        for members in group::group(&order).into_iter().take(limit) {
+        for members in group::group(&order, &sets).into_iter().take(limit) {
             let chunks: Vec<&Chunk> = members.iter().map(|&i| order[i]).collect();
             let shown = group::representative(&chunks, &steer_to);
             let (id, _, chunk) = loaded[members[shown]];
@@ -893,10 +909,11 @@ impl Engine {
                 .iter()
                 .enumerate()
                 .filter(|(k, _)| *k != shown)
-                .map(|(_, &i)| AlsoIn {
-                    chunk_id: order[i].id.to_string(),
-                    citation: Citation::of(order[i]),
-                })
+                .map(|(_, &i)| AlsoIn::of(order[i]))
+                .collect();
+            result.differs_in = group::reworded_in(&order, &sets, &members, members[shown])
+                .into_iter()
+                .map(|i| AlsoIn::of(order[i]))
                 .collect();
             results.push(result);
         }

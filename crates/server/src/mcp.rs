@@ -117,6 +117,9 @@ pub struct Hit {
     pub match_level: MatchLevel,
     /// The same passage in other releases, with their chunk ids and pages.
     pub also_in: Vec<AlsoIn>,
+    /// The passage as other releases word it (partly changed): compare_versions with
+    /// `section` set to this chunk id shows the diff.
+    pub differs_in: Vec<AlsoIn>,
     /// The passage.
     pub text: String,
 }
@@ -382,6 +385,7 @@ impl McdeweyMcp {
                 citation: r.citation,
                 match_level: r.match_level,
                 also_in: r.also_in,
+                differs_in: r.differs_in,
                 text: r.text,
             })
             .collect();
@@ -417,6 +421,18 @@ impl McdeweyMcp {
                     })
                     .collect();
                 text.push_str(&format!("also in: {}\n", others.join("; ")));
+            }
+            if !h.differs_in.is_empty() {
+                let others: Vec<String> = h
+                    .differs_in
+                    .iter()
+                    .map(|a| format!("{} {}", a.citation.version, a.chunk_id))
+                    .collect();
+                text.push_str(&format!(
+                    "differs in: {} (compare_versions with section={:?} shows the diff)\n",
+                    others.join("; "),
+                    h.chunk_id
+                ));
             }
             text.push_str(&format!("{}\n", h.text));
         }

@@ -10,7 +10,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use mcdewey_search::{Citation, Comparison, Facets, LibraryTree, Mode, SearchResponse};
+use mcdewey_core::Version;
+use mcdewey_search::{AlsoIn, Citation, Comparison, Facets, LibraryTree, Mode, SearchResponse};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 const STYLE: &str = include_str!("assets/style.css");
@@ -255,6 +256,27 @@ fn search_query(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
 }
 
 /// `k=v&…`, each value percent-encoded.
+/// Link to the diff of a result's passage with its wording in another release: the
+/// compare page for the two releases (older first), at this passage's section.
+fn diff_href(citation: &Citation, chunk_id: &str, other: &AlsoIn) -> String {
+    let (this, that) = (citation.version.as_str(), other.citation.version.as_str());
+    let (from, to) = if Version::parse(this) <= Version::parse(that) {
+        (this, that)
+    } else {
+        (that, this)
+    };
+    format!(
+        "/compare?{}",
+        query_string(&[
+            ("product", citation.product.as_str()),
+            ("from", from),
+            ("to", to),
+            ("doc_set", citation.doc_set.as_str()),
+            ("section", chunk_id),
+        ])
+    )
+}
+
 fn query_string(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
@@ -372,6 +394,17 @@ async fn search_page(
                                             a href=(chunk_href(&other.chunk_id)) {
                                                 (other.citation.version)
                                                 @if let Some(p) = other.citation.page_text() { ", " (p) }
+                                            }
+                                        }
+                                    }
+                                }
+                                @if !hit.differs_in.is_empty() {
+                                    p.differs {
+                                        "Differs in "
+                                        @for (i, other) in hit.differs_in.iter().enumerate() {
+                                            @if i > 0 { ", " }
+                                            a href=(diff_href(&hit.citation, &hit.chunk_id, other)) title="What changed in this passage between the two releases" {
+                                                (other.citation.version)
                                             }
                                         }
                                     }

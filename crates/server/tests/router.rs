@@ -980,6 +980,57 @@ async fn html_documents_drop_navigation_and_link_to_each_other() {
     assert!(other.contains("Setup steps for the appliance rollout."));
 }
 
+/// A passage another release words differently (same doc set and heading) links to
+/// the diff of the two releases at that section — in the JSON API and on the page.
+#[tokio::test]
+async fn a_passage_reworded_in_another_release_links_to_its_diff() {
+    let kept = "Before the upgrade, back up the cluster with the disaster recovery system. \
+                Upgrade the publisher first, then each subscriber node in turn. ";
+    let old = "Switch the cluster to the new version during a maintenance window. \
+               Verify the database replication status once all nodes run the new release.";
+    let new = "Use the orchestration tool to switch all nodes together over one reboot cycle. \
+               Check replication with utils dbreplication runtimestate after the switch.";
+    let f = fixture_of(&[
+        (
+            "cucm/v14/upgrade-guide/guide.md",
+            format!("# Upgrade Guide\n\n## Upgrade Order\n\n{kept}{old}\n").into_bytes(),
+        ),
+        (
+            "cucm/v15/upgrade-guide/guide.md",
+            format!("# Upgrade Guide\n\n## Upgrade Order\n\n{kept}{new}\n").into_bytes(),
+        ),
+    ]);
+    let r = router(&f, ServerOptions::default());
+    let (s, body) = get_json(&r, "/api/search?q=upgrade%20publisher%20subscriber%20order").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let first = &body["results"][0];
+    assert_eq!(first["version"], "v15", "{body}");
+    assert_eq!(
+        first["also_in"],
+        serde_json::json!([]),
+        "not the same passage: {body}"
+    );
+    let differs = first["differs_in"].as_array().unwrap();
+    assert_eq!(differs.len(), 1, "{body}");
+    assert_eq!(differs[0]["version"], "v14");
+    assert_eq!(differs[0]["chunk_id"], "cucm::v14::upgrade-guide::guide::0");
+    let (_, _, page) = get(&r, "/?q=upgrade%20publisher%20subscriber%20order").await;
+    assert!(
+        page.contains(
+            "href=\"/compare?product=cucm&amp;from=v14&amp;to=v15&amp;doc_set=upgrade-guide&amp;section=cucm%3A%3Av15%3A%3Aupgrade-guide%3A%3Aguide%3A%3A0\""
+        ),
+        "{page}"
+    );
+    // The link opens that section's diff.
+    let (s, _, diff) = get(
+        &r,
+        "/compare?product=cucm&from=v14&to=v15&doc_set=upgrade-guide&section=cucm%3A%3Av15%3A%3Aupgrade-guide%3A%3Aguide%3A%3A0",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(diff.contains("orchestration"), "{diff}");
+}
+
 /// The same paragraph in two releases, a release named in the query, and nonsense:
 /// one result per passage with the other release named, what was understood, and "no
 /// close match" — in the JSON API and on the search page.
