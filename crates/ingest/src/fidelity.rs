@@ -138,9 +138,9 @@ pub fn html_reference_of<'a>(doc: &'a scraper::Html) -> String {
     let steps = |el: scraper::ElementRef<'a>| {
         el.children().rev().filter_map(|child| match child.value() {
             scraper::Node::Text(t) => Some(Step::Text(t)),
-            scraper::Node::Element(e) if !crate::html::is_dropped(e) => {
-                scraper::ElementRef::wrap(child).map(Step::Element)
-            }
+            scraper::Node::Element(_) => scraper::ElementRef::wrap(child)
+                .filter(|el| !crate::html::is_furniture(*el))
+                .map(Step::Element),
             _ => None,
         })
     };

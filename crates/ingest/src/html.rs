@@ -143,11 +143,20 @@ pub fn document_to_markdown(doc: &Html) -> HtmlText {
                 .join(" ")
         })
         .filter(|t| !t.is_empty());
-    // Prefer the page's declared main content; else the whole body.
-    let root = ["main", "[role=main]", "article", "body"]
+    // Prefer the page's declared main content when it is one element (a page of
+    // several articles, a blog list or a cheat sheet, is read whole); else the body.
+    let root = ["main", "[role=main]", "article"]
         .iter()
         .filter_map(|s| Selector::parse(s).ok())
-        .find_map(|s| doc.select(&s).next())
+        .find_map(|s| {
+            let mut found = doc.select(&s);
+            found.next().filter(|_| found.next().is_none())
+        })
+        .or_else(|| {
+            Selector::parse("body")
+                .ok()
+                .and_then(|s| doc.select(&s).next())
+        })
         .unwrap_or_else(|| doc.root_element());
     let mut clean = String::new();
     write_children(root, 0, &mut clean);
@@ -177,6 +186,67 @@ pub(crate) fn is_dropped(el: &scraper::node::Element) -> bool {
         || el.attr("hidden").is_some()
         || el.classes().any(|c| DROP_CLASSES.contains(&c))
         || el.attr("id").is_some_and(|id| DROP_IDS.contains(&id))
+}
+
+/// Link types (`rel`) of the links between the pages of one sequence, as HTML defines
+/// them; texinfo, DocBook and other generators write them on their navigation bars.
+const SEQUENCE_RELS: &[&str] = &[
+    "next", "prev", "previous", "up", "start", "first", "last", "contents", "index", "home", "top",
+];
+
+/// Whether an element is never content: [`is_dropped`], or a bar of links to the next,
+/// previous and parent pages known by HTML's own link types — two links or more with a
+/// sequence `rel`, and besides them nothing but labels ("Next:", "Up:", brackets), as
+/// texinfo writes `Next: Invoking patch, Previous: Invoking diff, Up: Top [Contents]`.
+pub(crate) fn is_furniture(el: ElementRef) -> bool {
+    is_dropped(el.value()) || is_sequence_nav(el)
+}
+
+fn is_sequence_nav(el: ElementRef) -> bool {
+    if !matches!(
+        el.value().name(),
+        "p" | "div" | "td" | "tr" | "table" | "tbody" | "span" | "ul" | "li" | "center"
+    ) {
+        return false;
+    }
+    // A navigation bar is small: an element with more nodes than this is not one (and
+    // the look stays cheap on any page).
+    const MAX_NODES: usize = 200;
+    let label = |w: &str| {
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        w.is_empty() || NAV_WORDS.contains(&w.as_str())
+    };
+    let (mut links, mut seen) = (0, 0);
+    let mut stack: Vec<ElementRef> = vec![el];
+    while let Some(el) = stack.pop() {
+        for child in el.children() {
+            seen += 1;
+            if seen > MAX_NODES {
+                return false;
+            }
+            match child.value() {
+                Node::Text(t) if !t.split_whitespace().all(label) => return false,
+                Node::Element(_) => match ElementRef::wrap(child) {
+                    Some(c) if is_sequence_link(c) => links += 1,
+                    Some(c) => stack.push(c),
+                    None => {}
+                },
+                _ => {}
+            }
+        }
+    }
+    links >= 2
+}
+
+/// Whether an element is a link to another page of the sequence (`rel="next"`…).
+fn is_sequence_link(el: ElementRef) -> bool {
+    el.value().name() == "a"
+        && el.value().attr("rel").is_some_and(|r| {
+            r.split_whitespace()
+                .any(|r| SEQUENCE_RELS.contains(&r.to_ascii_lowercase().as_str()))
+        })
 }
 
 /// Whether an element is a link whose whole text is a navigation word.
@@ -276,7 +346,7 @@ fn write_children(el: ElementRef, depth: usize, out: &mut String) {
                 let Some(child) = ElementRef::wrap(child) else {
                     continue;
                 };
-                if is_dropped(e) || is_link_block(child) {
+                if is_furniture(child) || is_link_block(child) {
                     continue;
                 }
                 if depth > MAX_DEPTH {
@@ -480,6 +550,25 @@ mod tests {
             md.contains("See the [Index](x-9.html) for terms."),
             "a link in a sentence stays: {md}"
         );
+        // Texinfo: a bar of rel=next/prev/up links with labels, no class to know it by.
+        let texinfo = r##"<body><div class="chapter"><div class="header"><p>
+            Next: <a href="Invoking-patch.html" accesskey="n" rel="next">Invoking <code>patch</code></a>,
+            Previous: <a href="Invoking-diff.html" rel="prev">Invoking <code>diff</code></a>,
+            Up: <a href="index.html" rel="up">Comparing and Merging Files</a> &nbsp;
+            [<a href="index.html#SEC_Contents" rel="contents">Contents</a>][<a href="Index.html" rel="index">Index</a>]</p>
+            </div><h2>14 Invoking diff3</h2><p>The <code>diff3</code> command compares three files;
+            see <a href="Next-Steps.html" rel="next">the next steps</a> and <a href="Top.html" rel="up">the top</a>.</p></div></body>"##;
+        let md = html_to_markdown(texinfo).markdown;
+        assert!(!md.contains("Previous") && !md.contains("Merging"), "{md}");
+        assert!(
+            md.contains("command compares three files") && md.contains("[the next steps]"),
+            "sequence links inside a sentence stay: {md}"
+        );
+        let reference = crate::fidelity::html_reference(texinfo);
+        assert!(
+            !reference.contains("Previous"),
+            "known by markup: {reference}"
+        );
     }
 
     #[test]
@@ -541,6 +630,15 @@ mod tests {
             "<body><div class=sidebar>menu</div><main><h1>Title</h1><p>Body &amp; more<p>Second</main><footer>foot</footer>",
         );
         assert_eq!(out.markdown, "# Title\n\nBody & more\n\nSecond\n");
+        // Several articles: every one is content.
+        let out = html_to_markdown(
+            "<body><article><h2>Tables</h2><p>Rows.</p></article><article><h2>Forms</h2><p>Inputs.</p></article></body>",
+        );
+        assert!(
+            out.markdown.contains("Rows.") && out.markdown.contains("Inputs."),
+            "{}",
+            out.markdown
+        );
         let deep = "<div>".repeat(5000) + "deep text" + &"</div>".repeat(5000);
         assert!(html_to_markdown(&deep).markdown.contains("deep text"));
         assert_eq!(html_to_markdown("").markdown, "");
