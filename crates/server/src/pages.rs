@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use mcdewey_core::Version;
-use mcdewey_search::{AlsoIn, Citation, Comparison, Facets, LibraryTree, Mode, SearchResponse};
+use mcdewey_search::{
+    AlsoIn, Citation, Comparison, Facets, LibraryTree, Mode, SearchResponse, SearchResult,
+};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 const STYLE: &str = include_str!("assets/style.css");
@@ -256,6 +258,25 @@ fn search_query(params: &SearchParams, set: &[(&str, Option<&str>)]) -> String {
 }
 
 /// `k=v&…`, each value percent-encoded.
+/// A result's title and the headings above it: its own heading, or, when other results
+/// of the page carry the same one ("Procedure", "Before You Begin" under several
+/// sections), the heading above it too ("Set Up the CTL Client › Procedure"), so no two
+/// titles read alike for a different place; the source file without headings.
+fn result_title(citation: &Citation, all: &[SearchResult]) -> (String, Vec<String>) {
+    let heading = &citation.heading;
+    let Some(last) = heading.last() else {
+        return (citation.source.clone(), Vec::new());
+    };
+    let shared = all
+        .iter()
+        .filter(|r| r.citation.heading.last() == Some(last))
+        .count()
+        > 1;
+    let own = if shared && heading.len() > 1 { 2 } else { 1 };
+    let split = heading.len() - own;
+    (heading[split..].join(" › "), heading[..split].to_vec())
+}
+
 /// Link to the diff of a result's passage with its wording in another release: the
 /// compare page for the two releases (older first), at this passage's section.
 fn diff_href(citation: &Citation, chunk_id: &str, other: &AlsoIn) -> String {
@@ -375,11 +396,12 @@ async fn search_page(
                     ol.results {
                         @for hit in &r.results {
                             li.result {
+                                @let (title, crumbs) = result_title(&hit.citation, &r.results);
                                 a.result-link href=(format!("{}?{}", chunk_href(&hit.chunk_id), search_query(&params, &[]))) {
-                                    span.result-title { (hit.citation.heading.last().cloned().unwrap_or_else(|| hit.citation.source.clone())) }
+                                    span.result-title { (title) }
                                 }
-                                @if hit.citation.heading.len() > 1 {
-                                    p.crumbs { (hit.citation.heading[..hit.citation.heading.len() - 1].join(" › ")) }
+                                @if !crumbs.is_empty() {
+                                    p.crumbs { (crumbs.join(" › ")) }
                                 }
                                 p.snippet {
                                     @for (text, marked) in snippet(&hit.text, &r.query, 320) {
@@ -1002,6 +1024,47 @@ pub(crate) fn format_time(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_titles_name_the_section_when_a_heading_repeats() {
+        let result = |heading: &[&str]| {
+            let chunk = mcdewey_search::Chunk {
+                id: "cucm::v15::guide::guide::0".parse().unwrap(),
+                source: "cucm/v15/guide/guide.md".into(),
+                product: "cucm".into(),
+                version: "v15".into(),
+                doc_set: "guide".into(),
+                heading: heading.iter().map(|h| h.to_string()).collect(),
+                page: None,
+                page_end: None,
+                pdf_page: None,
+                pdf_page_end: None,
+                text: "Step one.".into(),
+                raw: "Step one.".into(),
+                line_start: 1,
+                line_end: 1,
+            };
+            SearchResult::new(1, chunk, 1.0, mcdewey_search::MatchLevel::Strong)
+        };
+        let all = [
+            result(&["Guide", "Set Up the CTL Client", "Procedure"]),
+            result(&["Guide", "Mixed Mode", "Procedure"]),
+            result(&["Guide", "Mixed Mode"]),
+            result(&[]),
+        ];
+        let titles: Vec<(String, Vec<String>)> = all
+            .iter()
+            .map(|r| result_title(&r.citation, &all))
+            .collect();
+        assert_eq!(titles[0].0, "Set Up the CTL Client › Procedure");
+        assert_eq!(titles[0].1, ["Guide"]);
+        assert_eq!(titles[1].0, "Mixed Mode › Procedure");
+        assert_eq!(
+            titles[2],
+            ("Mixed Mode".to_string(), vec!["Guide".to_string()])
+        );
+        assert_eq!(titles[3].0, "cucm/v15/guide/guide.md");
+    }
 
     #[test]
     fn times_format_as_utc_dates() {
