@@ -22,24 +22,23 @@ use std::path::PathBuf;
 /// one, the command that fixes it.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    /// No index was built in the data folder yet.
-    #[error(
-        "no index in {data_dir}; build one with `mcdewey index --library DIR --data {data_dir}`"
-    )]
+    /// No index was built in the store yet (a data folder, or a database no update
+    /// was committed to).
+    #[error("no index in {store} yet; build one with `mcdewey index`")]
     NoIndex {
-        /// The data folder.
-        data_dir: PathBuf,
+        /// The store: a data folder, or a database URL without its password.
+        store: String,
     },
-    /// Another process is writing to the index.
+    /// Another process is updating the store.
     #[error(
-        "the index in {data_dir} is being updated by another process; try again when it is done"
+        "{store}: another `mcdewey index` is updating this library; try again when it is done"
     )]
     Locked {
-        /// The data folder.
-        data_dir: PathBuf,
+        /// The store: a data folder, or a database URL without its password.
+        store: String,
     },
     /// The library holds no document McDewey can read.
-    #[error("library folder {root} has no documents to index ({skipped} file(s) skipped); expected <product>/<version>/<doc-set>/<file>.md|.txt")]
+    #[error("library folder {root} has no documents to index ({skipped} file(s) skipped); expected <product>/<version>/<doc-set>/<file> (.md .markdown .txt .pdf .html .htm)")]
     EmptyLibrary {
         /// The library folder.
         root: PathBuf,
@@ -67,18 +66,6 @@ pub enum IndexError {
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
-    },
-    /// A database store that no update has been committed to yet.
-    #[error("no index in {store}; build one with `mcdewey index --library DIR --store {store}`")]
-    NoIndexInStore {
-        /// The store's URL without its password.
-        store: String,
-    },
-    /// Another process holds the indexer lock of a database store.
-    #[error("store {store}: another `mcdewey index` is updating this library; try again when it is done")]
-    StoreLocked {
-        /// The store's URL without its password.
-        store: String,
     },
     /// A database store (PostgreSQL) failed or refused; `store` is its URL without the
     /// password.

@@ -110,7 +110,7 @@ impl Store {
         let dir = data_dir.join("tantivy");
         if !dir.join("meta.json").exists() {
             return Err(IndexError::NoIndex {
-                data_dir: data_dir.to_path_buf(),
+                store: data_dir.display().to_string(),
             });
         }
         let index = Index::open_in_dir(&dir).map_err(|e| IndexError::tantivy(&dir, e))?;
@@ -353,7 +353,7 @@ impl Store {
             .writer_with_num_threads(1, 64 * 1024 * 1024)
             .map_err(|e| match e {
                 tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
-                    data_dir: self.dir.clone(),
+                    store: self.dir.display().to_string(),
                 },
                 e => self.err(e),
             })?;

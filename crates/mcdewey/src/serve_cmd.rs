@@ -36,12 +36,12 @@ fn prepare_engine(
     let embedder = if no_embed { None } else { Some(model.load()?) };
     if !no_index {
         match update(paths, model, &embedder) {
-            // Another process indexes this database: serve what it has committed.
+            // Another process is indexing this store: serve what it has committed.
             Err(e)
                 if e.chain().any(|c| {
                     matches!(
                         c.downcast_ref::<mcdewey_index::IndexError>(),
-                        Some(mcdewey_index::IndexError::StoreLocked { .. })
+                        Some(mcdewey_index::IndexError::Locked { .. })
                     )
                 }) =>
             {

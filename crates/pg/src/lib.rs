@@ -134,7 +134,7 @@ impl PgStore {
     pub fn open(url: &str) -> Result<PgStore, IndexError> {
         let store = PgStore::connect(url)?;
         if store.generation == 0 {
-            return Err(IndexError::NoIndexInStore { store: store.name });
+            return Err(IndexError::NoIndex { store: store.name });
         }
         Ok(store)
     }

@@ -66,7 +66,7 @@ pub fn update_library(
         .map_err(|e| fail("taking the indexer lock", e))?
         .get(0);
     if !locked {
-        return Err(IndexError::StoreLocked {
+        return Err(IndexError::Locked {
             store: name.clone(),
         });
     }

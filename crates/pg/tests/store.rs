@@ -79,7 +79,7 @@ fn indexes_searches_filters_and_updates_in_place() {
     let model = HashEmbedder::new(16);
     assert!(matches!(
         PgStore::open(&url),
-        Err(IndexError::NoIndexInStore { .. })
+        Err(IndexError::NoIndex { .. })
     ));
     let mut store = PgStore::connect(&url).unwrap();
     let first = index(&mut store, lib.path(), Some(&model)).unwrap();
@@ -185,7 +185,7 @@ fn one_indexer_at_a_time_and_a_dead_one_blocks_nobody() {
         .execute("SELECT pg_advisory_lock($1)", &[&INDEXER_LOCK])
         .unwrap();
     let err = index(&mut store, lib.path(), None).unwrap_err();
-    assert!(matches!(err, IndexError::StoreLocked { .. }), "{err}");
+    assert!(matches!(err, IndexError::Locked { .. }), "{err}");
     assert!(err.to_string().contains("another `mcdewey index`"), "{err}");
     // The holder's connection goes (a killed process): the lock goes with it.
     drop(holder);
