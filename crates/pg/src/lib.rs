@@ -365,10 +365,10 @@ impl PgStore {
                     &[&wanted],
                 )
                 .map_err(|e| self.err("reading chunks", e))?;
-            let mut by_id: std::collections::HashMap<String, Chunk> = rows
+            let mut by_id = rows
                 .iter()
-                .map(|r| (r.get::<_, String>(0), chunk_of_row(r)))
-                .collect();
+                .map(|r| Ok((r.get::<_, String>(0), chunk_of_row(&self.name, r)?)))
+                .collect::<Result<std::collections::HashMap<String, Chunk>, IndexError>>()?;
             Ok(wanted.iter().map(|id| by_id.remove(id)).collect())
         })
     }
@@ -395,7 +395,7 @@ impl PgStore {
                     &[&document, &from, &to],
                 )
                 .map_err(|e| self.err("reading chunks", e))?;
-            Ok(rows.iter().map(chunk_of_row).collect())
+            rows.iter().map(|r| chunk_of_row(&self.name, r)).collect()
         })
     }
 
@@ -440,15 +440,24 @@ fn scored_ids(rows: &[postgres::Row]) -> Vec<(ChunkId, f32)> {
 const CHUNK_COLUMNS: &str = "id, source, product, version, doc_set, heading, page, page_end, \
      pdf_page, pdf_page_end, body, raw, line_start, line_end";
 
-fn chunk_of_row(r: &postgres::Row) -> Chunk {
+/// A chunk read from a row; an id that is not `product::version::doc-set::stem::ordinal`
+/// (a row McDewey did not write) is an error naming it, never a made-up ordinal.
+fn chunk_of_row(store: &str, r: &postgres::Row) -> Result<Chunk, IndexError> {
     let id: String = r.get(0);
+    let id = id.parse::<ChunkId>().map_err(|e| IndexError::Backend {
+        store: store.to_string(),
+        reason: format!(
+            "chunk id {} in the chunks table is not product::version::doc-set::stem::ordinal ({e}); rebuild the index with `mcdewey index`",
+            mcdewey_core::shorten(&format!("{id:?}"), 80)
+        ),
+    })?;
     let u32_of = |i: usize| u32::try_from(r.get::<_, i32>(i)).unwrap_or(0);
     let opt_u32 = |i: usize| {
         r.get::<_, Option<i32>>(i)
             .and_then(|v| u32::try_from(v).ok())
     };
-    Chunk {
-        id: id.parse().unwrap_or_else(|_| ChunkId::new(id.clone(), 0)),
+    Ok(Chunk {
+        id,
         source: r.get(1),
         product: r.get(2),
         version: r.get(3),
@@ -462,7 +471,7 @@ fn chunk_of_row(r: &postgres::Row) -> Chunk {
         raw: r.get(11),
         line_start: u32_of(12),
         line_end: u32_of(13),
-    }
+    })
 }
 
 /// `AND ...` clauses for a filter, appending their parameters after those given.

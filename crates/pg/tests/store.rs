@@ -194,6 +194,27 @@ fn one_indexer_at_a_time_and_a_dead_one_blocks_nobody() {
 }
 
 #[test]
+fn a_chunk_id_mcdewey_did_not_write_is_an_error_naming_it() {
+    let Some(url) = database("badid") else { return };
+    let lib = library();
+    let mut store = PgStore::connect(&url).unwrap();
+    index(&mut store, lib.path(), None).unwrap();
+    // A row written by something else (the key its search row holds is let go).
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.batch_execute(
+        "ALTER TABLE chunk_search DROP CONSTRAINT chunk_search_id_fkey; \
+         UPDATE chunks SET id = 'not-an-id' WHERE id = 'acme::v1::guide::routing::0'",
+    )
+    .unwrap();
+    let store = PgStore::open(&url).unwrap();
+    let err = store
+        .chunk_range("acme::v1::guide::routing", 0, 5)
+        .unwrap_err();
+    assert!(matches!(err, IndexError::Backend { .. }), "{err}");
+    assert!(err.to_string().contains("chunk id \"not-an-id\""), "{err}");
+}
+
+#[test]
 fn a_model_of_another_dimension_replaces_every_vector() {
     let Some(url) = database("model") else { return };
     let lib = library();

@@ -169,9 +169,12 @@ pub fn write_library(
     root: &Path,
 ) -> Result<HashMap<String, String>, SearchError> {
     let dir = root.join(&dataset.name).join("v1").join("corpus");
-    let io = |p: &Path, e: std::io::Error| SearchError::InvalidArgument {
-        field: "data",
-        reason: format!("{}: {e}", p.display()),
+    // A disk error writing the library is the machine's, not a bad argument.
+    let io = |p: &Path, e: std::io::Error| {
+        SearchError::Index(mcdewey_index::IndexError::Io {
+            path: p.to_path_buf(),
+            source: e,
+        })
     };
     std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
     let mut stems = HashMap::new();
