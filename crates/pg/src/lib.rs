@@ -10,7 +10,7 @@
 mod tsquery;
 mod update;
 
-pub use update::update_library;
+pub use update::{update_in_batches, update_library};
 
 use mcdewey_core::{Chunk, ChunkId, PageLabel};
 use mcdewey_index::{DocEntry, Filter, IndexError, Manifest, SkipEntry};

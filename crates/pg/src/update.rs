@@ -1,15 +1,15 @@
 //! Incremental update of the PostgreSQL store: the same library scan as the embedded
-//! store, applied in one transaction under the indexer's advisory lock.
+//! store, committed in batches (one transaction each) under the indexer's advisory lock.
 
 use crate::{pg_reason, read_manifest, PgStore, INDEXER_LOCK};
 use mcdewey_core::Chunk;
 use mcdewey_index::{
-    embed_with_cache, embedding_text, embedding_text_of, scan_library, ChunkSink, Embedding,
-    IndexError, Manifest, Progress, Scan, UpdateSummary,
+    embed_with_cache, embedding_text, embedding_text_of, ChunkSink, Embedding, IndexError,
+    Manifest, Progress, Scanner, UpdateSummary, MIN_BATCH_CHUNKS,
 };
 use mcdewey_ingest::IngestOptions;
 use postgres::types::ToSql;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 /// What the scan asked for, applied later in the update's transaction.
@@ -36,16 +36,31 @@ impl ChunkSink for Recorder {
 
 /// Brings the database up to date with `library`, as
 /// [`mcdewey_index::update_library`] does for a data folder. Only one process may
-/// update a database at a time: a second fails at once with a clear error. Nothing is
-/// visible to servers until the one transaction commits; a process killed before
-/// that leaves the previous version whole (and its lock is released with its
-/// connection).
+/// update a database at a time: a second fails at once with a clear error. Work is
+/// committed in batches of [`MIN_BATCH_CHUNKS`] fresh chunks, each one transaction
+/// with its documents and the library's state, so a process killed part-way keeps what
+/// it committed (servers see each batch) and the next run goes on from there; its lock
+/// goes with its connection. A rebuild (settings changed) and a change of model, which
+/// re-embeds every chunk, commit at once, so the previous version stays whole until
+/// the new one is.
 pub fn update_library(
     store: &mut PgStore,
     library: &Path,
     opts: &IngestOptions,
     embedding: Option<Embedding>,
     progress: &mut dyn FnMut(Progress),
+) -> Result<UpdateSummary, IndexError> {
+    update_in_batches(store, library, opts, embedding, progress, MIN_BATCH_CHUNKS)
+}
+
+/// [`update_library`] committing every `min_batch` fresh chunks (tests use small ones).
+pub fn update_in_batches(
+    store: &mut PgStore,
+    library: &Path,
+    opts: &IngestOptions,
+    embedding: Option<Embedding>,
+    progress: &mut dyn FnMut(Progress),
+    min_batch: usize,
 ) -> Result<UpdateSummary, IndexError> {
     let name = store.name.clone();
     let fail = |what: &str, e: postgres::Error| IndexError::Backend {
@@ -72,12 +87,82 @@ pub fn update_library(
     }
     let old = read_manifest(&mut client).map_err(|e| fail("reading the manifest", e))?;
     let mut recorder = Recorder::default();
-    let Scan {
+    let mut scanner = Scanner::start(&old, library, opts, &mut recorder, progress)?;
+    let new_model = embedding.map(|e| e.model.model_id().to_string());
+    let model_changes = new_model.is_some() && new_model != old.model && !old.documents.is_empty();
+    let at_once = recorder.cleared || model_changes;
+    // The manifest as the database holds it: each batch writes what differs from it.
+    let mut committed = old;
+    let mut embedded = 0;
+    loop {
+        let budget = (!at_once).then_some(min_batch);
+        let complete = scanner.next_batch(opts, &mut recorder, progress, budget)?;
+        let fresh = std::mem::take(&mut scanner.scan.fresh);
+        let batch = Batch {
+            before: &committed,
+            manifest: scanner.scan.manifest.clone(),
+            fresh: &fresh,
+            dropped: std::mem::take(&mut recorder.dropped),
+            cleared: std::mem::take(&mut recorder.cleared),
+        };
+        let (manifest, n) = commit_batch(&mut client, store, batch, embedding, progress)?;
+        embedded += n;
+        scanner.scan.manifest.model = manifest.model.clone();
+        committed = manifest;
+        store.refresh()?;
+        if complete {
+            break;
+        }
+    }
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&INDEXER_LOCK]);
+    let mut summary = scanner.scan.summary;
+    summary.embedded = embedded;
+    summary.documents = committed.documents.len();
+    summary.chunks = store.chunk_count();
+    summary.vectors = if store.model.is_some() {
+        usize::try_from(summary.chunks).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
+    summary.skipped = committed.skipped;
+    Ok(summary)
+}
+
+/// One batch of an update: the documents read since the last commit.
+struct Batch<'a> {
+    /// The manifest the database holds now.
+    before: &'a Manifest,
+    /// The manifest once this batch is committed.
+    manifest: Manifest,
+    /// Chunks of the documents read again, by source.
+    fresh: &'a HashMap<String, Vec<Chunk>>,
+    /// Sources whose chunks go (removed, or replaced by their fresh chunks).
+    dropped: BTreeSet<String>,
+    /// Whether every chunk goes first (a rebuild).
+    cleared: bool,
+}
+
+/// Embeds and writes one batch in one transaction; returns the manifest committed and
+/// how many chunks the model embedded.
+fn commit_batch(
+    client: &mut postgres::Client,
+    store: &PgStore,
+    batch: Batch,
+    embedding: Option<Embedding>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(Manifest, usize), IndexError> {
+    let fail = |what: &str, e: postgres::Error| IndexError::Backend {
+        store: store.name.clone(),
+        reason: format!("{what}: {}", pg_reason(&e)),
+    };
+    let Batch {
+        before: old,
         mut manifest,
         fresh,
-        mut summary,
-    } = scan_library(&old, library, opts, &mut recorder, progress)?;
-
+        dropped,
+        cleared,
+    } = batch;
+    let mut embedded = 0;
     // Vectors: of every fresh chunk, and of all the others when the model changed.
     let mut fresh_vectors: Vec<Option<pgvector::Vector>> = Vec::new();
     let mut reembedded: Vec<(String, pgvector::Vector)> = Vec::new();
@@ -96,7 +181,7 @@ pub fn update_library(
                      WHERE source = $1 AND embedding IS NOT NULL",
                 )
                 .map_err(|e| fail("reading stored vectors", e))?;
-            for source in recorder.dropped.iter().filter(|s| fresh.contains_key(*s)) {
+            for source in dropped.iter().filter(|s| fresh.contains_key(*s)) {
                 for row in client
                     .query(&stored, &[source])
                     .map_err(|e| fail("reading stored vectors", e))?
@@ -108,7 +193,7 @@ pub fn update_library(
             }
         }
         let mut kept: Vec<Chunk> = Vec::new();
-        if old.model.as_deref() != Some(model_id.as_str()) && !recorder.cleared {
+        if old.model.as_deref() != Some(model_id.as_str()) && !cleared {
             for (source, entry) in &manifest.documents {
                 if !fresh.contains_key(source) {
                     kept.extend(store.document_chunks(&entry.document)?);
@@ -121,7 +206,8 @@ pub fn update_library(
             .chain(kept.iter())
             .map(embedding_text)
             .collect();
-        let (vectors, embedded) = embed_with_cache(embedding, &mut cache, &texts, progress)?;
+        let (vectors, n) = embed_with_cache(embedding, &mut cache, &texts, progress)?;
+        embedded = n;
         let mut vectors = vectors.into_iter();
         fresh_vectors = vectors
             .by_ref()
@@ -136,7 +222,6 @@ pub fn update_library(
         if let Err(err) = cache.save() {
             tracing::warn!(target: "mcdewey::index", "embedding cache not saved: {err}");
         }
-        summary.embedded = embedded;
         manifest.model = Some(model_id.clone());
         model = Some((model_id, i32::try_from(embedder.dim()).unwrap_or(i32::MAX)));
     } else {
@@ -148,10 +233,10 @@ pub fn update_library(
         .transaction()
         .map_err(|e| fail("starting the update", e))?;
     let w = |e| fail("writing the update", e);
-    if recorder.cleared {
+    if cleared {
         tx.batch_execute("DELETE FROM chunks; DELETE FROM documents; DELETE FROM term_stats")
             .map_err(w)?;
-    } else if !recorder.dropped.is_empty() {
+    } else if !dropped.is_empty() {
         // The words of the chunks that go leave the document frequencies.
         tx.batch_execute(
             "CREATE TEMP TABLE changed_sources (source text PRIMARY KEY) ON COMMIT DROP",
@@ -160,7 +245,7 @@ pub fn update_library(
         let note = tx
             .prepare("INSERT INTO changed_sources VALUES ($1)")
             .map_err(w)?;
-        for source in &recorder.dropped {
+        for source in &dropped {
             tx.execute(&note, &[source]).map_err(w)?;
         }
         tx.batch_execute(&term_stats_delta("-", CHANGED_SEARCH))
@@ -242,10 +327,10 @@ pub fn update_library(
         .map_err(w)?;
     }
     // The words of the chunks that came join the document frequencies.
-    if recorder.cleared {
+    if cleared {
         tx.batch_execute(&term_stats_delta("+", "SELECT search FROM chunk_search"))
             .map_err(w)?;
-    } else if !recorder.dropped.is_empty() {
+    } else if !dropped.is_empty() {
         tx.batch_execute(&term_stats_delta("+", CHANGED_SEARCH))
             .map_err(w)?;
         tx.batch_execute("DELETE FROM term_stats WHERE df <= 0")
@@ -264,11 +349,7 @@ pub fn update_library(
         ))
         .map_err(w)?;
     }
-    let before = if recorder.cleared {
-        &Manifest::default()
-    } else {
-        &old
-    };
+    let before = if cleared { &Manifest::default() } else { old };
     write_documents(&mut tx, before, &manifest).map_err(w)?;
     let skipped = serde_json::to_value(&manifest.skipped).expect("skip entries serialise");
     let updated_at = i64::try_from(manifest.updated_at).unwrap_or(i64::MAX);
@@ -287,17 +368,7 @@ pub fn update_library(
     )
     .map_err(w)?;
     tx.commit().map_err(|e| fail("committing the update", e))?;
-    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&INDEXER_LOCK]);
-    store.refresh()?;
-    summary.documents = manifest.documents.len();
-    summary.chunks = store.chunk_count();
-    summary.vectors = if store.model.is_some() {
-        usize::try_from(summary.chunks).unwrap_or(usize::MAX)
-    } else {
-        0
-    };
-    summary.skipped = manifest.skipped;
-    Ok(summary)
+    Ok((manifest, embedded))
 }
 
 /// The tsvectors of the chunks of the sources in `changed_sources`.

@@ -4,7 +4,7 @@
 //! `MCDEWEY_REQUIRE_PG` is set, as in `scripts/test`, where that is a failure.
 
 use mcdewey_embed::{Embedder, HashEmbedder};
-use mcdewey_index::{Embedding, Filter, IndexError};
+use mcdewey_index::{Embedding, Filter, IndexError, Progress};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_pg::{update_library, PgStore, INDEXER_LOCK};
 use std::path::Path;
@@ -191,6 +191,68 @@ fn one_indexer_at_a_time_and_a_dead_one_blocks_nobody() {
     drop(holder);
     index(&mut store, lib.path(), None).unwrap();
     assert_eq!(store.generation(), 1);
+}
+
+#[test]
+fn an_update_commits_in_batches_and_a_killed_run_keeps_them() {
+    let Some(url) = database("batches") else {
+        return;
+    };
+    let lib = library();
+    let model = HashEmbedder::new(16);
+    let embedding = Embedding {
+        workers: 1,
+        ..Embedding::new(&model)
+    };
+    let opts = IngestOptions::default();
+    // A run that dies at its second commit (as a SIGKILL would between batches).
+    let mut store = PgStore::connect(&url).unwrap();
+    let mut seen = 0;
+    let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        mcdewey_pg::update_in_batches(
+            &mut store,
+            lib.path(),
+            &opts,
+            Some(embedding),
+            &mut |p| {
+                if p == Progress::Committing {
+                    seen += 1;
+                    assert!(seen < 2, "killed");
+                }
+            },
+            1,
+        )
+    }));
+    assert!(died.is_err());
+    // The first document was committed, with its vectors; the lock went with the run.
+    let store = PgStore::open(&url).unwrap();
+    assert_eq!(store.generation(), 1);
+    let manifest = store.manifest().unwrap();
+    assert_eq!(
+        manifest.documents.len(),
+        1,
+        "{:?}",
+        manifest.documents.keys()
+    );
+    assert_eq!(manifest.model.as_deref(), Some(model.model_id()));
+    // The next run goes on from there: one more commit, the first document unchanged.
+    let mut store = PgStore::connect(&url).unwrap();
+    let mut commits = 0;
+    let summary = mcdewey_pg::update_in_batches(
+        &mut store,
+        lib.path(),
+        &opts,
+        Some(embedding),
+        &mut |p| commits += usize::from(p == Progress::Committing),
+        1,
+    )
+    .unwrap();
+    assert_eq!(summary.unchanged, 1);
+    assert_eq!(summary.added.len(), 1);
+    assert_eq!(summary.documents, 2);
+    assert_eq!(summary.vectors as u64, summary.chunks);
+    assert!(commits >= 1);
+    assert_term_stats_match(&url);
 }
 
 #[test]
