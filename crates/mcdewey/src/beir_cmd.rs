@@ -18,7 +18,7 @@ pub struct BeirOptions<'a> {
     pub split: &'a str,
     pub run: &'a Path,
     pub data: &'a Path,
-    pub mode: &'a str,
+    pub mode: Mode,
     pub chunk_chars: usize,
     pub hits: usize,
     pub no_embed: bool,
@@ -28,7 +28,7 @@ pub struct BeirOptions<'a> {
 }
 
 pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result<()> {
-    let mode: Mode = opts.mode.parse()?;
+    let mode = opts.mode;
     let dataset = BeirDataset::read(opts.dataset, opts.split)?;
     let paths = Paths {
         library: opts.data.join("library"),

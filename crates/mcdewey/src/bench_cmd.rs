@@ -278,6 +278,9 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
     let one = query_latency(&engine, &queries, 1, 3)?;
     let eight = query_latency(&engine, &queries, 8, 2)?;
 
+    eprintln!("bench: release comparison");
+    let compare = compare_bench(&engine, &queries)?;
+
     report["library"] = json!({
         "path": opts.library,
         "documents": summary.documents,
@@ -290,8 +293,50 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
             "changed": re.changed.len(), "embedded": re.embedded},
         "query_embedding_ms": round(query_embed_ms, 2),
         "hybrid_query": [one, eight],
+        "compare": compare,
     });
     Ok(())
+}
+
+/// Release comparison of the last two releases of the first product that has two: the
+/// whole-release summary computed (first call) and from the engine's cache (a server
+/// keeps each alignment), and "what changed about X" for the first query. `null` when
+/// no product has two releases.
+fn compare_bench(engine: &Engine, queries: &[String]) -> Result<Value> {
+    let tree = engine.library()?;
+    let Some(product) = tree.products.iter().find(|p| p.versions.len() >= 2) else {
+        return Ok(json!(null));
+    };
+    let n = product.versions.len();
+    let request = mcdewey_search::CompareRequest {
+        product: product.name.clone(),
+        from: product.versions[n - 2].name.clone(),
+        to: product.versions[n - 1].name.clone(),
+        doc_set: None,
+        query: None,
+        section: None,
+        all: false,
+        limit: None,
+    };
+    let timed = |req: &mcdewey_search::CompareRequest| -> Result<(f64, usize)> {
+        let t = Instant::now();
+        let c = engine.compare(req)?;
+        Ok((t.elapsed().as_secs_f64() * 1000.0, c.sections.len()))
+    };
+    let (first_ms, sections) = timed(&request)?;
+    let (cached_ms, _) = timed(&request)?;
+    let about = mcdewey_search::CompareRequest {
+        query: queries.first().cloned(),
+        ..request.clone()
+    };
+    let (query_ms, passages) = timed(&about)?;
+    Ok(json!({
+        "product": request.product, "from": request.from, "to": request.to,
+        "sections_listed": sections,
+        "summary_ms": round(first_ms, 1),
+        "summary_cached_ms": round(cached_ms, 2),
+        "query": about.query, "query_ms": round(query_ms, 1), "query_sections": passages,
+    }))
 }
 
 /// Writes a synthetic library of about `chunks` chunks: files of 40 sections each, text

@@ -15,10 +15,9 @@ pub fn run(
     fusion: &FusionArgs,
     queries_path: &Path,
     run_path: Option<&Path>,
-    mode: &str,
+    mode: Mode,
     json: bool,
 ) -> Result<()> {
-    let mode: Mode = mode.parse()?;
     let text = std::fs::read_to_string(queries_path)
         .with_context(|| format!("queries file {}", queries_path.display()))?;
     let mut queries = Vec::new();

@@ -10,6 +10,7 @@ mod serve_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use mcdewey_ingest::IngestOptions;
+use mcdewey_search::Mode;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -307,7 +308,7 @@ enum Command {
         limit: usize,
         /// Retrieval: bm25 (keywords), vector (meaning) or hybrid (both, fused).
         #[arg(long, default_value = "hybrid")]
-        mode: String,
+        mode: Mode,
         #[command(flatten)]
         model: ModelArgs,
         /// Print JSON: {"query", "results": [{rank, chunk_id, source, product, version,
@@ -381,7 +382,7 @@ enum Command {
         run: Option<PathBuf>,
         /// Retrieval: bm25, vector or hybrid.
         #[arg(long, default_value = "hybrid")]
-        mode: String,
+        mode: Mode,
         #[command(flatten)]
         model: ModelArgs,
         #[command(flatten)]
@@ -526,7 +527,7 @@ enum Command {
         data: Option<PathBuf>,
         /// Retrieval: bm25, vector or hybrid.
         #[arg(long, default_value = "hybrid")]
-        mode: String,
+        mode: Mode,
         /// Target chunk size in characters.
         #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
         chunk_chars: usize,
@@ -594,7 +595,7 @@ fn main() -> ExitCode {
             model,
             json,
             paths,
-        } => query_cmd::search(&paths, &model, query, filters, limit, &mode, json),
+        } => query_cmd::search(&paths, &model, query, filters, limit, mode, json),
         Command::Show {
             chunk_id,
             json,
@@ -642,7 +643,7 @@ fn main() -> ExitCode {
             &fusion,
             &queries,
             run.as_deref(),
-            &mode,
+            mode,
             json,
         ),
         Command::Serve {
@@ -733,7 +734,7 @@ fn main() -> ExitCode {
                     split: &split,
                     run: &run,
                     data: &data,
-                    mode: &mode,
+                    mode,
                     chunk_chars,
                     hits: hits.clamp(1, 10_000),
                     no_embed,

@@ -30,10 +30,9 @@ pub fn search(
     query: String,
     filters: FilterArgs,
     limit: usize,
-    mode: &str,
+    mode: Mode,
     json: bool,
 ) -> Result<()> {
-    let mode: Mode = mode.parse()?;
     let engine = open_engine_for(paths, model, mode)?;
     let response = engine.search(&SearchRequest {
         query,

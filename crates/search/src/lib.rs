@@ -139,6 +139,23 @@ pub enum Mode {
     Hybrid,
 }
 
+impl Mode {
+    /// The mode's name, as written on the command line and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Bm25 => "bm25",
+            Mode::Vector => "vector",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::str::FromStr for Mode {
     type Err = SearchError;
     fn from_str(s: &str) -> Result<Mode, SearchError> {
