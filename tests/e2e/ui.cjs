@@ -155,6 +155,33 @@ async function inViewport(page, selector) {
       check(`${label}: no script errors`, errors.length === 0, errors.join(" | "));
       await context.close();
     }
+    // Accessibility: axe-core's WCAG 2 A/AA and best-practice rules find nothing on any
+    // page at either width (the page's script policy is bypassed only to inject axe),
+    // and the first Tab reaches the skip link, which jumps to the main content.
+    const pages = ["/", "/?q=mixed+mode", "/chunks/cucm::v15::security-guide::security-modes::2?q=mixed+mode",
+      "/documents/cucm/v12.5.1su1/security-guide/security-guide.md", "/library", "/compare",
+      "/compare?product=cucm&from=v12.5.1&to=v12.5.1su1"];
+    for (const [label, viewport] of [["laptop", { width: 1366, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+      const context = await browser.newContext({ viewport, bypassCSP: true });
+      const page = await context.newPage();
+      for (const url of pages) {
+        await page.goto(base + url);
+        await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+        const found = await page.evaluate(async () => (await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "best-practice"] } }))
+          .violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}×: ${v.nodes[0].target.join(" ")})`));
+        check(`${label}: axe finds no accessibility violation on ${url}`, found.length === 0, found.join("; "));
+        const h1 = await page.$$eval("h1", (hs) => hs.length);
+        check(`${label}: one h1 on ${url}`, h1 === 1, `${h1}`);
+      }
+      await page.goto(base + "/?q=mixed+mode");
+      await page.keyboard.press("Tab");
+      const first = await page.evaluate(() => document.activeElement && document.activeElement.className);
+      await page.keyboard.press("Enter");
+      const inMain = await page.evaluate(() => document.activeElement && document.activeElement.id === "main");
+      check(`${label}: the first Tab reaches the skip link, which moves to the results`, first === "skip-link" && inMain, `${first} ${inMain}`);
+      await context.close();
+    }
+
     // A server that requires a token: pages send the browser to sign in, a wrong token
     // is refused, the right one opens the library with a Secure, HttpOnly, SameSite=Strict
     // cookie, and signing out closes it again.

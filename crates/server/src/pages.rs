@@ -171,6 +171,7 @@ fn layout_keeping(title: &str, query: &str, keep: &[(&str, String)], body: Marku
                 script src="/static/app.js" defer {}
             }
             body {
+                a.skip-link href="#main" { "Skip to main content" }
                 header.site {
                     div.bar {
                         a.brand href="/" { "McDewey" }
@@ -191,7 +192,7 @@ fn layout_keeping(title: &str, query: &str, keep: &[(&str, String)], body: Marku
                         button type="submit" { "Search" }
                     }
                 }
-                main { (body) }
+                main #main tabindex="-1" { (body) }
             }
         }
     }
@@ -377,6 +378,7 @@ async fn search_page(
                     div.notice.error role="alert" { strong { "Cannot search: " } (e.message) }
                 }
                 @if let Some(r) = &view.response {
+                    h1.visually-hidden { "Search results" }
                     p.summary {
                         (count(r.results.len(), "result")) " for " strong { "“" (r.query.trim()) "”" }
                         (active_filters(&params))
@@ -589,33 +591,33 @@ fn facet_panel(
         ul.facet {
             @for (name, n) in &products {
                 li { a href=(search_href(params, &[("product", if is(&params.product, name) { None } else { Some(name) })]))
-                       class=@if is(&params.product, name) { "on" } {
-                    span { (name) } span.count { (n) } } }
+                       class=@if is(&params.product, name) { "on" } aria-current=[is(&params.product, name).then_some("true")] {
+                    span { (name) } " " span.count { (n) } } }
             }
         }
         h2 { "Version" }
         ul.facet {
             li { a href=(search_href(params, &[("version", if is(&params.version, "latest") { None } else { Some("latest") })]))
-                   class=@if is(&params.version, "latest") { "on" } { span { "latest" } } }
+                   class=@if is(&params.version, "latest") { "on" } aria-current=[is(&params.version, "latest").then_some("true")] { span { "latest" } } }
             @for (product, version, n) in &versions {
                 li { a href=(search_href(params, &[("version", if is(&params.version, version) { None } else { Some(version) })]))
-                       class=@if is(&params.version, version) { "on" } {
-                    span { (version) @if products.len() > 1 { small { " " (product) } } } span.count { (n) } } }
+                       class=@if is(&params.version, version) { "on" } aria-current=[is(&params.version, version).then_some("true")] {
+                    span { (version) @if products.len() > 1 { small { " " (product) } } } " " span.count { (n) } } }
             }
         }
         h2 { "Doc set" }
         ul.facet {
             @for (name, n) in &doc_sets {
                 li { a href=(search_href(params, &[("doc_set", if is(&params.doc_set, name) { None } else { Some(name) })]))
-                       class=@if is(&params.doc_set, name) { "on" } {
-                    span { (name) } span.count { (n) } } }
+                       class=@if is(&params.doc_set, name) { "on" } aria-current=[is(&params.doc_set, name).then_some("true")] {
+                    span { (name) } " " span.count { (n) } } }
             }
         }
         h2 { "Mode" }
         ul.facet.modes {
             @for (m, label) in [("hybrid", "Hybrid"), ("vector", "Semantic"), ("bm25", "Keyword")] {
                 @let on = params.mode.as_deref().unwrap_or("hybrid") == m;
-                li { a href=(search_href(params, &[("mode", if m == "hybrid" { None } else { Some(m) })])) class=@if on { "on" } { span { (label) } } }
+                li { a href=(search_href(params, &[("mode", if m == "hybrid" { None } else { Some(m) })])) class=@if on { "on" } aria-current=[on.then_some("true")] { span { (label) } } }
             }
         }
     }
