@@ -115,7 +115,7 @@ pub fn read_pdf(bytes: &[u8], budget: Duration) -> Result<PdfText, PdfError> {
 
 /// Reads a PDF on the calling thread, stopping at `deadline`.
 fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
-    let mut doc = Document::load_mem(bytes).map_err(|e| {
+    let (mut doc, emptied) = structure::load_bounded(bytes).map_err(|e| {
         let msg = e.to_string();
         if msg.to_lowercase().contains("decrypt") || msg.to_lowercase().contains("password") {
             PdfError::Encrypted
@@ -130,8 +130,7 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
     if page_ids.is_empty() {
         return Err(PdfError::Unreadable("the page tree lists no pages".into()));
     }
-    let oversized = structure::oversized_pages(&doc, &page_ids, structure::MAX_PAGE_CONTENT);
-    structure::check_structure(&doc, &page_ids, &oversized)?;
+    structure::check_structure(&doc, &page_ids)?;
     let mut out = PdfText::default();
     let declared = declared_page_count(&doc);
     if let Some(count) = declared.filter(|&c| c != page_ids.len()) {
@@ -142,7 +141,7 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
     }
     let labels = labels::page_labels(&doc, page_ids.len());
     out.outline = outline::read_outline(&doc, &page_ids);
-    let (pages, failures) = text::page_texts(&doc, &page_ids, &oversized, deadline)?;
+    let (pages, failures) = text::page_texts(&doc, &page_ids, deadline)?;
     if !failures.is_empty() {
         let shown: Vec<String> = failures.iter().take(5).map(|f| f.to_string()).collect();
         out.warnings.push(format!(
@@ -154,14 +153,10 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
         out.degraded
             .get_or_insert_with(|| "some pages could not be read".into());
     }
-    if !oversized.is_empty() {
-        let shown: Vec<String> = oversized.iter().take(5).map(u32::to_string).collect();
+    if emptied > 0 {
         out.warnings.push(format!(
-            "{} page(s) left out: their content expands past {} MiB (a decompression bomb?), which could exhaust memory (page(s) {}{})",
-            oversized.len(),
-            structure::MAX_PAGE_CONTENT >> 20,
-            shown.join(", "),
-            if oversized.len() > 5 { ", …" } else { "" }
+            "{emptied} stream(s) inflating past {} MiB (a decompression bomb?) left out so they cannot exhaust memory; text they draw is missing",
+            structure::MAX_STREAM_BYTES >> 20
         ));
     }
     let outside: Vec<(u32, usize)> = pages
@@ -391,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn a_page_that_inflates_past_the_memory_budget_is_left_out() {
+    fn a_stream_that_inflates_past_the_memory_budget_is_left_out() {
         use std::io::Write;
         let bytes = build_pdf(
             &[
@@ -427,7 +422,7 @@ mod tests {
         assert!(
             pdf.warnings
                 .iter()
-                .any(|w| w.contains("1 page(s) left out") && w.contains("(page(s) 2)")),
+                .any(|w| w.starts_with("1 stream(s) inflating past 64 MiB")),
             "{:?}",
             pdf.warnings
         );

@@ -9,7 +9,7 @@
 use super::{deref, PdfError};
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 
 /// Parents followed at most from a page to the root of the page tree.
@@ -20,34 +20,52 @@ const MAX_FORM_DEPTH: usize = 16;
 /// that draw several forms grow exponentially; real documents need a few hundred).
 const MAX_FORM_VISITS: usize = 20_000;
 
-/// Bytes one page's content streams may expand to. The extractor inflates a page's
-/// content whole into memory; real pages stay far below this (the densest page of the
-/// manuals measured, a full page of a table, is under 100 KiB), so a page past it is
-/// a decompression bomb that would exhaust memory, and is left out with a warning.
-pub const MAX_PAGE_CONTENT: u64 = 64 << 20;
+/// Bytes one stream of a PDF may inflate to. The reader inflates streams whole into
+/// memory (object streams when the file loads, a page's content when it is read); real
+/// streams stay far below this (the densest page of the manuals measured is under
+/// 100 KiB of content), so a stream past it is a decompression bomb that would exhaust
+/// memory: it is emptied as the file loads, and reported.
+pub const MAX_STREAM_BYTES: u64 = 64 << 20;
 
-/// Pages whose content streams expand past `limit` bytes, measured by inflating into
-/// nothing with a cap, so that measuring costs no memory.
-pub fn oversized_pages(
-    doc: &Document,
-    pages: &BTreeMap<u32, ObjectId>,
-    limit: u64,
-) -> BTreeSet<u32> {
-    let mut out = BTreeSet::new();
-    for (&number, &id) in pages {
-        let mut total = 0u64;
-        for content in doc.get_page_contents(id) {
-            let Ok(stream) = doc.get_object(content).and_then(Object::as_stream) else {
-                continue;
-            };
-            total += expanded_len(stream, limit + 1 - total);
-            if total > limit {
-                out.insert(number);
-                break;
-            }
+thread_local! {
+    /// Streams [`bound_stream`] emptied on this thread since the last [`load_bounded`].
+    static EMPTIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Loads a PDF with every Flate stream measured before anything inflates it (inflating
+/// into nothing, capped at [`MAX_STREAM_BYTES`]); a stream past the budget is emptied.
+/// Returns the document and how many streams were emptied. (lopdf applies the check
+/// to unencrypted files; an encrypted one is bounded by its file size alone.)
+pub fn load_bounded(bytes: &[u8]) -> lopdf::Result<(Document, usize)> {
+    EMPTIED.with(|n| n.set(0));
+    let doc =
+        Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_filter(bound_stream))?;
+    Ok((doc, EMPTIED.with(|n| n.get())))
+}
+
+/// lopdf's load filter: keeps every object, emptying a stream that inflates past the
+/// budget. Images are not measured: the text reader never inflates them.
+fn bound_stream(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    if let Object::Stream(stream) = object {
+        let image = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Image");
+        if !image && expanded_len(stream, MAX_STREAM_BYTES + 1) > MAX_STREAM_BYTES {
+            stream.dict.remove(b"Filter");
+            stream.dict.remove(b"DecodeParms");
+            stream.set_content(Vec::new());
+            EMPTIED.with(|n| n.set(n.get() + 1));
         }
     }
-    out
+    // lopdf keeps the object it passed in (changed in place) for objects read from the
+    // file, and the returned one for objects unpacked from object streams, which are
+    // never streams: so a stream is not copied, anything else is returned as it is.
+    match object {
+        Object::Stream(_) => Some((id, Object::Null)),
+        other => Some((id, other.clone())),
+    }
 }
 
 /// The length of a stream once its first filter is undone, counted up to `cap`. Only
@@ -72,15 +90,10 @@ fn expanded_len(stream: &Stream, cap: u64) -> u64 {
     total
 }
 
-/// Refuses page trees with loops and form XObjects that draw themselves. Pages in
-/// `skip` (left out by the caller) are not drawn.
-pub fn check_structure(
-    doc: &Document,
-    pages: &BTreeMap<u32, ObjectId>,
-    skip: &BTreeSet<u32>,
-) -> Result<(), PdfError> {
+/// Refuses page trees with loops and form XObjects that draw themselves.
+pub fn check_structure(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> Result<(), PdfError> {
     let mut visits = 0usize;
-    for (&number, &id) in pages.iter().filter(|(n, _)| !skip.contains(n)) {
+    for (&number, &id) in pages {
         check_parents(doc, id).map_err(|why| {
             PdfError::Unreadable(format!("the page tree is damaged at page {number}: {why}"))
         })?;
@@ -224,7 +237,7 @@ mod tests {
         let pages = pages_of(&doc);
         let page = pages[&1];
         doc.get_dictionary_mut(page).unwrap().set("Parent", page);
-        let err = check_structure(&doc, &pages, &BTreeSet::new()).unwrap_err();
+        let err = check_structure(&doc, &pages).unwrap_err();
         assert!(err.to_string().contains("parent chain loops"), "{err}");
     }
 
@@ -250,7 +263,7 @@ mod tests {
             "Resources",
             dictionary! { "XObject" => dictionary! { "Fm1" => form_id } },
         );
-        let err = check_structure(&doc, &pages, &BTreeSet::new()).unwrap_err();
+        let err = check_structure(&doc, &pages).unwrap_err();
         assert!(err.to_string().contains("draws itself"), "{err}");
         // And through the reader: a clear error, not a stack overflow.
         let mut out = Vec::new();

@@ -4,7 +4,7 @@
 use super::{PdfError, PdfLine};
 use lopdf::{Document, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 use std::time::Instant;
@@ -63,39 +63,25 @@ pub fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// The lines of every page, keyed by physical page number, and the pages that failed.
-/// Pages in `oversized` (their content expands past the memory budget) are not read.
 pub fn page_texts(
     doc: &Document,
     pages: &BTreeMap<u32, ObjectId>,
-    oversized: &BTreeSet<u32>,
     deadline: Instant,
 ) -> Result<(Vec<RawPage>, Vec<PageFailure>), PdfError> {
     let budget_secs = || deadline.saturating_duration_since(Instant::now()).as_secs();
-    if oversized.is_empty() {
-        let mut dev = Collector::new(deadline);
-        let whole = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(doc, &mut dev)));
-        if dev.timed_out {
-            return Err(PdfError::Timeout(budget_secs()));
-        }
-        if matches!(whole, Ok(Ok(()))) && dev.pages.len() == pages.len() {
-            return Ok((dev.into_pages(), Vec::new()));
-        }
+    let mut dev = Collector::new(deadline);
+    let whole = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(doc, &mut dev)));
+    if dev.timed_out {
+        return Err(PdfError::Timeout(budget_secs()));
     }
-    // The single pass stopped at a bad page, or a page must be left out: read page by
-    // page so that one page's failure costs only that page.
+    if matches!(whole, Ok(Ok(()))) && dev.pages.len() == pages.len() {
+        return Ok((dev.into_pages(), Vec::new()));
+    }
+    // The single pass stopped at a bad page: read page by page so that one page's
+    // failure costs only that page.
     let mut out = Vec::with_capacity(pages.len());
     let mut failures = Vec::new();
     for &number in pages.keys() {
-        if oversized.contains(&number) {
-            // Left out; the caller reports it. An empty page keeps the numbering.
-            out.push(RawPage {
-                number,
-                height: 0.0,
-                lines: Vec::new(),
-                outside: 0,
-            });
-            continue;
-        }
         let mut dev = Collector::new(deadline);
         let result = catch_unwind(AssertUnwindSafe(|| {
             pdf_extract::output_doc_page(doc, &mut dev, number)
