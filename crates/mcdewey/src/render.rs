@@ -51,7 +51,7 @@ pub fn results(r: &SearchResponse) -> String {
             page_text(&hit.citation)
         );
         if !hit.citation.heading.is_empty() {
-            let _ = writeln!(out, "    {}", hit.citation.heading.join(" › "));
+            let _ = writeln!(out, "    {}", hit.citation.heading_path());
         }
         let _ = writeln!(
             out,
@@ -100,7 +100,11 @@ pub fn chunk(c: &Chunk) -> String {
     let _ = writeln!(out, "version: {}", c.version);
     let _ = writeln!(out, "page:    {page}");
     if !c.heading.is_empty() {
-        let _ = writeln!(out, "heading: {}", c.heading.join(" › "));
+        let _ = writeln!(
+            out,
+            "heading: {}",
+            c.heading.join(mcdewey_search::HEADING_SEPARATOR)
+        );
     }
     let _ = writeln!(out, "\n{}", c.text);
     out

@@ -781,7 +781,7 @@ impl Comparison {
             let heading =
                 s.to.as_ref()
                     .or(s.from.as_ref())
-                    .map(|x| x.citation.heading.join(" > "))
+                    .map(|x| x.citation.heading_path())
                     .unwrap_or_default();
             let words = match s.status {
                 ChangeStatus::Changed => {

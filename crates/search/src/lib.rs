@@ -125,6 +125,9 @@ pub struct SearchRequest {
     pub understand: Option<bool>,
 }
 
+/// What separates the headings of a path where people read it.
+pub const HEADING_SEPARATOR: &str = " › ";
+
 /// How candidates are retrieved.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,6 +336,12 @@ impl Citation {
             pdf_page_end: chunk.pdf_page_end,
             heading: chunk.heading.clone(),
         }
+    }
+
+    /// The heading path as people read it, on every surface (pages, CLI, MCP text):
+    /// `Phone Security › Overview`.
+    pub fn heading_path(&self) -> String {
+        self.heading.join(HEADING_SEPARATOR)
     }
 
     /// The page part of a citation as people read it: `p. 147`, `pp. 12-14`, and for a

@@ -208,12 +208,12 @@ fn chunk_output(v: ChunkView) -> ChunkOutput {
     }
 }
 
-/// "cucm v15 · security-guide/security-guide.md · p. 147 · Phone Security > Overview".
+/// "cucm v15 · security-guide/security-guide.md · p. 147 · Phone Security › Overview".
 fn cite_line(c: &Citation) -> String {
     let mut parts = vec![format!("{} {}", c.product, c.version), c.source.clone()];
     parts.extend(c.page_text());
     if !c.heading.is_empty() {
-        parts.push(c.heading.join(" > "));
+        parts.push(c.heading_path());
     }
     parts.join(" · ")
 }

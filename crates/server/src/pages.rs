@@ -275,7 +275,10 @@ fn result_title(citation: &Citation, all: &[SearchResult]) -> (String, Vec<Strin
         > 1;
     let own = if shared && heading.len() > 1 { 2 } else { 1 };
     let split = heading.len() - own;
-    (heading[split..].join(" › "), heading[..split].to_vec())
+    (
+        heading[split..].join(mcdewey_search::HEADING_SEPARATOR),
+        heading[..split].to_vec(),
+    )
 }
 
 /// Link to the diff of a result's passage with its wording in another release: the
@@ -403,7 +406,7 @@ async fn search_page(
                                     span.result-title { (title) }
                                 }
                                 @if !crumbs.is_empty() {
-                                    p.crumbs { (crumbs.join(" › ")) }
+                                    p.crumbs { (crumbs.join(mcdewey_search::HEADING_SEPARATOR)) }
                                 }
                                 p.snippet {
                                     @for (text, marked) in snippet(&hit.text, &r.query, 320) {
@@ -666,7 +669,7 @@ fn chunk_body(view: &ChunkView, title: &str, query: &str, back: Option<&str>) ->
                 p.back { a href=(back) { "← Back to results" } }
             }
             @if !view.citation.heading.is_empty() {
-                p.crumbs { (view.citation.heading.join(" › ")) }
+                p.crumbs { (view.citation.heading_path()) }
             }
             h1 { (title) @if let Some(l) = printed_label(&view.citation) { " " span.printed { "printed " (l) } } }
             p { a.context-link href=(context_href(&view.citation.source, &view.chunk_id, ordinal_of(&view.chunk_id))) { "↗ View in doc context" } }
@@ -961,7 +964,7 @@ async fn compare_page(
                             div.change-head {
                                 span class=(format!("badge status-{}", s.status.as_str())) { (s.status.as_str()) }
                                 " "
-                                strong { (s.to.as_ref().or(s.from.as_ref()).map(|x| x.citation.heading.join(" › ")).unwrap_or_default()) }
+                                strong { (s.to.as_ref().or(s.from.as_ref()).map(|x| x.citation.heading_path()).unwrap_or_default()) }
                                 @if s.words_removed + s.words_added > 0 && s.from.is_some() && s.to.is_some() {
                                     span.count { " −" (s.words_removed) " +" (s.words_added) " words" }
                                 }
