@@ -220,18 +220,12 @@ fn read_page(
             doc.content_hash = hash;
             Ok(Some(doc))
         }
-        pass => {
+        // Every page of the doc set was read and matched its entry when the pass
+        // began: the pages keep the furniture they were indexed under, unread again.
+        Some(pass) if pass.unchanged => Ok(None),
+        _ => {
             let bytes = read_bytes(file, opts)?;
-            let hash = mcdewey_ingest::content_hash(&bytes);
-            let same = match pass {
-                // The doc set did not change: its pages keep the furniture they were
-                // indexed under.
-                Some(p) if p.unchanged => {
-                    previous.is_some_and(|e| content_part(&e.hash) == hash && e.stale.is_none())
-                }
-                _ => indexed_as(&hash),
-            };
-            if same {
+            if indexed_as(&mcdewey_ingest::content_hash(&bytes)) {
                 return Ok(None);
             }
             let parsed = parse_guarded(file, &bytes, opts)?;
@@ -253,8 +247,11 @@ fn doc_set_prefix(file: &LibraryFile) -> String {
 
 /// Whether a library path names an HTML page.
 fn is_html(source: &str) -> bool {
-    let lower = source.to_ascii_lowercase();
-    lower.ends_with(".html") || lower.ends_with(".htm")
+    mcdewey_core::DocPath::parse(source)
+        .ok()
+        .and_then(|p| p.extension())
+        .and_then(|ext| Format::from_extension(&ext))
+        == Some(Format::Html)
 }
 
 /// The content hash of a manifest hash (`<blake3>` or `<blake3>+<furniture digest>`).

@@ -70,16 +70,11 @@ pub fn results(r: &SearchResponse) -> String {
             );
         }
         for other in &hit.differs_in {
-            let (a, b) = (&hit.citation.version, &other.citation.version);
-            let (from, to) = if mcdewey_core::Version::parse(a) <= mcdewey_core::Version::parse(b) {
-                (a, b)
-            } else {
-                (b, a)
-            };
+            let (from, to) = hit.citation.releases_in_order(&other.citation);
             let _ = writeln!(
                 out,
-                "    differs in {b}: {}  (the diff: mcdewey compare --product {} --from {from} --to {to} --section {})",
-                other.chunk_id, hit.citation.product, hit.chunk_id
+                "    differs in {}: {}  (the diff: mcdewey compare --product {} --from {from} --to {to} --section {})",
+                other.citation.version, other.chunk_id, hit.citation.product, hit.chunk_id
             );
         }
         let _ = writeln!(out, "    {}", snippet(&hit.text, &r.query, 240));

@@ -151,10 +151,7 @@ fn commit_batch(
     embedding: Option<Embedding>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(Manifest, usize), IndexError> {
-    let fail = |what: &str, e: postgres::Error| IndexError::Backend {
-        store: store.name.clone(),
-        reason: format!("{what}: {}", pg_reason(&e)),
-    };
+    let fail = |what: &str, e: postgres::Error| store.err(what, e);
     let Batch {
         before: old,
         mut manifest,

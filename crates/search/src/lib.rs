@@ -338,6 +338,17 @@ impl Citation {
         }
     }
 
+    /// This citation's release and `other`'s, older first: the `from` and `to` of a
+    /// comparison between them.
+    pub fn releases_in_order<'a>(&'a self, other: &'a Citation) -> (&'a str, &'a str) {
+        let (a, b) = (self.version.as_str(), other.version.as_str());
+        if mcdewey_core::Version::parse(a) <= mcdewey_core::Version::parse(b) {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    }
+
     /// The heading path as people read it, on every surface (pages, CLI, MCP text):
     /// `Phone Security › Overview`.
     pub fn heading_path(&self) -> String {

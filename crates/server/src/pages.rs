@@ -10,7 +10,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use mcdewey_core::Version;
 use mcdewey_search::{
     AlsoIn, Citation, Comparison, Facets, LibraryTree, Mode, SearchResponse, SearchResult,
 };
@@ -284,12 +283,7 @@ fn result_title(citation: &Citation, all: &[SearchResult]) -> (String, Vec<Strin
 /// Link to the diff of a result's passage with its wording in another release: the
 /// compare page for the two releases (older first), at this passage's section.
 fn diff_href(citation: &Citation, chunk_id: &str, other: &AlsoIn) -> String {
-    let (this, that) = (citation.version.as_str(), other.citation.version.as_str());
-    let (from, to) = if Version::parse(this) <= Version::parse(that) {
-        (this, that)
-    } else {
-        (that, this)
-    };
+    let (from, to) = citation.releases_in_order(&other.citation);
     format!(
         "/compare?{}",
         query_string(&[
@@ -593,26 +587,30 @@ fn facet_panel(
         h2 { "Product" }
         ul.facet {
             @for (name, n) in &products {
-                li { a href=(search_href(params, &[("product", if is(&params.product, name) { None } else { Some(name) })]))
-                       class=@if is(&params.product, name) { "on" } aria-current=[is(&params.product, name).then_some("true")] {
+                @let on = is(&params.product, name);
+                li { a href=(search_href(params, &[("product", if on { None } else { Some(name) })]))
+                       class=@if on { "on" } aria-current=[on.then_some("true")] {
                     span { (name) } " " span.count { (n) } } }
             }
         }
         h2 { "Version" }
         ul.facet {
-            li { a href=(search_href(params, &[("version", if is(&params.version, "latest") { None } else { Some("latest") })]))
-                   class=@if is(&params.version, "latest") { "on" } aria-current=[is(&params.version, "latest").then_some("true")] { span { "latest" } } }
+            @let latest = is(&params.version, "latest");
+            li { a href=(search_href(params, &[("version", if latest { None } else { Some("latest") })]))
+                   class=@if latest { "on" } aria-current=[latest.then_some("true")] { span { "latest" } } }
             @for (product, version, n) in &versions {
-                li { a href=(search_href(params, &[("version", if is(&params.version, version) { None } else { Some(version) })]))
-                       class=@if is(&params.version, version) { "on" } aria-current=[is(&params.version, version).then_some("true")] {
+                @let on = is(&params.version, version);
+                li { a href=(search_href(params, &[("version", if on { None } else { Some(version) })]))
+                       class=@if on { "on" } aria-current=[on.then_some("true")] {
                     span { (version) @if products.len() > 1 { small { " " (product) } } } " " span.count { (n) } } }
             }
         }
         h2 { "Doc set" }
         ul.facet {
             @for (name, n) in &doc_sets {
-                li { a href=(search_href(params, &[("doc_set", if is(&params.doc_set, name) { None } else { Some(name) })]))
-                       class=@if is(&params.doc_set, name) { "on" } aria-current=[is(&params.doc_set, name).then_some("true")] {
+                @let on = is(&params.doc_set, name);
+                li { a href=(search_href(params, &[("doc_set", if on { None } else { Some(name) })]))
+                       class=@if on { "on" } aria-current=[on.then_some("true")] {
                     span { (name) } " " span.count { (n) } } }
             }
         }

@@ -143,12 +143,10 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
     out.outline = outline::read_outline(&doc, &page_ids);
     let (pages, failures) = text::page_texts(&doc, &page_ids, deadline)?;
     if !failures.is_empty() {
-        let shown: Vec<String> = failures.iter().take(5).map(|f| f.to_string()).collect();
         out.warnings.push(format!(
-            "{} page(s) could not be read ({}{})",
+            "{} page(s) could not be read ({})",
             failures.len(),
-            shown.join("; "),
-            if failures.len() > 5 { "; …" } else { "" }
+            listed(&failures, "; ")
         ));
         out.degraded
             .get_or_insert_with(|| "some pages could not be read".into());
@@ -159,18 +157,16 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
             structure::MAX_STREAM_BYTES >> 20
         ));
     }
-    let outside: Vec<(u32, usize)> = pages
+    let outside: Vec<u32> = pages
         .iter()
         .filter(|p| p.outside > 0)
-        .map(|p| (p.number, p.outside))
+        .map(|p| p.number)
         .collect();
     if !outside.is_empty() {
-        let shown: Vec<String> = outside.iter().take(5).map(|(p, _)| p.to_string()).collect();
         out.warnings.push(format!(
-            "{} character(s) drawn outside the visible page area left out (page(s) {}{})",
-            outside.iter().map(|(_, n)| n).sum::<usize>(),
-            shown.join(", "),
-            if outside.len() > 5 { ", …" } else { "" }
+            "{} character(s) drawn outside the visible page area left out (page(s) {})",
+            pages.iter().map(|p| p.outside).sum::<usize>(),
+            listed(&outside, ", ")
         ));
     }
     out.pages = pages
@@ -185,6 +181,22 @@ fn read_pdf_now(bytes: &[u8], deadline: Instant) -> Result<PdfText, PdfError> {
         })
         .collect();
     Ok(out)
+}
+
+/// The first five items joined by `sep`, and `…` after them when there are more: how a
+/// warning names the pages it is about.
+fn listed<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
+    let mut out = items
+        .iter()
+        .take(5)
+        .map(T::to_string)
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > 5 {
+        out.push_str(sep);
+        out.push('…');
+    }
+    out
 }
 
 /// `/Count` of the root `/Pages` node, when present.
