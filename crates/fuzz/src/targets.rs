@@ -6,11 +6,10 @@
 use anyhow::Result;
 use mcdewey_core::DocPath;
 use mcdewey_embed::HashEmbedder;
-use mcdewey_index::{update_library, Embedding, Store};
 use mcdewey_ingest::pdf::writer::{build_pdf, TestPage};
 use mcdewey_ingest::pdf::PdfError;
 use mcdewey_ingest::{parse_document, Format, IngestError, IngestOptions, LibraryFile};
-use mcdewey_search::{Engine, Mode, SearchRequest};
+use mcdewey_search::{Embedding, Engine, Mode, SearchRequest, StoreSpec};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -244,18 +243,15 @@ pub fn prepare(target: Target) -> Result<Prepared> {
                 std::fs::create_dir_all(p.parent().expect("a file has a folder"))?;
                 std::fs::write(p, text)?;
             }
-            let data = dir.path().join("data");
-            std::fs::create_dir_all(&data)?;
+            let store = StoreSpec::Embedded(dir.path().join("data"));
             let embedder = Arc::new(HashEmbedder::new(64));
-            let store = Store::open_or_create(&data)?;
-            update_library(
-                &store,
+            store.update(
                 &lib,
                 &opts,
                 Some(Embedding::new(embedder.as_ref())),
                 &mut |_| {},
             )?;
-            let engine = Engine::with_embedder(Store::open(&data)?, embedder)?;
+            let engine = Engine::with_embedder(store.open()?, embedder)?;
             Prepared::Query(Box::new(engine), dir)
         }
     })

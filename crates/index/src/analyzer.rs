@@ -18,8 +18,9 @@ use tantivy::tokenizer::{
 /// Name under which the analyzer is registered with the tantivy index.
 pub const ANALYZER: &str = "mcdewey_en";
 
-/// Bumped whenever tokenisation changes, so existing indexes are rebuilt.
-pub const ANALYZER_VERSION: u32 = 1;
+/// Bumped (in the catalog, where the settings fingerprint is made) whenever
+/// tokenisation changes, so existing indexes are rebuilt.
+pub use mcdewey_catalog::ANALYZER_VERSION;
 
 /// Builds the analyzer registered as [`ANALYZER`].
 pub fn technical_analyzer() -> TextAnalyzer {

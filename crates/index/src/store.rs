@@ -5,96 +5,15 @@
 use crate::analyzer::{technical_analyzer, ANALYZER};
 use crate::schema::Fields;
 use crate::IndexError;
+use mcdewey_catalog::{Bm25Weights, Filter, Manifest};
 use mcdewey_core::{Chunk, ChunkId};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
-
-/// What was indexed, per library file: the key of incremental updates.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Fingerprint of the settings the index was built with (analyzer, chunking); a
-    /// change means every file is indexed again.
-    pub settings: String,
-    /// Library folder of the last update.
-    pub library: Option<String>,
-    /// Indexed documents by library-relative path.
-    pub documents: BTreeMap<String, DocEntry>,
-    /// Files of the last update that were not indexed, with reasons.
-    pub skipped: Vec<SkipEntry>,
-    /// Unix time of the last update.
-    pub updated_at: u64,
-    /// File name (in `<data>/vectors`) of the chunk vectors of this commit, when the
-    /// index was built with an embedding model.
-    #[serde(default)]
-    pub vectors: Option<String>,
-    /// Id of the embedding model that made the vectors.
-    #[serde(default)]
-    pub model: Option<String>,
-}
-
-/// One indexed file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DocEntry {
-    /// blake3 of the indexed content.
-    pub hash: String,
-    /// Chunk id prefix `product::version::doc-set::file-stem`.
-    pub document: String,
-    /// Number of chunks.
-    pub chunks: u32,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// Unix time it was indexed.
-    pub indexed_at: u64,
-    /// Problems met while reading it (the file is indexed nonetheless).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-    /// Set when the file's current content could not be read and this entry (and its
-    /// chunks) is the last good version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stale: Option<String>,
-}
-
-/// A file left out, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SkipEntry {
-    /// Library-relative path.
-    pub path: String,
-    /// The reason.
-    pub reason: String,
-}
-
-/// Restricts retrieval to parts of the library. Empty means everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    /// Only this product.
-    pub product: Option<String>,
-    /// Only these (product, version) pairs, when set.
-    pub versions: Option<Vec<(String, String)>>,
-    /// Only this doc set.
-    pub doc_set: Option<String>,
-}
-
-/// Field weights for keyword retrieval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bm25Weights {
-    /// Boost of a term match in the heading path over one in the body.
-    pub heading: f32,
-}
-
-impl Default for Bm25Weights {
-    /// No extra heading boost: a chunk's text already starts with its section heading,
-    /// and boosting the heading path again lowered both the CUCM dev set and SciFact
-    /// (docs/evaluation.md).
-    fn default() -> Self {
-        Bm25Weights { heading: 0.0 }
-    }
-}
 
 /// The embedded index of a data folder.
 pub struct Store {
@@ -113,7 +32,7 @@ impl Store {
                 store: data_dir.display().to_string(),
             });
         }
-        let index = Index::open_in_dir(&dir).map_err(|e| IndexError::tantivy(&dir, e))?;
+        let index = Index::open_in_dir(&dir).map_err(|e| crate::tantivy_error(&dir, e))?;
         Store::from_index(data_dir, index)
     }
 
@@ -128,7 +47,7 @@ impl Store {
             source: e,
         })?;
         let index = Index::create_in_dir(&dir, Fields::new().schema)
-            .map_err(|e| IndexError::tantivy(&dir, e))?;
+            .map_err(|e| crate::tantivy_error(&dir, e))?;
         Store::from_index(data_dir, index)
     }
 
@@ -136,12 +55,12 @@ impl Store {
         let dir = data_dir.join("tantivy");
         index.tokenizers().register(ANALYZER, technical_analyzer());
         let fields =
-            Fields::from_schema(&index.schema()).map_err(|e| IndexError::tantivy(&dir, e))?;
+            Fields::from_schema(&index.schema()).map_err(|e| crate::tantivy_error(&dir, e))?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(|e| IndexError::tantivy(&dir, e))?;
+            .map_err(|e| crate::tantivy_error(&dir, e))?;
         Ok(Store {
             dir: data_dir.to_path_buf(),
             index,
@@ -164,7 +83,7 @@ impl Store {
     }
 
     fn err(&self, e: tantivy::TantivyError) -> IndexError {
-        IndexError::tantivy(&self.dir.join("tantivy"), e)
+        crate::tantivy_error(&self.dir.join("tantivy"), e)
     }
 
     /// The manifest of the last commit (empty for a new index).
@@ -387,7 +306,7 @@ impl StoreWriter {
         for chunk in chunks {
             self.writer
                 .add_document(self.fields.to_document(chunk))
-                .map_err(|e| IndexError::tantivy(&self.dir, e))?;
+                .map_err(|e| crate::tantivy_error(&self.dir, e))?;
         }
         Ok(())
     }
@@ -402,7 +321,7 @@ impl StoreWriter {
         self.writer
             .delete_all_documents()
             .map(|_| ())
-            .map_err(|e| IndexError::tantivy(&self.dir, e))
+            .map_err(|e| crate::tantivy_error(&self.dir, e))
     }
 
     /// Commits staged changes together with the new manifest, atomically, and waits
@@ -419,19 +338,19 @@ impl StoreWriter {
         let mut prepared = self
             .writer
             .prepare_commit()
-            .map_err(|e| IndexError::tantivy(&self.dir, e))?;
+            .map_err(|e| crate::tantivy_error(&self.dir, e))?;
         prepared.set_payload(&payload);
         prepared
             .commit()
             .map(|_| ())
-            .map_err(|e| IndexError::tantivy(&self.dir, e))
+            .map_err(|e| crate::tantivy_error(&self.dir, e))
     }
 
     /// Waits for background merges and closes the writer.
     pub fn finish(self) -> Result<(), IndexError> {
         self.writer
             .wait_merging_threads()
-            .map_err(|e| IndexError::tantivy(&self.dir, e))
+            .map_err(|e| crate::tantivy_error(&self.dir, e))
     }
 }
 

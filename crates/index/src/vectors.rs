@@ -6,12 +6,11 @@
 //! Retrieval is an exact dot-product scan with filters applied per entry, before
 //! truncation.
 
-use crate::store::Filter;
 use crate::IndexError;
+use mcdewey_catalog::{write_atomic, Filter};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
 /// One chunk's vector entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,39 +42,6 @@ pub struct VectorSet {
     /// Entries, in the order of `data`.
     pub entries: Vec<VectorEntry>,
     data: Vec<f32>,
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> IndexError + '_ {
-    move |source| IndexError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
-fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), IndexError> {
-    // A name of its own per writer, so concurrent writers of a shared cache never
-    // interleave; the last rename wins and every file is whole.
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let tmp = path.with_extension(format!(
-        "tmp-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    {
-        let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        let mut w = std::io::BufWriter::new(file);
-        write(&mut w).map_err(io(&tmp))?;
-        let file = w.into_inner().map_err(|e| IndexError::Io {
-            path: tmp.clone(),
-            source: e.into_error(),
-        })?;
-        file.sync_all().map_err(io(&tmp))?;
-    }
-    std::fs::rename(&tmp, path).map_err(io(path))
 }
 
 impl VectorSet {
@@ -135,19 +101,20 @@ impl VectorSet {
             path: path.to_path_buf(),
             reason: reason.to_string(),
         };
-        let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io(path))?);
+        let mut file =
+            std::io::BufReader::new(std::fs::File::open(path).map_err(IndexError::io(path))?);
         let mut len = [0u8; 8];
-        file.read_exact(&mut len).map_err(io(path))?;
+        file.read_exact(&mut len).map_err(IndexError::io(path))?;
         let len = usize::try_from(u64::from_le_bytes(len)).map_err(|_| corrupt("header length"))?;
         if len > 1 << 31 {
             return Err(corrupt("header too long"));
         }
         let mut header = vec![0u8; len];
-        file.read_exact(&mut header).map_err(io(path))?;
+        file.read_exact(&mut header).map_err(IndexError::io(path))?;
         let header: Header =
             serde_json::from_slice(&header).map_err(|_| corrupt("header is not valid"))?;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io(path))?;
+        file.read_to_end(&mut bytes).map_err(IndexError::io(path))?;
         if bytes.len() != header.entries.len() * header.dim * 4 {
             return Err(corrupt("vector data length does not match the header"));
         }
@@ -200,113 +167,6 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Embeddings by text hash for one model, so unchanged text is never embedded twice.
-pub struct EmbeddingCache {
-    path: PathBuf,
-    dim: usize,
-    map: HashMap<[u8; 16], Vec<f32>>,
-    dirty: bool,
-}
-
-impl EmbeddingCache {
-    /// Opens the cache of `model_id` in `data_dir/embed-cache` (empty when absent or
-    /// unreadable).
-    pub fn open(data_dir: &Path, model_id: &str, dim: usize) -> EmbeddingCache {
-        Self::open_in(&data_dir.join("embed-cache"), model_id, dim)
-    }
-
-    /// Opens the cache of `model_id` in the folder `dir`, which several data folders
-    /// may share.
-    pub fn open_in(dir: &Path, model_id: &str, dim: usize) -> EmbeddingCache {
-        let name = blake3::hash(model_id.as_bytes()).to_hex();
-        let path = dir.join(format!("{}.bin", &name[..16]));
-        let mut map = HashMap::new();
-        if let Ok(bytes) = std::fs::read(&path) {
-            let step = 16 + dim * 4;
-            if dim > 0 && bytes.len() % step == 0 {
-                for rec in bytes.chunks_exact(step) {
-                    let key: [u8; 16] = rec[..16].try_into().expect("16 bytes");
-                    let v = rec[16..]
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect();
-                    map.insert(key, v);
-                }
-            }
-        }
-        EmbeddingCache {
-            path,
-            dim,
-            map,
-            dirty: false,
-        }
-    }
-
-    /// A cache kept in memory only ([`EmbeddingCache::save`] does
-    /// nothing): for stores without a data folder and no shared cache folder.
-    pub fn in_memory(dim: usize) -> EmbeddingCache {
-        EmbeddingCache {
-            path: PathBuf::new(),
-            dim,
-            map: HashMap::new(),
-            dirty: false,
-        }
-    }
-
-    /// The cache key of a text.
-    pub fn key(text: &str) -> [u8; 16] {
-        blake3::hash(text.as_bytes()).as_bytes()[..16]
-            .try_into()
-            .expect("16 bytes")
-    }
-
-    /// A cached vector.
-    pub fn get(&self, text: &str) -> Option<&Vec<f32>> {
-        self.map.get(&Self::key(text))
-    }
-
-    /// Stores a vector.
-    pub fn insert(&mut self, text: &str, vector: Vec<f32>) {
-        self.map.insert(Self::key(text), vector);
-        self.dirty = true;
-    }
-
-    /// Number of cached vectors.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Whether the cache is empty.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// Writes the cache if it changed.
-    pub fn save(&mut self) -> Result<(), IndexError> {
-        if !self.dirty || self.path.as_os_str().is_empty() {
-            return Ok(());
-        }
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        let dim = self.dim;
-        write_atomic(&self.path, |w| {
-            for (k, v) in &self.map {
-                if v.len() != dim {
-                    continue;
-                }
-                w.write_all(k)?;
-                for x in v {
-                    w.write_all(&x.to_le_bytes())?;
-                }
-            }
-            Ok(())
-        })?;
-        self.dirty = false;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,16 +208,5 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("corrupt"));
-    }
-
-    #[test]
-    fn cache_persists_by_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut c = EmbeddingCache::open(dir.path(), "m", 2);
-        c.insert("hello", vec![0.5, 0.5]);
-        c.save().unwrap();
-        let c = EmbeddingCache::open(dir.path(), "m", 2);
-        assert_eq!(c.get("hello"), Some(&vec![0.5, 0.5]));
-        assert!(EmbeddingCache::open(dir.path(), "other", 2).is_empty());
     }
 }

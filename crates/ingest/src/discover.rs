@@ -64,15 +64,29 @@ pub struct Discovery {
     pub skipped: Vec<Skipped>,
 }
 
-/// Walks `root` and lists its documents.
-///
-/// Hidden files and folders (`.git`, `.DS_Store`) are ignored silently; symbolic links
-/// are not followed, so nothing outside the library is read. Files with unsupported
-/// extensions or outside a `<product>/<version>/<doc-set>/` folder are reported as
-/// skipped. When two files of one folder differ only by extension (`intro.md`,
-/// `intro.txt`), the one whose format sorts first (Markdown, then text), then by name,
-/// keeps the bare stem and the others use their full file name as stem, so every chunk
-/// id stays unique.
+impl Discovery {
+    /// A cheap fingerprint of what was found: every document's path, size and
+    /// modification time (read now), and every file left out with its reason. Equal
+    /// fingerprints mean nothing an update would read has changed (short of a rewrite
+    /// that keeps size and time).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for f in &self.files {
+            f.path.source().hash(&mut h);
+            f.size.hash(&mut h);
+            std::fs::metadata(&f.abs)
+                .and_then(|m| m.modified())
+                .ok()
+                .hash(&mut h);
+        }
+        for s in &self.skipped {
+            (&s.path, &s.reason).hash(&mut h);
+        }
+        h.finish()
+    }
+}
+
 /// File name of a product's metadata, `<product>/product.json`:
 /// `{"name": "Cisco Unified Communications Manager", "aliases": ["CUCM", "Unified CM"]}`.
 pub const PRODUCT_METADATA: &str = "product.json";
@@ -121,6 +135,15 @@ pub fn product_metadata(
     (out, warnings)
 }
 
+/// Walks `root` and lists its documents.
+///
+/// Hidden files and folders (`.git`, `.DS_Store`) are ignored silently; symbolic links
+/// are not followed, so nothing outside the library is read. Files with unsupported
+/// extensions or outside a `<product>/<version>/<doc-set>/` folder are reported as
+/// skipped. When two files of one folder differ only by extension (`intro.md`,
+/// `intro.txt`), the one whose format sorts first (Markdown, then text), then by name,
+/// keeps the bare stem and the others use their full file name as stem, so every chunk
+/// id stays unique.
 pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
     let meta = std::fs::metadata(root).map_err(|e| IngestError::LibraryUnreadable {
         root: root.to_path_buf(),

@@ -6,25 +6,12 @@
 
 use mcdewey_core::Chunk;
 use mcdewey_ingest::{discover, read_document, Format, IngestOptions};
-use std::path::PathBuf;
+use mcdewey_test_support::sample_docs;
 use std::process::Command;
 use unicode_normalization::UnicodeNormalization;
 
 /// Chunks drawn per run; `MCDEWEY_PDF_DRAWN=N` draws more (an audit).
 const DRAWN: usize = 20;
-
-fn sample_library() -> Option<PathBuf> {
-    match std::env::var_os("MCDEWEY_SAMPLE_DOCS") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            eprintln!(
-                "skipped: MCDEWEY_SAMPLE_DOCS is not set (scripts/test sets it after \
-                 scripts/fetch-sample-docs)"
-            );
-            None
-        }
-    }
-}
 
 /// Letters and digits only, lower case, NFKC, with words hyphenated at a line end
 /// rejoined: what both sides are compared in, so spacing and line breaks do not matter.
@@ -91,7 +78,7 @@ impl Rng {
 
 #[test]
 fn pdf_page_citations_match_pdftotext() {
-    let Some(root) = sample_library() else { return };
+    let Some(root) = sample_docs() else { return };
     let found = discover(&root).unwrap();
     let pdfs: Vec<_> = found
         .files

@@ -4,10 +4,10 @@
 use crate::index_cmd::index_library;
 use crate::{ModelArgs, Paths};
 use anyhow::{Context, Result};
+use mcdewey_catalog::{embedding_text, Embedding};
 use mcdewey_embed::{embed_passages_parallel, Embedder, HashEmbedder};
-use mcdewey_index::{embedding_text, Embedding, Store};
 use mcdewey_ingest::IngestOptions;
-use mcdewey_search::{Engine, Mode, SearchRequest};
+use mcdewey_search::{Engine, Mode, SearchRequest, StoreSpec};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -208,18 +208,13 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
         data: work.path().join("data"),
         store: opts.store.clone(),
     };
-    if let Some(url) = paths.postgres()? {
-        let documents = mcdewey_pg::PgStore::connect(url)?
-            .manifest()?
-            .documents
-            .len();
-        if documents > 0 {
-            anyhow::bail!(
-                "--store: {} already holds {documents} documents; the benchmark indexes from \
-                 scratch, so give it an empty database",
-                paths.store_name()
-            );
-        }
+    let documents = paths.spec()?.documents()?;
+    if documents > 0 {
+        anyhow::bail!(
+            "--store: {} already holds {documents} documents; the benchmark indexes from \
+             scratch, so give it an empty database",
+            paths.store_name()
+        );
     }
     let embedder: Arc<dyn Embedder> = model.load()?;
     let ingest = IngestOptions::default();
@@ -436,7 +431,7 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
 pub fn probe(data: &Path, queries: Option<&Path>) -> Result<()> {
     let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(384));
     let t = Instant::now();
-    let mut engine = Engine::with_embedder(Store::open(data)?, hash)?;
+    let mut engine = Engine::with_embedder(StoreSpec::Embedded(data.to_path_buf()).open()?, hash)?;
     engine.set_query_cache(0);
     let open_secs = t.elapsed().as_secs_f64();
     let queries = load_queries(queries)?;
@@ -461,10 +456,12 @@ pub fn run(opts: &BenchOptions, model: &ModelArgs) -> Result<()> {
             .output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()),
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         "profile": if cfg!(debug_assertions) { "dev" } else { "release" },
-        "store": match opts.store.as_deref().filter(|s| mcdewey_pg::is_postgres_url(s)) {
-            Some(url) => mcdewey_pg::redact(url),
-            None => "embedded".to_string(),
-        },
+        "store": StoreSpec::parse(opts.store.as_deref(), Path::new(""))
+            .map(|spec| match spec.kind() {
+                "embedded" => "embedded".to_string(),
+                _ => spec.describe(),
+            })
+            .unwrap_or_default(),
     });
     library_bench(opts, model, &mut report)?;
     report["library"]["peak_rss_mib"] = mib(status_kib("VmHWM"));

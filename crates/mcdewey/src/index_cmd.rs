@@ -3,8 +3,8 @@
 use crate::{ModelArgs, Paths};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use mcdewey_index::{update_library, Embedding, Progress, Store, UpdateSummary};
 use mcdewey_ingest::IngestOptions;
+use mcdewey_search::{Embedding, Progress, UpdateSummary};
 
 pub fn run(
     paths: &Paths,
@@ -85,19 +85,9 @@ fn index_library_with(
     embedding: Option<Embedding>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<UpdateSummary> {
-    let summary = match paths.postgres()? {
-        Some(url) => {
-            let mut store = mcdewey_pg::PgStore::connect(url)?;
-            mcdewey_pg::update_library(&mut store, &paths.library, opts, embedding, progress)
-        }
-        None => {
-            std::fs::create_dir_all(&paths.data)
-                .map_err(|e| anyhow::anyhow!("data folder {}: {e}", paths.data.display()))?;
-            let store = Store::open_or_create(&paths.data)?;
-            update_library(&store, &paths.library, opts, embedding, progress)
-        }
-    };
-    Ok(summary?)
+    Ok(paths
+        .spec()?
+        .update(&paths.library, opts, embedding, progress)?)
 }
 
 /// Progress of `index --json` as JSON lines on standard error (stdout keeps the one

@@ -10,7 +10,7 @@ mod serve_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use mcdewey_ingest::IngestOptions;
-use mcdewey_search::Mode;
+use mcdewey_search::{Mode, StoreSpec};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,43 +49,27 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// The PostgreSQL URL of `--store`, or `None` for the embedded store.
-    pub fn postgres(&self) -> anyhow::Result<Option<&str>> {
-        match self.store.as_deref().map(str::trim) {
-            None | Some("") | Some("embedded") => Ok(None),
-            Some(url) if mcdewey_pg::is_postgres_url(url) => Ok(Some(url)),
-            Some(other) => anyhow::bail!(
-                "--store: {:?} is neither `embedded` nor a postgres://USER@HOST:PORT/DB URL",
-                mcdewey_pg::redact(other)
-            ),
-        }
+    /// The store `--store` and `--data` name, read once here.
+    pub fn spec(&self) -> anyhow::Result<StoreSpec> {
+        StoreSpec::parse(self.store.as_deref(), &self.data)
+            .map_err(|e| anyhow::anyhow!("--store: {e}"))
     }
 
     /// Opens the store the index is in (it must have been built).
     pub fn open_store(&self) -> anyhow::Result<mcdewey_search::Backend> {
-        Ok(match self.postgres()? {
-            Some(url) => mcdewey_pg::PgStore::open(url)?.into(),
-            None => mcdewey_index::Store::open(&self.data)?.into(),
-        })
+        Ok(self.spec()?.open()?)
     }
 
-    /// Names products are also known by, from `<library>/<product>/product.json`
-    /// (display name and aliases); a file that cannot be read is a warning.
+    /// Names products are also known by, from `<library>/<product>/product.json`.
     pub fn product_aliases(&self) -> mcdewey_search::understand::ProductAliases {
-        let (meta, warnings) = mcdewey_ingest::product_metadata(&self.library);
-        for w in warnings {
-            tracing::warn!(target: "mcdewey::search", "{w}");
-        }
-        meta.into_iter()
-            .map(|(p, m)| (p, m.name.into_iter().chain(m.aliases).collect()))
-            .collect()
+        mcdewey_search::serving::product_aliases(&self.library)
     }
 
     /// The store, for messages: the data folder or the URL without its password.
     pub fn store_name(&self) -> String {
-        match self.postgres() {
-            Ok(Some(url)) => mcdewey_pg::redact(url),
-            _ => self.data.display().to_string(),
+        match self.spec() {
+            Ok(spec) => spec.describe(),
+            Err(_) => self.data.display().to_string(),
         }
     }
 }
@@ -121,8 +105,8 @@ impl ModelArgs {
     pub fn embedding<'a>(
         &'a self,
         model: &'a dyn mcdewey_embed::Embedder,
-    ) -> mcdewey_index::Embedding<'a> {
-        let mut e = mcdewey_index::Embedding::new(model);
+    ) -> mcdewey_search::Embedding<'a> {
+        let mut e = mcdewey_search::Embedding::new(model);
         e.cache_dir = self.embed_cache.as_deref();
         e
     }
@@ -221,7 +205,9 @@ impl FusionArgs {
     pub fn configure(&self, engine: &mut mcdewey_search::Engine) -> anyhow::Result<()> {
         engine.set_fusion(self.apply(engine.fusion())?);
         if let Some(h) = non_negative("--heading-weight", self.heading_weight)? {
-            engine.set_bm25_weights(mcdewey_search::Bm25Weights { heading: h });
+            engine
+                .set_bm25_weights(mcdewey_search::Bm25Weights { heading: h })
+                .map_err(|e| anyhow::anyhow!("--heading-weight: {e}"))?;
         }
         let mut r = engine.rerank();
         r.depth = self.rerank_depth.unwrap_or(r.depth);

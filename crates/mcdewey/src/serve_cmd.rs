@@ -1,11 +1,10 @@
 //! `mcdewey serve` (web UI, JSON API and MCP over HTTP) and `mcdewey mcp` (MCP over stdio).
 
-use crate::index_cmd::index_library;
 use crate::{ModelArgs, Paths};
 use anyhow::{Context, Result};
 use mcdewey_ingest::IngestOptions;
-use mcdewey_search::{Backend, Engine};
-use mcdewey_server::{AppState, EngineHandle, ServerOptions};
+use mcdewey_search::{EngineHandle, ReloadEvery, Reloader, ServeEvent, Served};
+use mcdewey_server::{AppState, ServerOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -23,184 +22,56 @@ pub struct ServeOptions {
     pub watch: Option<std::time::Duration>,
 }
 
-/// The loaded model, if any.
-type Model = Option<Arc<dyn mcdewey_embed::Embedder>>;
+/// What `serve` and `mcp` serve: the store, library and model of the command line.
+fn served(paths: &Paths, model: &ModelArgs, no_embed: bool) -> Result<Served> {
+    Ok(Served {
+        store: paths.spec()?,
+        library: paths.library.clone(),
+        ingest: IngestOptions::default(),
+        model: if no_embed { None } else { Some(model.load()?) },
+        embed_cache: model.embed_cache.clone(),
+    })
+}
 
-/// Brings the index up to date (unless told not to) and opens the engine over it.
-fn prepare_engine(
+/// Prints what serving did on standard error (standard output keeps the banner).
+fn print_event(event: ServeEvent) {
+    match event {
+        ServeEvent::Indexed(summary) => eprintln!(
+            "indexed: {} documents, {} chunks ({} added, {} changed, {} removed, {} skipped)",
+            summary.documents,
+            summary.chunks,
+            summary.added.len(),
+            summary.changed.len(),
+            summary.removed.len(),
+            summary.skipped.len()
+        ),
+        ServeEvent::NotIndexing(e) => eprintln!("not indexing: {e}"),
+        ServeEvent::Swapped => eprintln!("now serving the updated index"),
+        ServeEvent::Failed(e) => tracing::warn!(target: "mcdewey::serve", "{e}"),
+    }
+}
+
+/// Brings the index up to date (unless told not to), opens the engine over it and
+/// starts the reloader that keeps it current (watching the library every `watch`,
+/// following a shared database).
+fn start(
     paths: &Paths,
     model: &ModelArgs,
     no_index: bool,
     no_embed: bool,
-) -> Result<(Engine, Model)> {
-    let embedder = if no_embed { None } else { Some(model.load()?) };
-    if !no_index {
-        match update(paths, model, &embedder) {
-            // Another process is indexing this store: serve what it has committed.
-            Err(e)
-                if e.chain().any(|c| {
-                    matches!(
-                        c.downcast_ref::<mcdewey_index::IndexError>(),
-                        Some(mcdewey_index::IndexError::Locked { .. })
-                    )
-                }) =>
-            {
-                eprintln!("not indexing: {e:#}");
-            }
-            other => {
-                other?;
-            }
-        }
-    }
-    Ok((open_engine(paths, &embedder)?, embedder))
-}
-
-fn open_engine(paths: &Paths, embedder: &Model) -> Result<Engine> {
-    engine_over(paths.open_store()?, embedder, paths)
-}
-
-/// The engine over a store, searching by meaning too when a model is loaded.
-fn engine_over(store: impl Into<Backend>, embedder: &Model, paths: &Paths) -> Result<Engine> {
-    let mut engine = match embedder {
-        Some(e) => Engine::with_embedder(store, e.clone())?,
-        None => Engine::new(store),
+    watch: Option<std::time::Duration>,
+) -> Result<(EngineHandle, Reloader)> {
+    let served = served(paths, model, no_embed)?;
+    let engine = served
+        .prepare(!no_index, &mut print_event)
+        .with_context(|| format!("serving {}", paths.library.display()))?;
+    let handle = EngineHandle::new(Arc::new(engine));
+    let every = ReloadEvery {
+        watch,
+        ..ReloadEvery::default()
     };
-    engine.set_product_aliases(paths.product_aliases());
-    Ok(engine)
-}
-
-/// One incremental update; returns whether any document was added, changed or removed.
-fn update(paths: &Paths, model: &ModelArgs, embedder: &Model) -> Result<bool> {
-    let summary = index_library(
-        paths,
-        &IngestOptions::default(),
-        embedder.as_deref().map(|m| model.embedding(m)),
-    )
-    .with_context(|| format!("indexing {}", paths.library.display()))?;
-    eprintln!(
-        "indexed {}: {} documents, {} chunks ({} added, {} changed, {} removed, {} skipped)",
-        paths.library.display(),
-        summary.documents,
-        summary.chunks,
-        summary.added.len(),
-        summary.changed.len(),
-        summary.removed.len(),
-        summary.skipped.len()
-    );
-    Ok(!(summary.added.is_empty() && summary.changed.is_empty() && summary.removed.is_empty()))
-}
-
-/// A cheap fingerprint of the library: every file's path, size and modification time.
-fn library_fingerprint(root: &std::path::Path) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for entry in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-    {
-        entry.path().hash(&mut h);
-        if let Ok(m) = entry.metadata() {
-            m.len().hash(&mut h);
-            m.modified().ok().hash(&mut h);
-        }
-    }
-    h.finish()
-}
-
-/// Watches the library and swaps in a freshly indexed engine after each change.
-/// Requests keep being answered by the previous engine while the update runs.
-fn watch(
-    paths: Paths,
-    model: ModelArgs,
-    embedder: Model,
-    handle: EngineHandle,
-    every: std::time::Duration,
-) {
-    std::thread::spawn(move || {
-        let mut seen = library_fingerprint(&paths.library);
-        loop {
-            std::thread::sleep(every);
-            let now = library_fingerprint(&paths.library);
-            if now == seen {
-                continue;
-            }
-            seen = now;
-            let swapped = update(&paths, &model, &embedder).and_then(|changed| {
-                if changed {
-                    reopen(&handle.current(), &paths, &embedder).map(Some)
-                } else {
-                    Ok(None)
-                }
-            });
-            match swapped {
-                Ok(Some(engine)) => {
-                    handle.replace(Arc::new(engine));
-                    eprintln!("watch: now serving the updated index");
-                }
-                Ok(None) => {}
-                Err(e) => tracing::warn!(target: "mcdewey::serve", "watch: update failed: {e:#}"),
-            }
-        }
-    });
-}
-
-/// A fresh engine over what the store holds now. A PostgreSQL store keeps its pool and
-/// re-reads its state; a data folder is opened again.
-fn reopen(current: &Engine, paths: &Paths, embedder: &Model) -> Result<Engine> {
-    let Backend::Postgres(pg) = current.store() else {
-        return open_engine(paths, embedder);
-    };
-    let mut pg = pg.clone();
-    pg.refresh()?;
-    engine_over(pg, embedder, paths)
-}
-
-/// How often a server on a PostgreSQL store checks for commits of other processes.
-const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Serving a PostgreSQL store: every [`FOLLOW_EVERY`], checks whether any process
-/// committed an update and, if so, serves a refreshed engine (library tree, filters,
-/// counts, model). Search results and chunks come from the database and are current at
-/// the commit. Nothing to follow on the embedded store.
-fn follow_database(paths: Paths, embedder: Model, handle: EngineHandle) {
-    if !matches!(handle.current().store(), Backend::Postgres(_)) {
-        return;
-    }
-    std::thread::spawn(move || {
-        let mut failing = false;
-        loop {
-            std::thread::sleep(FOLLOW_EVERY);
-            let engine = handle.current();
-            let Backend::Postgres(pg) = engine.store() else {
-                return;
-            };
-            let next = pg
-                .current_generation()
-                .map_err(anyhow::Error::from)
-                .and_then(|now| {
-                    if now == pg.generation() {
-                        Ok(None)
-                    } else {
-                        reopen(&engine, &paths, &embedder).map(Some)
-                    }
-                });
-            match next {
-                Ok(Some(engine)) => {
-                    handle.replace(Arc::new(engine));
-                    failing = false;
-                }
-                Ok(None) => failing = false,
-                // Logged once per outage; requests report their own errors meanwhile.
-                Err(e) if !failing => {
-                    failing = true;
-                    tracing::warn!(target: "mcdewey::serve", "database check failed: {e:#}");
-                }
-                Err(_) => {}
-            }
-        }
-    });
+    let reloader = Reloader::start(served, handle.clone(), every, Arc::new(print_event))?;
+    Ok((handle, reloader))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -241,18 +112,7 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
              to serve without one"
         );
     }
-    let (engine, embedder) = prepare_engine(paths, model, opts.no_index, opts.no_embed)?;
-    let handle = EngineHandle::new(Arc::new(engine));
-    follow_database(paths.clone(), embedder.clone(), handle.clone());
-    if let Some(every) = opts.watch {
-        watch(
-            paths.clone(),
-            model.clone(),
-            embedder,
-            handle.clone(),
-            every,
-        );
-    }
+    let (handle, reloader) = start(paths, model, opts.no_index, opts.no_embed, opts.watch)?;
     let state = AppState::new(
         handle,
         ServerOptions {
@@ -285,14 +145,15 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
         println!("Press Ctrl-C to stop.");
         mcdewey_server::serve(listener, state, shutdown_signal()).await?;
         Ok::<_, anyhow::Error>(())
-    })
+    })?;
+    reloader.stop();
+    Ok(())
 }
 
 pub fn mcp_stdio(paths: &Paths, model: &ModelArgs, no_index: bool, no_embed: bool) -> Result<()> {
-    let (engine, embedder) = prepare_engine(paths, model, no_index, no_embed)?;
-    let handle = EngineHandle::new(Arc::new(engine));
-    follow_database(paths.clone(), embedder, handle.clone());
+    let (handle, reloader) = start(paths, model, no_index, no_embed, None)?;
     runtime()?.block_on(mcdewey_server::mcp::serve_stdio(handle))?;
+    reloader.stop();
     Ok(())
 }
 

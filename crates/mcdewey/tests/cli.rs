@@ -4,6 +4,7 @@
 //! the URL of a PostgreSQL server (`scripts/test` runs it so), every test runs on the
 //! PostgreSQL store instead: each data folder a test makes stands for a database.
 
+use mcdewey_test_support::{database_once, sample_docs, sample_library, write};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,6 @@ use std::process::{Command, Output};
 /// `None` when the tests run on the embedded store.
 fn test_database(data: &Path) -> Option<String> {
     use std::hash::{Hash, Hasher};
-    static CREATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     if std::env::var("MCDEWEY_TEST_STORE").as_deref() != Ok("postgres") {
         return None;
     }
@@ -23,20 +23,7 @@ fn test_database(data: &Path) -> Option<String> {
         .expect("MCDEWEY_TEST_STORE=postgres needs MCDEWEY_TEST_PG, the URL of a server (scripts/pg-server)");
     let mut h = std::collections::hash_map::DefaultHasher::new();
     data.hash(&mut h);
-    let name = format!("cli_{:016x}", h.finish());
-    let (server, _) = admin
-        .rsplit_once('/')
-        .expect("MCDEWEY_TEST_PG is a URL like postgres://postgres@127.0.0.1:5432/postgres");
-    let url = format!("{server}/{name}");
-    let mut created = CREATED.lock().unwrap_or_else(|e| e.into_inner());
-    if !created.contains(&name) {
-        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("MCDEWEY_TEST_PG {admin}: {e}"));
-        c.batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
-        created.push(name);
-    }
-    Some(url)
+    Some(database_once(&admin, &format!("cli_{:016x}", h.finish())))
 }
 
 /// Where a test's index goes: `--data DIR`, or `--store URL` of DIR's database.
@@ -45,16 +32,6 @@ fn store_args(data: &Path) -> Vec<OsString> {
         Some(url) => vec!["--store".into(), url.into()],
         None => vec!["--data".into(), data.into()],
     }
-}
-
-fn sample_library() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/library");
-    assert!(
-        p.join("cucm").is_dir(),
-        "the sample library is missing at {}; clone the repository with shared/ beside it",
-        p.display()
-    );
-    p
 }
 
 fn mcdewey(args: &[&str], library: &Path, data: &Path) -> Output {
@@ -432,12 +409,6 @@ fn version_filters_resolve_written_forms_and_latest() {
     );
 }
 
-fn write(root: &Path, rel: &str, content: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, content).unwrap();
-}
-
 #[test]
 fn updates_are_incremental_and_ids_of_other_files_stay() {
     let lib = tempfile::tempdir().unwrap();
@@ -564,7 +535,7 @@ fn bad_files_are_reported_by_name_and_never_stop_the_others() {
     write(
         lib.path(),
         "acme/v1/guide/noise.txt",
-        &(0..3000).map(|i| 0x80 + (i % 50) as u8).collect::<Vec<_>>(),
+        (0..3000).map(|i| 0x80 + (i % 50) as u8).collect::<Vec<_>>(),
     );
     write(lib.path(), "acme/v1/guide/empty.pdf", b"");
     write(
@@ -979,15 +950,6 @@ fn serve_watch_picks_up_changes_and_never_fails_a_request_meanwhile() {
     );
     assert!(lib_json.contains("acme/v1/guide/c.md"), "{lib_json}");
     assert!(!lib_json.contains("acme/v1/guide/b.md"), "{lib_json}");
-}
-
-/// The second sample library (`scripts/fetch-sample-docs`), when `scripts/test` made it.
-fn sample_docs() -> Option<PathBuf> {
-    let found = std::env::var_os("MCDEWEY_SAMPLE_DOCS").map(PathBuf::from);
-    if found.is_none() {
-        eprintln!("skipped: MCDEWEY_SAMPLE_DOCS is not set (scripts/test sets it)");
-    }
-    found
 }
 
 /// Copies the files of `from` whose names start with one of `prefixes` into `to`.

@@ -12,8 +12,8 @@ mod update;
 
 pub use update::{update_in_batches, update_library};
 
+use mcdewey_catalog::{DocEntry, Filter, IndexError, Manifest, SkipEntry};
 use mcdewey_core::{Chunk, ChunkId, PageLabel};
-use mcdewey_index::{DocEntry, Filter, IndexError, Manifest, SkipEntry};
 use postgres::types::ToSql;
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;

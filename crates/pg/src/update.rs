@@ -2,11 +2,11 @@
 //! store, committed in batches (one transaction each) under the indexer's advisory lock.
 
 use crate::{pg_reason, read_manifest, PgStore, INDEXER_LOCK};
-use mcdewey_core::Chunk;
-use mcdewey_index::{
+use mcdewey_catalog::{
     embed_with_cache, embedding_text, embedding_text_of, ChunkSink, Embedding, IndexError,
     Manifest, Progress, Scanner, UpdateSummary, MIN_BATCH_CHUNKS,
 };
+use mcdewey_core::Chunk;
 use mcdewey_ingest::IngestOptions;
 use postgres::types::ToSql;
 use std::collections::{BTreeSet, HashMap};
@@ -35,7 +35,7 @@ impl ChunkSink for Recorder {
 }
 
 /// Brings the database up to date with `library`, as
-/// [`mcdewey_index::update_library`] does for a data folder. Only one process may
+/// `mcdewey_index::update_library` does for a data folder. Only one process may
 /// update a database at a time: a second fails at once with a clear error. Work is
 /// committed in batches of [`MIN_BATCH_CHUNKS`] fresh chunks, each one transaction
 /// with its documents and the library's state, so a process killed part-way keeps what

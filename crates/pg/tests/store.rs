@@ -3,38 +3,16 @@
 //! database of its own. Without the variable the tests say they were skipped, unless
 //! `MCDEWEY_REQUIRE_PG` is set, as in `scripts/test`, where that is a failure.
 
+use mcdewey_catalog::{Embedding, Filter, IndexError, Progress};
 use mcdewey_embed::{Embedder, HashEmbedder};
-use mcdewey_index::{Embedding, Filter, IndexError, Progress};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_pg::{update_library, PgStore, INDEXER_LOCK};
+use mcdewey_test_support::{fresh_database, write};
 use std::path::Path;
 
 /// A fresh database on the test server, or `None` (skipped) without one.
 fn database(name: &str) -> Option<String> {
-    let Some(admin) = std::env::var("MCDEWEY_TEST_PG")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var_os("MCDEWEY_REQUIRE_PG").is_none(),
-            "MCDEWEY_REQUIRE_PG is set but MCDEWEY_TEST_PG is not"
-        );
-        eprintln!("skipped: set MCDEWEY_TEST_PG to a PostgreSQL URL (scripts/pg-server)");
-        return None;
-    };
-    let mut c = postgres::Client::connect(&admin, postgres::NoTls).expect("test server");
-    let db = format!("store_{name}_{}", std::process::id());
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
-        .unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-    let (server, _) = admin.rsplit_once('/').unwrap();
-    Some(format!("{server}/{db}"))
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    fresh_database(&format!("store_{name}"))
 }
 
 fn library() -> tempfile::TempDir {
@@ -56,7 +34,7 @@ fn index(
     store: &mut PgStore,
     lib: &Path,
     model: Option<&dyn Embedder>,
-) -> Result<mcdewey_index::UpdateSummary, IndexError> {
+) -> Result<mcdewey_catalog::UpdateSummary, IndexError> {
     let embedding = model.map(|m| Embedding {
         workers: 1,
         ..Embedding::new(m)
@@ -124,7 +102,7 @@ fn indexes_searches_filters_and_updates_in_place() {
         .unwrap()
         .unwrap();
     let q = model
-        .embed_passages(&[&mcdewey_index::embedding_text(&chunk)])
+        .embed_passages(&[&mcdewey_catalog::embedding_text(&chunk)])
         .unwrap()
         .remove(0);
     assert_eq!(

@@ -171,7 +171,7 @@ pub fn write_library(
     let dir = root.join(&dataset.name).join("v1").join("corpus");
     // A disk error writing the library is the machine's, not a bad argument.
     let io = |p: &Path, e: std::io::Error| {
-        SearchError::Index(mcdewey_index::IndexError::Io {
+        SearchError::Index(mcdewey_catalog::IndexError::Io {
             path: p.to_path_buf(),
             source: e,
         })

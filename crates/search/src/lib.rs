@@ -5,29 +5,33 @@
 //! in the JSON shape scripts depend on ([`SearchResponse`]). Servers and the CLI call
 //! this crate; none reaches into the index directly.
 
-mod backend;
 pub mod beir;
 pub mod compare;
 pub mod eval;
 pub mod group;
 mod library;
 pub mod rank;
+pub mod serving;
+mod store;
 pub mod understand;
 
-pub use backend::Backend;
 pub use compare::{
     ChangeCounts, ChangeStatus, CompareRequest, Comparison, DiffPiece, SectionChange, SectionSide,
 };
 pub use rank::{MatchLevel, MatchThresholds, Rerank};
+pub use serving::{EngineHandle, ReloadEvery, Reloader, ServeEvent, Served};
+pub use store::{Backend, Capabilities, StoreSpec};
 pub use understand::Understood;
 
 pub use library::{DocSetNode, DocumentNode, LibraryTree, ProductNode, VersionNode};
+pub use mcdewey_catalog::{
+    Bm25Weights, DocEntry, Embedding, Filter, IndexError, Progress, UpdateSummary,
+};
 pub use mcdewey_core::{Chunk, ChunkId};
-pub use mcdewey_index::{Bm25Weights, DocEntry, Filter};
 
+use mcdewey_catalog::Manifest;
 use mcdewey_core::Version;
 use mcdewey_embed::Embedder;
-use mcdewey_index::{IndexError, Manifest};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -586,7 +590,7 @@ impl Engine {
         let engine = Engine::unread(store.into());
         // A database manifest is read now, off the server's async threads, where MCP
         // sessions read the library tree as they start.
-        if matches!(engine.store, Backend::Postgres(_)) {
+        if engine.store.read_manifest_early() {
             if let Ok(m) = engine.store.manifest() {
                 let _ = engine.manifest.set(m);
             }
@@ -649,9 +653,20 @@ impl Engine {
         self.fusion = fusion;
     }
 
-    /// Sets the BM25 field weights (for measurements).
-    pub fn set_bm25_weights(&mut self, weights: Bm25Weights) {
+    /// Sets the BM25 field weights (for measurements); a store that ranks keywords
+    /// with its own weights ([`Capabilities::bm25_weights`]) refuses others.
+    pub fn set_bm25_weights(&mut self, weights: Bm25Weights) -> Result<(), SearchError> {
+        if weights != Bm25Weights::default() && !self.store.capabilities().bm25_weights {
+            return Err(SearchError::InvalidArgument {
+                field: "bm25_weights",
+                reason: format!(
+                    "the store {} ranks keywords with its own field weights; BM25 weights apply to the embedded store only",
+                    self.store.describe()
+                ),
+            });
+        }
         self.weights = weights;
+        Ok(())
     }
 
     /// The fusion settings in use.

@@ -1,7 +1,7 @@
 //! The library as a tree: products → versions (oldest to newest) → doc sets → documents.
 
+use mcdewey_catalog::Manifest;
 use mcdewey_core::{DocPath, Version};
-use mcdewey_index::Manifest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -56,28 +56,8 @@ pub struct ServerOptions {
     pub allowed_hosts: Vec<String>,
 }
 
-/// The engine being served, replaceable while requests run: a request takes the engine
-/// current when it starts and finishes on it, so swapping in a freshly indexed one never
-/// fails a request.
-#[derive(Clone)]
-pub struct EngineHandle(Arc<std::sync::RwLock<Arc<Engine>>>);
-
-impl EngineHandle {
-    /// A handle serving `engine`.
-    pub fn new(engine: Arc<Engine>) -> EngineHandle {
-        EngineHandle(Arc::new(std::sync::RwLock::new(engine)))
-    }
-
-    /// The engine current now.
-    pub fn current(&self) -> Arc<Engine> {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Serves `engine` from now on.
-    pub fn replace(&self, engine: Arc<Engine>) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = engine;
-    }
-}
+/// The engine being served (defined next to the engine, which keeps it current).
+pub use mcdewey_search::EngineHandle;
 
 /// What every handler shares.
 #[derive(Clone)]

@@ -4,9 +4,8 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use mcdewey_embed::HashEmbedder;
-use mcdewey_index::{update_library, Embedding, Store};
 use mcdewey_ingest::IngestOptions;
-use mcdewey_search::Engine;
+use mcdewey_search::{Embedding, Engine, StoreSpec};
 use mcdewey_server::{app, Access, AppState, EngineHandle, ServerOptions};
 use serde_json::Value;
 use std::sync::Arc;
@@ -68,19 +67,17 @@ fn fixture_of(files: &[(&str, Vec<u8>)]) -> Fixture {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
     }
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let store = Store::open_or_create(&data).unwrap();
+    let store = StoreSpec::Embedded(dir.path().join("data"));
     let model = HashEmbedder::new(64);
-    update_library(
-        &store,
-        &lib,
-        &IngestOptions::default(),
-        Some(Embedding::new(&model)),
-        &mut |_| {},
-    )
-    .unwrap();
-    let engine = Engine::with_embedder(Store::open(&data).unwrap(), Arc::new(model)).unwrap();
+    store
+        .update(
+            &lib,
+            &IngestOptions::default(),
+            Some(Embedding::new(&model)),
+            &mut |_| {},
+        )
+        .unwrap();
+    let engine = Engine::with_embedder(store.open().unwrap(), Arc::new(model)).unwrap();
     Fixture {
         _dir: dir,
         engine: Arc::new(engine),
