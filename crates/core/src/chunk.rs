@@ -35,6 +35,14 @@ impl ChunkId {
         )
     }
 
+    /// The product, version and doc set this id names (the first three parts of
+    /// [`ChunkId::document`], laid out by [`ChunkId::document_prefix`]); `None` for an
+    /// id made without them.
+    pub fn scope(&self) -> Option<(&str, &str, &str)> {
+        let mut parts = self.document.splitn(4, "::");
+        Some((parts.next()?, parts.next()?, parts.next()?)).filter(|_| parts.next().is_some())
+    }
+
     /// The id of the chunk `delta` places away in the same document, if that ordinal exists
     /// on the number line (it may still be past the document's end).
     pub fn offset(&self, delta: i64) -> Option<ChunkId> {
@@ -106,6 +114,39 @@ impl fmt::Display for PageLabel {
     }
 }
 
+/// Where a passage stands in its document: the pages it lies on and its source lines.
+/// One struct for chunks as ingest cuts them, as stores keep them and as search cites
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// Printed page the passage starts on; `None` when unknown (never guessed).
+    pub page: Option<PageLabel>,
+    /// Last page the passage may run to, when known to differ from `page`.
+    pub page_end: Option<PageLabel>,
+    /// Physical page of a PDF (1-based, page-tree order: what `pdftotext -f N` and a
+    /// viewer's "go to page" mean); `None` for other formats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_page: Option<u32>,
+    /// Last physical PDF page, when the passage runs past `pdf_page`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_page_end: Option<u32>,
+    /// First line of the passage in the source file (1-based).
+    pub line_start: u32,
+    /// Last line of the passage in the source file (1-based, inclusive).
+    pub line_end: u32,
+}
+
+impl Location {
+    /// Only source lines known.
+    pub fn lines(line_start: u32, line_end: u32) -> Location {
+        Location {
+            line_start,
+            line_end,
+            ..Default::default()
+        }
+    }
+}
+
 /// A passage of a document with everything needed to cite it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Chunk {
@@ -121,25 +162,13 @@ pub struct Chunk {
     pub doc_set: String,
     /// Heading path from the document title down to the chunk's section.
     pub heading: Vec<String>,
-    /// Printed page the chunk starts on; `None` when unknown (never guessed).
-    pub page: Option<PageLabel>,
-    /// Last page the chunk may run to, when known to differ from `page`.
-    pub page_end: Option<PageLabel>,
-    /// Physical page of a PDF (1-based, page-tree order: what `pdftotext -f N` and a
-    /// viewer's "go to page" mean); `None` for other formats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pdf_page: Option<u32>,
-    /// Last physical PDF page, when the chunk runs past `pdf_page`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pdf_page_end: Option<u32>,
+    /// Where in its document the chunk stands: pages and source lines.
+    #[serde(flatten)]
+    pub location: Location,
     /// Text with markup noise removed: what is indexed and returned.
     pub text: String,
     /// The original source text of the chunk, for display.
     pub raw: String,
-    /// First line of the chunk in the source file (1-based).
-    pub line_start: u32,
-    /// Last line of the chunk in the source file (1-based, inclusive).
-    pub line_end: u32,
 }
 
 #[cfg(test)]
@@ -157,6 +186,8 @@ mod tests {
             id.to_string(),
             "cucm::v15::security-guide::security-guide::142"
         );
+        assert_eq!(id.scope(), Some(("cucm", "v15", "security-guide")));
+        assert_eq!(ChunkId::new("p::v", 0).scope(), None);
         let sub: ChunkId = "cucm::v15::security-guide::admin/intro::0".parse().unwrap();
         assert_eq!(sub.offset(-1), None);
         assert_eq!(

@@ -10,7 +10,7 @@ mod codes;
 mod path;
 mod version;
 
-pub use chunk::{Chunk, ChunkId, PageLabel};
+pub use chunk::{Chunk, ChunkId, Location, PageLabel};
 pub use codes::{error_status, ErrorCode, ERROR_CODES};
 pub use path::DocPath;
 pub use version::{normalize_version, Version};

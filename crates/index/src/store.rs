@@ -357,6 +357,7 @@ impl StoreWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mcdewey_core::Location;
 
     fn chunks(stem: &str, text: &str) -> Vec<Chunk> {
         (0..3)
@@ -367,14 +368,9 @@ mod tests {
                 version: "v1".into(),
                 doc_set: "d".into(),
                 heading: vec!["A".into()],
-                page: None,
-                page_end: None,
-                pdf_page: None,
-                pdf_page_end: None,
+                location: Location::lines(1, 1),
                 text: format!("{text} {i}"),
                 raw: format!("{text} {i}"),
-                line_start: 1,
-                line_end: 1,
             })
             .collect()
     }

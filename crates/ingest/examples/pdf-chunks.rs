@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let chunks: Vec<_> = doc
             .chunks
             .iter()
-            .map(|c| json!({"id": c.id.to_string(), "heading": c.heading, "pdf_page": c.pdf_page, "text": c.text.chars().take(160).collect::<String>()}))
+            .map(|c| json!({"id": c.id.to_string(), "heading": c.heading, "pdf_page": c.location.pdf_page, "text": c.text.chars().take(160).collect::<String>()}))
             .collect();
         let line = json!({"file": file.abs, "outline": outline, "chunks": chunks});
         println!("{line}");

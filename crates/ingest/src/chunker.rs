@@ -1,7 +1,7 @@
 //! Blocks into chunks: structure-aware, heading-scoped, size-bounded.
 
 use crate::blocks::{Block, BlockKind};
-use mcdewey_core::PageLabel;
+use mcdewey_core::Location;
 
 /// Chunk size bounds, in characters of cleaned text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,18 +43,8 @@ pub struct ChunkDraft {
     pub text: String,
     /// Original source text.
     pub raw: String,
-    /// First source line (1-based).
-    pub line_start: u32,
-    /// Last source line (1-based, inclusive).
-    pub line_end: u32,
-    /// Page the chunk starts on.
-    pub page: Option<PageLabel>,
-    /// Last page the chunk may run to, when it differs from `page`.
-    pub page_end: Option<PageLabel>,
-    /// Physical PDF page the chunk starts on.
-    pub pdf_page: Option<u32>,
-    /// Last physical PDF page, when it differs from `pdf_page`.
-    pub pdf_page_end: Option<u32>,
+    /// Pages and source lines.
+    pub location: Location,
 }
 
 #[derive(Default)]
@@ -64,28 +54,24 @@ struct Open {
     raws: Vec<String>,
     chars: usize,
     body_chars: usize,
-    line_start: u32,
-    line_end: u32,
-    page: Option<PageLabel>,
-    page_end: Option<PageLabel>,
-    pdf_page: Option<u32>,
-    pdf_page_end: Option<u32>,
+    location: Location,
 }
 
 impl Open {
     fn add(&mut self, text: &str, raw: &str, block: &Block, body: bool) {
+        let at = &mut self.location;
         if self.texts.is_empty() {
-            self.line_start = block.line_start;
-            self.page = block.page.clone();
-            self.pdf_page = block.pdf_page;
+            at.line_start = block.line_start;
+            at.page = block.page.clone();
+            at.pdf_page = block.pdf_page;
         }
-        if block.pdf_page.is_some() && block.pdf_page != self.pdf_page {
-            self.pdf_page_end = block.pdf_page;
+        if block.pdf_page.is_some() && block.pdf_page != at.pdf_page {
+            at.pdf_page_end = block.pdf_page;
         }
-        self.line_end = block.line_end;
+        at.line_end = block.line_end;
         let last = block.page_end.as_ref().or(block.page.as_ref());
-        if last.is_some() && last != self.page.as_ref() {
-            self.page_end = last.cloned();
+        if last.is_some() && last != at.page.as_ref() {
+            at.page_end = last.cloned();
         }
         self.texts.push(text.to_string());
         self.raws.push(raw.to_string());
@@ -166,12 +152,7 @@ fn flush(open: &mut Open, out: &mut Vec<ChunkDraft>) {
         heading: done.heading,
         text: done.texts.join("\n"),
         raw: done.raws.join("\n\n"),
-        line_start: done.line_start,
-        line_end: done.line_end,
-        page: done.page,
-        page_end: done.page_end,
-        pdf_page: done.pdf_page,
-        pdf_page_end: done.pdf_page_end,
+        location: done.location,
     });
 }
 
@@ -267,7 +248,7 @@ mod tests {
             ]
         );
         assert!(out[1].text.starts_with("Mixed Mode\nword"));
-        assert_eq!(out[0].line_start, 1);
+        assert_eq!(out[0].location.line_start, 1);
     }
 
     #[test]

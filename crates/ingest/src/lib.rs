@@ -272,14 +272,9 @@ pub fn finish_document(
             version: file.path.version.clone(),
             doc_set: file.path.doc_set.clone(),
             heading: d.heading,
-            page: d.page,
-            page_end: d.page_end,
-            pdf_page: d.pdf_page,
-            pdf_page_end: d.pdf_page_end,
+            location: d.location,
             text: d.text,
             raw: d.raw,
-            line_start: d.line_start,
-            line_end: d.line_end,
         })
         .collect::<Vec<Chunk>>();
     let fidelity = reference.map(|(text, what)| {

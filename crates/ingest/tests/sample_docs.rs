@@ -103,7 +103,7 @@ fn pdf_page_citations_match_pdftotext() {
         assert!(doc
             .chunks
             .iter()
-            .all(|c| c.pdf_page.is_some() && c.page.is_some()));
+            .all(|c| c.location.pdf_page.is_some() && c.location.page.is_some()));
         let again = read_document(file, &IngestOptions::default()).unwrap();
         assert_eq!(
             doc.chunks, again.chunks,
@@ -138,7 +138,7 @@ fn pdf_page_citations_match_pdftotext() {
             continue; // a bare number or symbol line proves nothing
         }
         checked += 1;
-        let page = chunk.pdf_page.unwrap();
+        let page = chunk.location.pdf_page.unwrap();
         let on_page = |layout| squash(&page_text(pdf, page, layout)).contains(&sentence);
         if !on_page(false) && !on_page(true) {
             misses.push(format!("{} cites page {page}: {:?}", chunk.id, sentence));

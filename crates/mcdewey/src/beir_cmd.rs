@@ -1,11 +1,86 @@
 //! `mcdewey beir`: index a BEIR corpus through the normal pipeline and write a TREC run.
 
+use crate::args::{FusionArgs, ModeArg, ModelArgs, Paths};
 use crate::index_cmd::index_library;
-use crate::{FusionArgs, ModelArgs, Paths};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `mcdewey beir`.
+#[derive(Args, Debug)]
+pub struct BeirArgs {
+    /// Index into this store instead of a temporary data folder: a PostgreSQL URL of
+    /// a database for this corpus (docs/deployment.md).
+    #[arg(long, env = "MCDEWEY_STORE")]
+    pub store: Option<String>,
+    /// The BEIR folder, e.g. ../shared/bench/scifact.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// Qrels split to run (qrels/<split>.tsv).
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Where to write the TREC run.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// Working folder: the corpus laid out as a library, and its index (reused by
+    /// later runs). Default: mcdewey-beir/<data set name>.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Retrieval: bm25, vector or hybrid.
+    #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
+    pub mode: ModeArg,
+    /// Target chunk size in characters.
+    #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
+    pub chunk_chars: usize,
+    /// Documents written per query.
+    #[arg(long, default_value_t = 100)]
+    pub hits: usize,
+    /// Index without vectors (keyword runs only).
+    #[arg(long)]
+    pub no_embed: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub fusion: FusionArgs,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl BeirArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        let data = self.data.clone().unwrap_or_else(|| {
+            let name = self
+                .dataset
+                .canonicalize()
+                .ok()
+                .and_then(|d| d.file_name().map(|n| n.to_owned()))
+                .unwrap_or_else(|| "beir".into());
+            PathBuf::from("mcdewey-beir").join(name)
+        });
+        run(
+            &BeirOptions {
+                dataset: &self.dataset,
+                split: &self.split,
+                run: &self.run,
+                data: &data,
+                mode: self.mode.into(),
+                chunk_chars: self.chunk_chars,
+                hits: self.hits.clamp(1, 10_000),
+                no_embed: self.no_embed,
+                json: self.json,
+                store: self.store.as_deref(),
+            },
+            &self.model,
+            &self.fusion,
+        )
+    }
+}
+
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use mcdewey_ingest::{ChunkOptions, IngestOptions};
-use mcdewey_search::beir::{rank_documents, score_runs, trec_line, write_library, BeirDataset};
+use mcdewey_measure::beir::{rank_documents, score_runs, trec_line, write_library, BeirDataset};
 use mcdewey_search::Filter;
 use mcdewey_search::{Engine, Mode};
 use std::collections::HashMap;
@@ -106,8 +181,8 @@ pub fn run(opts: &BeirOptions, model: &ModelArgs, fusion: &FusionArgs) -> Result
     out.flush()?;
     let m = score_runs(&dataset.qrels, &runs);
     latencies_ms.sort_by(f64::total_cmp);
-    let pct = |p: f64| crate::bench_cmd::percentile(&latencies_ms, p);
-    let round = |x: f64| crate::bench_cmd::round(x, 2);
+    let pct = |p: f64| mcdewey_measure::latency::percentile(&latencies_ms, p);
+    let round = |x: f64| mcdewey_measure::latency::round(x, 2);
     let timing = serde_json::json!({
         "index_seconds": round(index_secs),
         "embedded_now": summary.embedded,

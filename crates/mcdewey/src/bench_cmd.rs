@@ -1,13 +1,86 @@
 //! `mcdewey bench`: indexing and query benchmarks on this machine, written as a JSON
 //! report. Timings that are compared are measured in the same run.
 
+use crate::args::{ModelArgs, Paths};
 use crate::index_cmd::index_library;
-use crate::{ModelArgs, Paths};
+use clap::Args;
+
+/// Flags of `mcdewey bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Index into this store instead of a temporary data folder: a PostgreSQL URL of
+    /// an empty database (docs/deployment.md).
+    #[arg(long, env = "MCDEWEY_STORE")]
+    pub store: Option<String>,
+    /// The library to index (copied to a temporary folder first).
+    #[arg(long, default_value = "../shared/library")]
+    pub library: PathBuf,
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "bench-report.json")]
+    pub out: PathBuf,
+    /// Queries, one JSON object a line with "query" or "text" (default: built-in).
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Chunk counts of the synthetic scaling runs (0 to skip), e.g. 10000,50000,200000.
+    #[arg(long, value_delimiter = ',', default_value = "10000,50000,200000")]
+    pub scaling: Vec<usize>,
+    /// JSONL corpus whose "text" fields fill the synthetic libraries (e.g. SciFact).
+    #[arg(long)]
+    pub scaling_corpus: Option<PathBuf>,
+    /// Chunks in the 1-vs-2-worker throughput sample.
+    #[arg(long, default_value_t = 160)]
+    pub sample: usize,
+    /// Skip the pure-embedding baseline and the worker sample (they embed every chunk a
+    /// second time): for large libraries where only index time, size and latency matter.
+    #[arg(long)]
+    pub no_baseline: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Flags of the internal `mcdewey bench-probe`.
+#[derive(Args, Debug)]
+pub struct BenchProbeArgs {
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        run(
+            &BenchOptions {
+                store: self.store,
+                library: self.library,
+                out: self.out,
+                queries: self.queries,
+                scaling: self.scaling.into_iter().filter(|&n| n > 0).collect(),
+                scaling_corpus: self.scaling_corpus,
+                sample: self.sample,
+                baseline: !self.no_baseline,
+            },
+            &self.model,
+        )
+    }
+}
+
+impl BenchProbeArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        probe(&self.data, self.queries.as_deref())
+    }
+}
+
 use anyhow::{Context, Result};
 use mcdewey_catalog::{embedding_text, Embedding};
 use mcdewey_embed::{embed_passages_parallel, Embedder, HashEmbedder};
 use mcdewey_ingest::IngestOptions;
-use mcdewey_search::{Engine, Mode, SearchRequest, StoreSpec};
+use mcdewey_measure::latency::{
+    load_queries, mib, query_latency, round, status_kib, DEFAULT_QUERIES,
+};
+use mcdewey_search::{Engine, StoreSpec};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,113 +99,6 @@ pub struct BenchOptions {
     /// Whether to measure the pure-embedding baseline and the worker sample.
     pub baseline: bool,
 }
-
-/// Kibibytes of a `/proc/self/status` field (Linux), e.g. `VmHWM` (peak RSS).
-fn status_kib(field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/status").ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-}
-
-fn mib(kib: Option<u64>) -> Value {
-    kib.map_or(Value::Null, |k| {
-        json!((k as f64 / 1024.0 * 10.0).round() / 10.0)
-    })
-}
-
-/// Latency percentile (nearest rank) of sorted samples, in milliseconds.
-pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[i.clamp(1, sorted.len()) - 1]
-}
-
-pub(crate) fn round(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
-}
-
-/// Runs every query `rounds` times from each of `clients` threads and reports latency.
-fn query_latency(
-    engine: &Engine,
-    queries: &[String],
-    clients: usize,
-    rounds: usize,
-) -> Result<Value> {
-    let start = Instant::now();
-    let mut samples: Vec<f64> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..clients)
-            .map(|c| {
-                scope.spawn(move || -> Result<Vec<f64>> {
-                    let mut out = Vec::with_capacity(queries.len() * rounds);
-                    for r in 0..rounds {
-                        for i in 0..queries.len() {
-                            // Each client walks the queries from its own offset.
-                            let q = &queries[(i + c * 7 + r * 3) % queries.len()];
-                            let t = Instant::now();
-                            engine.search(&SearchRequest {
-                                query: q.clone(),
-                                limit: Some(10),
-                                mode: Some(Mode::Hybrid),
-                                ..Default::default()
-                            })?;
-                            out.push(t.elapsed().as_secs_f64() * 1000.0);
-                        }
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for h in handles {
-            all.extend(h.join().expect("client thread")?);
-        }
-        Ok::<_, anyhow::Error>(all)
-    })?;
-    let wall = start.elapsed().as_secs_f64();
-    samples.sort_by(f64::total_cmp);
-    Ok(json!({
-        "clients": clients,
-        "requests": samples.len(),
-        "p50_ms": round(percentile(&samples, 50.0), 2),
-        "p95_ms": round(percentile(&samples, 95.0), 2),
-        "p99_ms": round(percentile(&samples, 99.0), 2),
-        "max_ms": round(*samples.last().unwrap_or(&f64::NAN), 2),
-        "throughput_qps": round(samples.len() as f64 / wall, 1),
-    }))
-}
-
-fn load_queries(path: Option<&Path>) -> Result<Vec<String>> {
-    let Some(path) = path else {
-        return Ok(DEFAULT_QUERIES.iter().map(|q| q.to_string()).collect());
-    };
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("queries {}", path.display()))?;
-    let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line)
-            .with_context(|| format!("{}: not a JSON line", path.display()))?;
-        if let Some(q) = v["query"].as_str().or(v["text"].as_str()) {
-            out.push(q.to_string());
-        }
-    }
-    anyhow::ensure!(!out.is_empty(), "{}: no queries", path.display());
-    Ok(out)
-}
-
-const DEFAULT_QUERIES: &[&str] = &[
-    "how do I enable mixed mode with the CLI",
-    "utils ctl update CTLFile",
-    "what does the CAPF service do",
-    "encrypted configuration files for phones",
-    "SIP trunk security profile TLS",
-    "tokenless CTL",
-    "how do I stop phones trusting an unsigned config file",
-    "certificate regeneration",
-];
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     for entry in walkdir::WalkDir::new(from).follow_links(false) {

@@ -1,9 +1,50 @@
 //! `mcdewey eval`.
 
+use crate::args::{FusionArgs, ModeArg, ModelArgs, Paths};
 use crate::query_cmd::open_engine_for;
-use crate::{FusionArgs, ModelArgs, Paths};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `mcdewey eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Questions, one JSON object a line: {"id", "query", "kind", "file", "evidence": [...]}.
+    #[arg(long)]
+    pub queries: PathBuf,
+    /// Also write the run (top 10 per query) as JSONL for score.py.
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// Retrieval: bm25, vector or hybrid.
+    #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
+    pub mode: ModeArg,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub fusion: FusionArgs,
+    /// Print the metrics as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+impl EvalArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        run(
+            &self.paths,
+            &self.model,
+            &self.fusion,
+            &self.queries,
+            self.run.as_deref(),
+            self.mode.into(),
+            self.json,
+        )
+    }
+}
+
 use anyhow::{Context, Result};
-use mcdewey_search::eval::{aggregate, score_query, EvalQuery, Metrics, QueryScore};
+use mcdewey_measure::eval::{aggregate, score_query, EvalQuery, Metrics, QueryScore};
 use mcdewey_search::{Mode, SearchRequest};
 use std::collections::BTreeMap;
 use std::io::Write;

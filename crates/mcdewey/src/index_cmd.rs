@@ -1,6 +1,58 @@
 //! `mcdewey index`.
 
-use crate::{ModelArgs, Paths};
+use crate::args::{ModelArgs, Paths};
+use clap::Args;
+
+/// Flags of `mcdewey index`.
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    pub paths: Paths,
+    /// Largest file to read, in bytes.
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Seconds one PDF may take to read; a slower one is reported and skipped.
+    #[arg(long, default_value_t = 120)]
+    pub pdf_timeout: u64,
+    /// Seconds one HTML, Markdown or text file may take to parse; a slower one is
+    /// reported and skipped, and the run goes on.
+    #[arg(long, default_value_t = 60)]
+    pub parse_timeout: u64,
+    /// Target chunk size in characters (chunks stay under 1.6x this; sections under
+    /// a quarter of it join the next). Changing it re-indexes everything.
+    #[arg(long, default_value_t = mcdewey_ingest::ChunkOptions::default().target_chars)]
+    pub chunk_chars: usize,
+    /// Build a keyword-only index, without the embedding model.
+    #[arg(long)]
+    pub no_embed: bool,
+    /// Threads embedding chunks side by side (default: one per core).
+    #[arg(long)]
+    pub embed_workers: Option<usize>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl IndexArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        run(
+            &self.paths,
+            IngestOptions {
+                max_file_bytes: self.max_file_size,
+                pdf_timeout: std::time::Duration::from_secs(self.pdf_timeout.max(1)),
+                parse_timeout: std::time::Duration::from_secs(self.parse_timeout.max(1)),
+                chunk: mcdewey_ingest::ChunkOptions::scaled(self.chunk_chars),
+            },
+            (!self.no_embed).then_some(&self.model),
+            self.embed_workers,
+            self.json,
+        )
+    }
+}
+
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use mcdewey_ingest::IngestOptions;

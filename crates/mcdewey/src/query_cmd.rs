@@ -1,7 +1,135 @@
 //! `mcdewey search`, `show` and `library`.
 
+use crate::args::{FilterArgs, ModeArg, ModelArgs, Paths};
 use crate::render;
-use crate::{FilterArgs, ModelArgs, Paths};
+use clap::Args;
+
+/// Flags of `mcdewey search`.
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// What to look for: words, a question, a CLI command, an error message.
+    pub query: String,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Number of results (1-100).
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Retrieval: bm25 (keywords), vector (meaning) or hybrid (both, fused).
+    #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
+    pub mode: ModeArg,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print JSON: {"query", "results": [{rank, chunk_id, source, product, version,
+    /// doc_set, page, heading, text, score, ...}]}.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+/// Flags of `mcdewey show`.
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Chunk id: product::version::doc-set::file-stem::ordinal.
+    pub chunk_id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+/// Flags of `mcdewey compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// What changed about this (searched in both releases).
+    pub query: Option<String>,
+    /// Product folder (e.g. cucm, clang).
+    #[arg(long)]
+    pub product: String,
+    /// The older release: folder name or as written (v12.5.1su1, 12.5(1)SU1, 14).
+    #[arg(long)]
+    pub from: String,
+    /// The newer release.
+    #[arg(long)]
+    pub to: String,
+    /// Only this doc set.
+    #[arg(long)]
+    pub doc_set: Option<String>,
+    /// One section: a chunk id of either release or words of its heading.
+    #[arg(long)]
+    pub section: Option<String>,
+    /// List unchanged sections too.
+    #[arg(long)]
+    pub all: bool,
+    /// Passages per release a query looks at (1-20).
+    #[arg(long, short = 'n', default_value_t = 5)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+/// Flags of `mcdewey library`.
+#[derive(Args, Debug)]
+pub struct LibraryArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+impl SearchArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        search(
+            &self.paths,
+            &self.model,
+            self.query,
+            self.filters,
+            self.limit,
+            self.mode.into(),
+            self.json,
+        )
+    }
+}
+
+impl ShowArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        show(&self.paths, &self.chunk_id, self.json)
+    }
+}
+
+impl CompareArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        let req = mcdewey_search::CompareRequest {
+            product: self.product,
+            from: self.from,
+            to: self.to,
+            doc_set: self.doc_set,
+            query: self.query,
+            section: self.section,
+            all: self.all,
+            limit: Some(self.limit),
+        };
+        compare(&self.paths, &self.model, &req, self.json)
+    }
+}
+
+impl LibraryArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        library(&self.paths, self.json)
+    }
+}
+
 use anyhow::Result;
 use mcdewey_search::MatchLevel;
 use mcdewey_search::{Engine, Mode, SearchRequest};

@@ -90,7 +90,7 @@ pub fn chunk(c: &Chunk) -> String {
     let _ = writeln!(
         out,
         "source:  {} (lines {}-{})",
-        c.source, c.line_start, c.line_end
+        c.source, c.location.line_start, c.location.line_end
     );
     let _ = writeln!(out, "version: {}", c.version);
     let _ = writeln!(out, "page:    {page}");
@@ -105,28 +105,29 @@ pub fn chunk(c: &Chunk) -> String {
     out
 }
 
+/// "1 document, 3 chunks".
+fn counts(documents: usize, chunks: u64) -> String {
+    let n = |n: u64, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}",
+        n(documents as u64, "document"),
+        n(chunks, "chunk")
+    )
+}
+
 pub fn library(t: &LibraryTree) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} documents, {} chunks", t.documents, t.chunks);
+    let _ = writeln!(out, "{}", counts(t.documents, t.chunks));
     for p in &t.products {
-        let _ = writeln!(
-            out,
-            "{}  ({} documents, {} chunks)",
-            p.name, p.documents, p.chunks
-        );
+        let _ = writeln!(out, "{}  ({})", p.name, counts(p.documents, p.chunks));
         for v in &p.versions {
-            let _ = writeln!(
-                out,
-                "  {}  ({} documents, {} chunks)",
-                v.name, v.documents, v.chunks
-            );
+            let _ = writeln!(out, "  {}  ({})", v.name, counts(v.documents, v.chunks));
             for d in &v.doc_sets {
                 let _ = writeln!(
                     out,
-                    "    {}  ({} documents, {} chunks)",
+                    "    {}  ({})",
                     d.name,
-                    d.documents.len(),
-                    d.chunks
+                    counts(d.documents.len(), d.chunks)
                 );
                 for doc in &d.documents {
                     let stale = if doc.stale.is_some() {

@@ -1,6 +1,121 @@
 //! `mcdewey serve` (web UI, JSON API and MCP over HTTP) and `mcdewey mcp` (MCP over stdio).
 
-use crate::{ModelArgs, Paths};
+use crate::args::{ModelArgs, Paths};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `mcdewey serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub paths: Paths,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Address to listen on (loopback by default).
+    #[arg(long, env = "MCDEWEY_BIND", default_value = mcdewey_server::DEFAULT_BIND)]
+    pub bind: String,
+    /// Require this token (role admin) on every route but /healthz, static assets
+    /// and /login: `Authorization: Bearer TOKEN`, or sign in to the web UI with it.
+    #[arg(long, env = "MCDEWEY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Tokens with names and roles, one `NAME ROLE blake3:HEX` a line (make one
+    /// with `mcdewey token new`); re-read when it changes.
+    #[arg(long, env = "MCDEWEY_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+    /// Browser origin allowed to call the server besides its own and loopback ones
+    /// (repeatable).
+    #[arg(long = "allow-origin")]
+    pub allow_origins: Vec<String>,
+    /// DNS name the server is reached under (repeatable); localhost and IP
+    /// addresses are always accepted, other Host headers refused (DNS rebinding).
+    #[arg(
+        long = "allow-host",
+        env = "MCDEWEY_ALLOW_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allow_hosts: Vec<String>,
+    /// Serve the index as it is, without updating it first.
+    #[arg(long)]
+    pub no_index: bool,
+    /// Keyword search only: do not load the embedding model.
+    #[arg(long)]
+    pub no_embed: bool,
+    /// Allow binding beyond loopback without a token.
+    #[arg(long)]
+    pub insecure_remote: bool,
+    /// Watch the library: re-index added, changed and removed files in the
+    /// background and serve the new index when it is committed.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between checks of the library with --watch.
+    #[arg(long, default_value_t = 5.0)]
+    pub watch_interval: f64,
+}
+
+/// Flags of `mcdewey mcp`.
+#[derive(Args, Debug)]
+pub struct McpArgs {
+    #[command(flatten)]
+    pub paths: Paths,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Serve the index as it is, without updating it first.
+    #[arg(long)]
+    pub no_index: bool,
+    /// Keyword search only: do not load the embedding model.
+    #[arg(long)]
+    pub no_embed: bool,
+}
+
+/// Flags of `mcdewey token-new`.
+#[derive(Args, Debug)]
+pub struct TokenNewArgs {
+    /// Name shown in the server's log of what the token did (e.g. a person).
+    #[arg(long)]
+    pub name: String,
+    /// read (search, read documents) or admin (also add and remove documents).
+    #[arg(long, default_value = "read", value_parser = ["read", "admin"])]
+    pub role: String,
+}
+
+impl ServeArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        let watch = self
+            .watch
+            .then(|| std::time::Duration::from_secs_f64(self.watch_interval.clamp(0.2, 3600.0)));
+        serve(
+            &self.paths,
+            &self.model,
+            ServeOptions {
+                bind: self.bind,
+                token: self.token.filter(|t| !t.is_empty()),
+                tokens_file: self.tokens_file,
+                allow_origins: self.allow_origins,
+                allow_hosts: self.allow_hosts,
+                no_index: self.no_index,
+                no_embed: self.no_embed,
+                insecure_remote: self.insecure_remote,
+                watch,
+            },
+        )
+    }
+}
+
+impl McpArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        mcp_stdio(&self.paths, &self.model, self.no_index, self.no_embed)
+    }
+}
+
+impl TokenNewArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        token_new(&self.name, &self.role)
+    }
+}
+
 use anyhow::{Context, Result};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_search::{EngineHandle, ReloadEvery, Reloader, ServeEvent, Served};

@@ -726,9 +726,11 @@ fn every_mode_answers_and_a_missing_model_says_how_to_fetch_it() {
             .all(|h| h["version"] == "v15"),
         "filters apply to vector retrieval"
     );
+    // --mode is a value enum: clap refuses others and lists those it takes.
     let bad = mcdewey(&["search", "x", "--mode", "fuzzy"], &lib, data);
     assert!(
-        stderr(&bad).contains("mode: \"fuzzy\" is not one of bm25, vector, hybrid"),
+        stderr(&bad).contains("invalid value 'fuzzy' for '--mode <MODE>'")
+            && stderr(&bad).contains("[possible values: bm25, vector, hybrid]"),
         "{}",
         stderr(&bad)
     );
@@ -1167,4 +1169,51 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
         &data,
     ));
     assert!(!r["results"].as_array().unwrap().is_empty());
+}
+
+/// What people read on the command line, as snapshots (insta): search results, one
+/// chunk, the library. `show` and `library` must read the same on both stores; search
+/// scores are each store's own, so the search text is snapshotted on the embedded
+/// store only. `INSTA_UPDATE=always cargo test` rewrites them; review with `git diff`.
+#[test]
+fn what_people_read_on_the_command_line_is_snapshotted() {
+    let guide = |release_note: &str| {
+        format!(
+            "# Router Guide\n\n## Static Routes\n\nAdd a static route with `ip route 10.0.0.0 255.0.0.0 192.0.2.1`. \
+             Static routes never age out of the routing table. A static route to a next hop that \
+             is down stays in the configuration but leaves the routing table until the hop is \
+             reachable again. Give a floating static route a higher administrative distance than \
+             the dynamic route it backs up.\n\n<!-- page 7 -->\n\n## Route Maps\n\n\
+             A route map filters routes by prefix list before redistribution. Each clause is \
+             numbered; clauses are read in order and the first that matches decides. A route \
+             that no clause matches is denied. Set clauses change the metric, the tag or the \
+             next hop of the routes a clause permits. {release_note}\n"
+        )
+    };
+    let lib = mcdewey_test_support::library(&[
+        ("acme/v1/guide/router.md", &guide("")),
+        (
+            "acme/v2/guide/router.md",
+            &guide("In this release a route map may also match tags."),
+        ),
+    ]);
+    let data = tempfile::tempdir().unwrap();
+    ok_json(mcdewey(
+        &["index", "--no-embed", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    let text = |args: &[&str]| {
+        let out = mcdewey(args, lib.path(), data.path());
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    if test_database(data.path()).is_none() {
+        insta::assert_snapshot!(
+            "cli_search",
+            text(&["search", "static route", "--mode", "bm25", "-n", "3"])
+        );
+    }
+    insta::assert_snapshot!("cli_show", text(&["show", "acme::v2::guide::router::1"]));
+    insta::assert_snapshot!("cli_library", text(&["library"]));
 }

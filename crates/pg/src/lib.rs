@@ -13,7 +13,7 @@ mod update;
 pub use update::{update_in_batches, update_library};
 
 use mcdewey_catalog::{DocEntry, Filter, IndexError, Manifest, SkipEntry};
-use mcdewey_core::{Chunk, ChunkId, PageLabel};
+use mcdewey_core::{Chunk, ChunkId, Location, PageLabel};
 use postgres::types::ToSql;
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
@@ -463,14 +463,16 @@ fn chunk_of_row(store: &str, r: &postgres::Row) -> Result<Chunk, IndexError> {
         version: r.get(3),
         doc_set: r.get(4),
         heading: r.get(5),
-        page: r.get::<_, Option<String>>(6).map(PageLabel),
-        page_end: r.get::<_, Option<String>>(7).map(PageLabel),
-        pdf_page: opt_u32(8),
-        pdf_page_end: opt_u32(9),
+        location: Location {
+            page: r.get::<_, Option<String>>(6).map(PageLabel),
+            page_end: r.get::<_, Option<String>>(7).map(PageLabel),
+            pdf_page: opt_u32(8),
+            pdf_page_end: opt_u32(9),
+            line_start: u32_of(12),
+            line_end: u32_of(13),
+        },
         text: r.get(10),
         raw: r.get(11),
-        line_start: u32_of(12),
-        line_end: u32_of(13),
     })
 }
 

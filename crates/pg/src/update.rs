@@ -284,11 +284,12 @@ fn commit_batch(
         let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         let id = chunk.id.to_string();
         let ordinal = to_i32(chunk.id.ordinal);
-        let page = chunk.page.as_ref().map(|p| p.0.clone());
-        let page_end = chunk.page_end.as_ref().map(|p| p.0.clone());
-        let pdf_page = chunk.pdf_page.map(to_i32);
-        let pdf_page_end = chunk.pdf_page_end.map(to_i32);
-        let (line_start, line_end) = (to_i32(chunk.line_start), to_i32(chunk.line_end));
+        let at = &chunk.location;
+        let page = at.page.as_ref().map(|p| p.0.clone());
+        let page_end = at.page_end.as_ref().map(|p| p.0.clone());
+        let pdf_page = at.pdf_page.map(to_i32);
+        let pdf_page_end = at.pdf_page_end.map(to_i32);
+        let (line_start, line_end) = (to_i32(at.line_start), to_i32(at.line_end));
         let heading_text = chunk.heading.join(" / ");
         let params: [&(dyn ToSql + Sync); 17] = [
             &id,

@@ -182,11 +182,12 @@ impl Section {
         let first = &self.chunks[0];
         let last = &self.chunks[self.chunks.len() - 1];
         let page_end = last
+            .location
             .page_end
             .clone()
-            .or_else(|| last.page.clone())
+            .or_else(|| last.location.page.clone())
             .map(|p| p.0)
-            .filter(|p| first.page.as_ref().is_none_or(|f| &f.0 != p));
+            .filter(|p| first.location.page.as_ref().is_none_or(|f| &f.0 != p));
         SectionSide {
             chunk_id: first.id.to_string(),
             chunk_ids: self.chunks.iter().map(|c| c.id.to_string()).collect(),

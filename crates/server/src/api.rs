@@ -99,7 +99,7 @@ impl ChunkView {
             chunk_id: chunk.id.to_string(),
             citation: Citation::of(&chunk),
             text: chunk.text,
-            lines: [chunk.line_start, chunk.line_end],
+            lines: [chunk.location.line_start, chunk.location.line_end],
             previous,
             next,
         }

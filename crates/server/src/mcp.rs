@@ -584,7 +584,13 @@ impl McdeweyMcp {
                 let sets: Vec<String> = v
                     .doc_sets
                     .iter()
-                    .map(|d| format!("{} ({} documents)", d.doc_set, d.documents))
+                    .map(|d| {
+                        format!(
+                            "{} ({})",
+                            d.doc_set,
+                            crate::pages::count(d.documents, "document")
+                        )
+                    })
                     .collect();
                 text.push_str(&format!("  {}: {}\n", v.version, sets.join(", ")));
             }

@@ -109,7 +109,7 @@ fn document_href(source: &str) -> String {
 }
 
 /// "1 chunk", "12 chunks".
-fn count(n: usize, noun: &str) -> String {
+pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -1038,14 +1038,9 @@ mod tests {
                 version: "v15".into(),
                 doc_set: "guide".into(),
                 heading: heading.iter().map(|h| h.to_string()).collect(),
-                page: None,
-                page_end: None,
-                pdf_page: None,
-                pdf_page_end: None,
+                location: mcdewey_search::Location::lines(1, 1),
                 text: "Step one.".into(),
                 raw: "Step one.".into(),
-                line_start: 1,
-                line_end: 1,
             };
             SearchResult::new(1, chunk, 1.0, mcdewey_search::MatchLevel::Strong)
         };

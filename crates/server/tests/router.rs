@@ -1218,3 +1218,61 @@ fn the_error_table_in_the_docs_is_the_code_table() {
         assert!(table.iter().any(|(c, _)| c == code), "{code}");
     }
 }
+
+/// The text of a tool's answer, as an agent reads it.
+fn tool_text(out: &rmcp::model::CallToolResult) -> String {
+    let v = serde_json::to_value(out).unwrap();
+    v["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Arguments of a tool call, from JSON.
+fn tool_args<T: serde::de::DeserializeOwned>(
+    v: Value,
+) -> rmcp::handler::server::wrapper::Parameters<T> {
+    rmcp::handler::server::wrapper::Parameters(serde_json::from_value(v).unwrap())
+}
+
+/// What people and agents read, as snapshots (insta): the search page, the chunk page
+/// and the MCP tools' text. A change to any shows as a diff to review
+/// (`INSTA_UPDATE=always cargo test` rewrites them; review with `git diff`).
+#[tokio::test]
+async fn what_people_and_agents_read_is_snapshotted() {
+    use mcdewey_server::mcp::McdeweyMcp;
+    use serde_json::json;
+    let f = fixture();
+    let r = router(&f, ServerOptions::default());
+    let (_, hits) = get_json(&r, "/api/search?q=mixed+mode&mode=bm25&limit=3").await;
+    let first = hits["results"][0]["chunk_id"].as_str().unwrap().to_string();
+    let (status, _, page) = get(&r, "/?q=mixed+mode&mode=bm25").await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_snapshot!("search_page", page);
+    let (status, _, page) = get(&r, &format!("/chunks/{first}")).await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_snapshot!("chunk_page", page);
+
+    let mcp = McdeweyMcp::new(EngineHandle::new(f.engine.clone()));
+    let out = mcp
+        .search_docs(tool_args(
+            json!({"query": "mixed mode", "mode": "bm25", "limit": 3}),
+        ))
+        .await
+        .unwrap();
+    insta::assert_snapshot!("mcp_search_docs", tool_text(&out));
+    let out = mcp
+        .get_chunk(tool_args(json!({"chunk_id": first})))
+        .await
+        .unwrap();
+    insta::assert_snapshot!("mcp_get_chunk", tool_text(&out));
+    let out = mcp.list_library(tool_args(json!({}))).await.unwrap();
+    insta::assert_snapshot!("mcp_list_library", tool_text(&out));
+    let out = mcp
+        .compare_versions(tool_args(
+            json!({"product": "cucm", "from": "12.5.1", "to": "15"}),
+        ))
+        .await
+        .unwrap();
+    insta::assert_snapshot!("mcp_compare_versions", tool_text(&out));
+}

@@ -2,7 +2,7 @@
 //! out as a McDewey library, turning chunk hits into document rankings and scoring them
 //! with trec_eval's rules (nDCG@10, Recall@100, MRR@10), as `shared/bench/*/score.py` does.
 
-use crate::SearchError;
+use crate::MeasureError;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -34,21 +34,19 @@ pub struct BeirQuery {
 /// Relevance judgements: query id → document id → grade.
 pub type Qrels = BTreeMap<String, BTreeMap<String, i64>>;
 
-fn invalid(path: &Path, line: usize, reason: impl std::fmt::Display) -> SearchError {
-    SearchError::InvalidArgument {
-        field: "dataset",
-        reason: format!("{}:{line}: {reason}", path.display()),
+fn invalid(path: &Path, line: usize, reason: impl std::fmt::Display) -> MeasureError {
+    MeasureError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        reason: reason.to_string(),
     }
 }
 
-fn read_text(path: &Path) -> Result<String, SearchError> {
-    std::fs::read_to_string(path).map_err(|e| SearchError::InvalidArgument {
-        field: "dataset",
-        reason: format!("{}: {e}", path.display()),
-    })
+fn read_text(path: &Path) -> Result<String, MeasureError> {
+    std::fs::read_to_string(path).map_err(MeasureError::io(path))
 }
 
-fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, SearchError> {
+fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, MeasureError> {
     let text = read_text(path)?;
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -77,7 +75,7 @@ pub struct BeirDataset {
 
 impl BeirDataset {
     /// Reads a data set and the qrels of `split` (`test`, `dev`, `train`).
-    pub fn read(dir: &Path, split: &str) -> Result<BeirDataset, SearchError> {
+    pub fn read(dir: &Path, split: &str) -> Result<BeirDataset, MeasureError> {
         let name = dir
             .canonicalize()
             .ok()
@@ -90,15 +88,15 @@ impl BeirDataset {
             .filter(|q| qrels.contains_key(&q.id))
             .collect();
         if corpus.is_empty() || queries.is_empty() {
-            return Err(SearchError::InvalidArgument {
-                field: "dataset",
-                reason: format!(
-                    "{}: {} documents and {} judged queries; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/{split}.tsv",
-                    dir.display(),
+            return Err(invalid(
+                dir,
+                0,
+                format!(
+                    "{} documents and {} judged queries; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/{split}.tsv",
                     corpus.len(),
                     queries.len()
                 ),
-            });
+            ));
         }
         Ok(BeirDataset {
             dir: dir.to_path_buf(),
@@ -112,7 +110,7 @@ impl BeirDataset {
 
 /// Reads BEIR TSV qrels (`query-id corpus-id score`, header optional) or TREC qrels
 /// (`qid 0 docid grade`).
-pub fn read_qrels(path: &Path) -> Result<Qrels, SearchError> {
+pub fn read_qrels(path: &Path) -> Result<Qrels, MeasureError> {
     let text = read_text(path)?;
     let mut qrels = Qrels::new();
     for (n, line) in text.lines().enumerate() {
@@ -167,23 +165,16 @@ pub fn document_markdown(doc: &BeirDoc) -> String {
 pub fn write_library(
     dataset: &BeirDataset,
     root: &Path,
-) -> Result<HashMap<String, String>, SearchError> {
+) -> Result<HashMap<String, String>, MeasureError> {
     let dir = root.join(&dataset.name).join("v1").join("corpus");
-    // A disk error writing the library is the machine's, not a bad argument.
-    let io = |p: &Path, e: std::io::Error| {
-        SearchError::Index(mcdewey_catalog::IndexError::Io {
-            path: p.to_path_buf(),
-            source: e,
-        })
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(MeasureError::io(&dir))?;
     let mut stems = HashMap::new();
     for doc in &dataset.corpus {
         let stem = safe_name(&doc.id);
         let path = dir.join(format!("{stem}.md"));
         let text = document_markdown(doc);
         if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
-            std::fs::write(&path, &text).map_err(|e| io(&path, e))?;
+            std::fs::write(&path, &text).map_err(MeasureError::io(&path))?;
         }
         stems.insert(stem, doc.id.clone());
     }

@@ -1,0 +1,611 @@
+//! The search engine over one store: both ranking stages, grouping of passages across
+//! releases, chunk and document reads, facets.
+
+use crate::*;
+use mcdewey_catalog::Manifest;
+use mcdewey_embed::Embedder;
+
+/// The search engine over one store.
+pub struct Engine {
+    pub(crate) store: Backend,
+    weights: Bm25Weights,
+    fusion: Fusion,
+    rerank: Rerank,
+    /// Product names besides folder names (`<product>/product.json`).
+    aliases: understand::ProductAliases,
+    /// Score added to passages of a release (or product) the query names.
+    steer: f32,
+    matching: MatchThresholds,
+    embedder: Option<std::sync::Arc<dyn Embedder>>,
+    /// The manifest of the commit the engine serves, read once.
+    manifest: std::sync::OnceLock<Manifest>,
+    /// The library tree of that manifest, built once.
+    tree: std::sync::OnceLock<LibraryTree>,
+    /// Recent query embeddings (a page search and its facets embed the same query).
+    query_cache: std::sync::Mutex<QueryCache>,
+    /// Release comparisons' section alignments, by product and releases.
+    pub(crate) alignments: compare::AlignmentCache,
+}
+
+/// Query vectors by query text, oldest evicted first.
+#[derive(Default)]
+struct QueryCache {
+    capacity: usize,
+    map: std::collections::HashMap<String, Vec<f32>>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl QueryCache {
+    fn get(&self, q: &str) -> Option<Vec<f32>> {
+        self.map.get(q).cloned()
+    }
+
+    fn put(&mut self, q: &str, v: Vec<f32>) {
+        if self.capacity == 0 || self.map.contains_key(q) {
+            return;
+        }
+        while self.order.len() >= self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+        self.order.push_back(q.to_string());
+        self.map.insert(q.to_string(), v);
+    }
+}
+
+/// Score added by default to passages of a release the query names (on the fused
+/// scale, where each list's best scores 1).
+pub const DEFAULT_STEER: f32 = 0.6;
+
+/// Candidates read per result asked, so that results folded into others leave enough
+/// distinct passages.
+const GROUP_READ: usize = 3;
+
+/// What both ranking stages produced.
+struct Ranked {
+    /// Candidates, best first.
+    hits: Vec<(ChunkId, f32)>,
+    /// Vector similarity of the candidates in the vector list.
+    cosine: std::collections::HashMap<ChunkId, f32>,
+    /// The vector list's lowest similarity: an upper bound for candidates not in it.
+    cosine_floor: Option<f32>,
+    /// The chunks of the candidates read by the second stage.
+    chunks: std::collections::HashMap<ChunkId, Chunk>,
+    /// Their features.
+    features: std::collections::HashMap<ChunkId, rank::Features>,
+    /// Whether those features read the text (else only the quick ones are there).
+    read_text: bool,
+    /// The query's evidence, to read the features of the results shown.
+    evidence: rank::QueryEvidence,
+}
+
+/// Query embeddings an engine keeps by default.
+pub const QUERY_CACHE_SIZE: usize = 256;
+
+impl Engine {
+    /// An engine over an opened store, keyword search only.
+    pub fn new(store: impl Into<Backend>) -> Engine {
+        let engine = Engine::unread(store.into());
+        // A database manifest is read now, off the server's async threads, where MCP
+        // sessions read the library tree as they start.
+        if engine.store.read_manifest_early() {
+            if let Ok(m) = engine.store.manifest() {
+                let _ = engine.manifest.set(m);
+            }
+        }
+        engine
+    }
+
+    fn unread(store: Backend) -> Engine {
+        Engine {
+            store,
+            weights: Bm25Weights::default(),
+            fusion: Fusion::default(),
+            rerank: Rerank::default(),
+            aliases: understand::ProductAliases::new(),
+            steer: DEFAULT_STEER,
+            matching: MatchThresholds::default(),
+            embedder: None,
+            manifest: std::sync::OnceLock::new(),
+            tree: std::sync::OnceLock::new(),
+            query_cache: std::sync::Mutex::new(QueryCache {
+                capacity: QUERY_CACHE_SIZE,
+                ..Default::default()
+            }),
+            alignments: Default::default(),
+        }
+    }
+
+    /// The manifest of the index served (documents, hashes, chunk counts).
+    pub fn manifest(&self) -> Result<&Manifest, SearchError> {
+        if let Some(m) = self.manifest.get() {
+            return Ok(m);
+        }
+        let m = self.store.manifest()?;
+        Ok(self.manifest.get_or_init(|| m))
+    }
+
+    /// An engine that also searches by meaning with `embedder`, which must be the model
+    /// the index's vectors were made with.
+    pub fn with_embedder(
+        store: impl Into<Backend>,
+        embedder: std::sync::Arc<dyn Embedder>,
+    ) -> Result<Engine, SearchError> {
+        let mut store = store.into();
+        if let Some(model_id) = store.load_vectors()? {
+            if model_id != embedder.model_id() {
+                return Err(SearchError::NoVectors(format!(
+                    "the index vectors were made by {} but the model loaded is {}; run `mcdewey index` again",
+                    model_id,
+                    embedder.model_id()
+                )));
+            }
+        }
+        let mut engine = Engine::new(store);
+        engine.embedder = Some(embedder);
+        Ok(engine)
+    }
+
+    /// Sets the fusion weights (for measurements).
+    pub fn set_fusion(&mut self, fusion: Fusion) {
+        self.fusion = fusion;
+    }
+
+    /// Sets the BM25 field weights (for measurements); a store that ranks keywords
+    /// with its own weights ([`Capabilities::bm25_weights`]) refuses others.
+    pub fn set_bm25_weights(&mut self, weights: Bm25Weights) -> Result<(), SearchError> {
+        if weights != Bm25Weights::default() && !self.store.capabilities().bm25_weights {
+            return Err(SearchError::InvalidArgument {
+                field: "bm25_weights",
+                reason: format!(
+                    "the store {} ranks keywords with its own field weights; BM25 weights apply to the embedded store only",
+                    self.store.describe()
+                ),
+            });
+        }
+        self.weights = weights;
+        Ok(())
+    }
+
+    /// The fusion settings in use.
+    pub fn fusion(&self) -> Fusion {
+        self.fusion
+    }
+
+    /// Sets the names products are also known by (display names and aliases from the
+    /// library's `<product>/product.json`), for recognising them in queries.
+    pub fn set_product_aliases(&mut self, aliases: understand::ProductAliases) {
+        self.aliases = aliases;
+    }
+
+    /// Sets the second ranking stage (for measurements).
+    pub fn set_rerank(&mut self, rerank: Rerank) {
+        self.rerank = rerank;
+    }
+
+    /// The second ranking stage in use.
+    pub fn rerank(&self) -> Rerank {
+        self.rerank
+    }
+
+    /// Sets the score added to passages of a release named in the query (for
+    /// measurements; 0 turns steering off).
+    pub fn set_steer(&mut self, steer: f32) {
+        self.steer = steer;
+    }
+
+    /// The release-steering score in use.
+    pub fn steer(&self) -> f32 {
+        self.steer
+    }
+
+    fn vector_hits(
+        &self,
+        query: &str,
+        filter: &Filter,
+        limit: usize,
+    ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
+        let (Some(embedder), true) = (&self.embedder, self.store.has_vectors()) else {
+            let why = if self.embedder.is_none() {
+                "no embedding model loaded; search in keyword mode (bm25), or load the model"
+            } else {
+                "this index has no vectors (it was built without a model); search in keyword mode (bm25), or index again with the model"
+            };
+            return Err(SearchError::NoVectors(why.into()));
+        };
+        let q = self.query_vector(embedder.as_ref(), query)?;
+        Ok(self.store.nearest(&q, filter, limit)?)
+    }
+
+    /// Sets how many recent query embeddings are kept (0 turns the cache off; the
+    /// benchmarks do, so every query pays for its embedding).
+    pub fn set_query_cache(&mut self, capacity: usize) {
+        let cache = self
+            .query_cache
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner());
+        *cache = QueryCache {
+            capacity,
+            ..Default::default()
+        };
+    }
+
+    fn query_vector(&self, embedder: &dyn Embedder, query: &str) -> Result<Vec<f32>, SearchError> {
+        let lock = || self.query_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(v) = lock().get(query) {
+            return Ok(v);
+        }
+        let v = embedder.embed_query(query)?;
+        lock().put(query, v.clone());
+        Ok(v)
+    }
+
+    /// Whether semantic retrieval is possible: a model is loaded and the index has vectors.
+    pub fn can_embed(&self) -> bool {
+        self.embedder.is_some() && self.store.has_vectors()
+    }
+
+    /// The mode a request runs in: the one asked for, else hybrid when semantic
+    /// retrieval is possible and keywords only when it is not.
+    pub fn effective_mode(&self, asked: Option<Mode>) -> Mode {
+        match asked {
+            Some(m) => m,
+            None if self.can_embed() => Mode::Hybrid,
+            None => Mode::Bm25,
+        }
+    }
+
+    /// The store searched.
+    pub fn store(&self) -> &Backend {
+        &self.store
+    }
+
+    /// The best `limit` chunk ids for a query under a resolved filter (both ranking
+    /// stages; evaluation and benchmarks use this for deep result lists).
+    pub fn retrieve(
+        &self,
+        query: &str,
+        filter: &Filter,
+        mode: Mode,
+        limit: usize,
+    ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
+        let mut ranked = self.rank(query, filter, mode, limit, self.rerank.depth, &[])?;
+        ranked.hits.truncate(limit);
+        Ok(ranked.hits)
+    }
+
+    /// Both ranking stages: the fused first-stage list (at least `limit` deep), its top
+    /// `read` candidates re-scored from their text and steered toward `steer_to`
+    /// releases, their chunks and features kept for the caller.
+    #[allow(clippy::too_many_arguments)]
+    fn rank(
+        &self,
+        query: &str,
+        filter: &Filter,
+        mode: Mode,
+        limit: usize,
+        read: usize,
+        steer_to: &[(String, String)],
+    ) -> Result<Ranked, SearchError> {
+        let (mut hits, semantic) = self.first_stage(query, filter, mode, limit.max(read))?;
+        let mut cosine_floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
+        let mut cosine: std::collections::HashMap<ChunkId, f32> =
+            semantic.into_iter().flatten().collect();
+        if !steer_to.is_empty() && self.steer > 0.0 {
+            // The release named in the query is searched on its own too, so its best
+            // passages are candidates however far down the whole library's list they
+            // stand, and they rank first unless a far better passage stands elsewhere.
+            let only = Filter {
+                versions: Some(steer_to.to_vec()),
+                ..filter.clone()
+            };
+            let (steered, semantic) = self.first_stage(query, &only, mode, limit.max(read))?;
+            let floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
+            cosine_floor = match (cosine_floor, floor) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            cosine.extend(semantic.into_iter().flatten());
+            let mut merged: std::collections::HashMap<ChunkId, f32> = hits.into_iter().collect();
+            for (id, score) in steered {
+                let s = merged.entry(id).or_insert(0.0);
+                *s = s.max(score + self.steer);
+            }
+            hits = merged.into_iter().collect();
+            hits.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
+        let read = read.min(hits.len());
+        let ids: Vec<ChunkId> = hits[..read].iter().map(|h| h.0.clone()).collect();
+        let mut evidence = rank::QueryEvidence::of(query);
+        let mut chunks = std::collections::HashMap::new();
+        let mut features = std::collections::HashMap::new();
+        let mut contents = std::collections::HashSet::new();
+        for (hit, chunk) in hits[..read].iter_mut().zip(self.store.chunks(&ids)?) {
+            let Some(chunk) = chunk else { continue };
+            if rank::is_contents(&chunk) {
+                contents.insert(hit.0.clone());
+                continue;
+            }
+            let f = if self.rerank.reads_text() {
+                rank::features(&mut evidence, &chunk)
+            } else {
+                rank::quick_features(&evidence, &chunk)
+            };
+            hit.1 += self.rerank.bonus(&f);
+            features.insert(hit.0.clone(), f);
+            chunks.insert(hit.0.clone(), chunk);
+        }
+        hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Contents pages stay readable in the document but out of the results.
+        if !contents.is_empty() {
+            hits.retain(|h| !contents.contains(&h.0));
+        }
+        Ok(Ranked {
+            hits,
+            cosine,
+            cosine_floor,
+            chunks,
+            features,
+            read_text: self.rerank.reads_text(),
+            evidence,
+        })
+    }
+
+    /// The first stage: the keyword and vector lists, fused (hybrid) or one of them
+    /// scaled by its best score, at least `limit` deep; with the vector list for the
+    /// similarities it holds.
+    #[allow(clippy::type_complexity)]
+    fn first_stage(
+        &self,
+        query: &str,
+        filter: &Filter,
+        mode: Mode,
+        limit: usize,
+    ) -> Result<(Vec<(ChunkId, f32)>, Option<Vec<(ChunkId, f32)>>), SearchError> {
+        let depth = self.fusion.depth.max(limit);
+        let (mut hits, semantic) = match mode {
+            Mode::Bm25 => (
+                self.store.keyword(query, filter, self.weights, limit)?,
+                None,
+            ),
+            Mode::Vector => {
+                let v = self.vector_hits(query, filter, limit)?;
+                (v.clone(), Some(v))
+            }
+            Mode::Hybrid => {
+                let keyword = self.store.keyword(query, filter, self.weights, depth)?;
+                let semantic = self.vector_hits(query, filter, depth)?;
+                (self.fusion.fuse(&keyword, &semantic), Some(semantic))
+            }
+        };
+        if mode != Mode::Hybrid {
+            // One list: scaled by its best, the scale of the second stage's bonuses.
+            let max = hits.first().map_or(1.0, |h| h.1).max(f32::MIN_POSITIVE);
+            hits.iter_mut().for_each(|h| h.1 /= max);
+        }
+        Ok((hits, semantic))
+    }
+
+    /// Runs a search: releases named in the query steer it, the same passage in
+    /// several releases comes back once, and each result says how well it matches.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let query = req.query.trim();
+        if query.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::InvalidArgument {
+                field: "query",
+                reason: format!("longer than {MAX_QUERY_CHARS} characters"),
+            });
+        }
+        let limit = crate::request::check_limit(req.limit)?;
+        let filter = self.resolve_filter(req)?;
+        let mode = self.effective_mode(req.mode);
+        let mut understood = match req.understand {
+            Some(false) => None,
+            _ => understand::understand_with(query, self.tree()?, &self.aliases),
+        };
+        let steer_to = match understood.as_mut() {
+            Some(u) => {
+                u.applied = self.steering(u, req);
+                if u.applied {
+                    self.steer_targets(u)?
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        };
+        let read = self.rerank.depth.max(limit * GROUP_READ);
+        // The words that named the release only steer: "CUCM 15" matches nothing the
+        // passages of release 15 say.
+        let plain = match understood
+            .as_ref()
+            .filter(|u| u.applied && !u.versions.is_empty())
+        {
+            Some(u) => without_phrases(query, &u.phrase),
+            None => query.to_string(),
+        };
+        let ranked = self.rank(&plain, &filter, mode, limit, read, &steer_to)?;
+        let mut evidence = ranked.evidence.clone();
+        // Group the candidates read (chunks loaded) into passages, best first.
+        let loaded: Vec<(&ChunkId, f32, &Chunk)> = ranked
+            .hits
+            .iter()
+            .filter_map(|(id, s)| ranked.chunks.get(id).map(|c| (id, *s, c)))
+            .collect();
+        let order: Vec<&Chunk> = loaded.iter().map(|l| l.2).collect();
+        let sets: Vec<_> = order.iter().map(|c| group::shingles(&c.text)).collect();
+        let mut results = Vec::with_capacity(limit);
+        for members in group::group(&order, &sets).into_iter().take(limit) {
+            let chunks: Vec<&Chunk> = members.iter().map(|&i| order[i]).collect();
+            let shown = group::representative(&chunks, &steer_to);
+            let (id, _, chunk) = loaded[members[shown]];
+            let score = loaded[members[0]].1;
+            let cosine = (mode != Mode::Bm25)
+                .then(|| ranked.cosine.get(id).copied().or(ranked.cosine_floor))
+                .flatten();
+            // The match level reads the text of the results shown only.
+            let f = match ranked.features.get(id) {
+                Some(f) if ranked.read_text => *f,
+                _ => rank::features(&mut evidence, chunk),
+            };
+            let level = self.matching.level(cosine, &f);
+            let mut result = SearchResult::new(results.len() + 1, chunk.clone(), score, level);
+            result.similarity = cosine.map(|c| (c * 1000.0).round() / 1000.0);
+            result.term_coverage = (f.coverage * 1000.0).round() / 1000.0;
+            result.also_in = members
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != shown)
+                .map(|(_, &i)| AlsoIn::of(order[i]))
+                .collect();
+            result.differs_in = group::reworded_in(&order, &sets, &members, members[shown])
+                .into_iter()
+                .map(|i| AlsoIn::of(order[i]))
+                .collect();
+            results.push(result);
+        }
+        // Nothing strong anywhere and a weak best result: a partial match further down
+        // shares a few words, not the question.
+        let no_close_match = results.iter().all(|r| r.match_level != MatchLevel::Strong)
+            && results
+                .first()
+                .is_none_or(|r| r.match_level == MatchLevel::Weak);
+        Ok(SearchResponse {
+            query: req.query.clone(),
+            understood,
+            no_close_match,
+            results,
+        })
+    }
+
+    /// Whether what was understood may steer ranking: an explicit filter on the same
+    /// thing wins.
+    fn steering(&self, u: &Understood, req: &SearchRequest) -> bool {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if !u.versions.is_empty() {
+            return !given(&req.version);
+        }
+        // A product alone steers only where the library holds several.
+        !given(&req.product) && self.tree().is_ok_and(|t| t.products.len() > 1)
+    }
+
+    /// The (product, version) pairs understood releases steer toward: the releases
+    /// named, or every release of a product named alone.
+    fn steer_targets(&self, u: &Understood) -> Result<Vec<(String, String)>, SearchError> {
+        if !u.releases.is_empty() {
+            return Ok(u.releases.clone());
+        }
+        Ok(self
+            .tree()?
+            .products
+            .iter()
+            .filter(|p| u.product.as_deref() == Some(p.name.as_str()))
+            .flat_map(|p| p.versions.iter().map(|v| (p.name.clone(), v.name.clone())))
+            .collect())
+    }
+
+    /// Turns the request's product / version / doc-set into a store filter, checking
+    /// each against the library.
+    pub fn resolve_filter(&self, req: &SearchRequest) -> Result<Filter, SearchError> {
+        resolve_filter_in(self.tree()?, req)
+    }
+
+    /// One chunk by id.
+    pub fn chunk(&self, id: &str) -> Result<Chunk, SearchError> {
+        let parsed: ChunkId =
+            id.parse()
+                .map_err(|e: mcdewey_core::CoreError| SearchError::InvalidArgument {
+                    field: "chunk_id",
+                    reason: e.to_string(),
+                })?;
+        self.store
+            .chunk(&parsed)?
+            .ok_or_else(|| SearchError::ChunkNotFound(mcdewey_core::shorten(id, 120)))
+    }
+
+    /// A chunk with up to `before` chunks before and `after` chunks after it, in
+    /// document order.
+    pub fn context(&self, id: &str, before: u32, after: u32) -> Result<Vec<Chunk>, SearchError> {
+        let chunk = self.chunk(id)?;
+        let from = chunk.id.ordinal.saturating_sub(before);
+        let to = chunk.id.ordinal.saturating_add(after);
+        Ok(self.store.chunk_range(&chunk.id.document, from, to)?)
+    }
+
+    /// An indexed document by its library-relative source path: its manifest entry and
+    /// every chunk in order.
+    pub fn document(&self, source: &str) -> Result<(DocEntry, Vec<Chunk>), SearchError> {
+        let entry = self
+            .manifest()?
+            .documents
+            .get(source)
+            .cloned()
+            .ok_or_else(|| SearchError::DocumentNotFound(mcdewey_core::shorten(source, 200)))?;
+        let chunks = self.store.document_chunks(&entry.document)?;
+        Ok((entry, chunks))
+    }
+
+    /// Where the best matches of a query lie: among its top [`FACET_DEPTH`] chunks
+    /// (ignoring filters), how many fall in each product, version and doc set.
+    pub fn facets(&self, query: &str, mode: Mode) -> Result<Facets, SearchError> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Facets::default());
+        }
+        let hits = self.retrieve(query, &Filter::default(), mode, FACET_DEPTH)?;
+        Ok(Facets::count(hits.iter().map(|(id, _)| id)))
+    }
+
+    /// Products, versions, doc sets and documents with counts.
+    pub fn library(&self) -> Result<LibraryTree, SearchError> {
+        Ok(self.tree()?.clone())
+    }
+
+    fn tree(&self) -> Result<&LibraryTree, SearchError> {
+        if let Some(t) = self.tree.get() {
+            return Ok(t);
+        }
+        let t = LibraryTree::from_manifest(self.manifest()?);
+        Ok(self.tree.get_or_init(|| t))
+    }
+}
+
+/// `query` without the phrases (", "-separated) that named a release; the query itself
+/// when nothing would be left.
+fn without_phrases(query: &str, phrases: &str) -> String {
+    let mut out = query.to_string();
+    for p in phrases.split(", ").filter(|p| !p.is_empty()) {
+        out = out.replacen(p, " ", 1);
+    }
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().any(|c| c.is_alphanumeric()) {
+        out
+    } else {
+        query.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_cache_evicts_oldest_first() {
+        let mut c = QueryCache {
+            capacity: 2,
+            ..Default::default()
+        };
+        c.put("a", vec![1.0]);
+        c.put("b", vec![2.0]);
+        c.put("c", vec![3.0]);
+        assert_eq!(c.get("a"), None);
+        assert_eq!(c.get("c"), Some(vec![3.0]));
+        let mut off = QueryCache::default();
+        off.put("a", vec![1.0]);
+        assert_eq!(off.get("a"), None, "capacity 0 keeps nothing");
+    }
+}
