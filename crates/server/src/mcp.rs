@@ -555,6 +555,8 @@ impl McdeweyMcp {
         Ok(structured(&comparison, text))
     }
 
+    /// List what the library holds: products, their versions (oldest to newest), doc
+    /// sets and document counts. Use it to pick product / version / doc_set filters.
     #[tool(output_schema = schema_for_type::<LibraryOutput>())]
     pub async fn list_library(
         &self,
