@@ -1219,6 +1219,11 @@ fn the_error_table_in_the_docs_is_the_code_table() {
     }
 }
 
+/// A page with a line break between tags, so a snapshot's diff shows what changed.
+fn one_tag_a_line(html: &str) -> String {
+    html.replace("><", ">\n<")
+}
+
 /// The text of a tool's answer, as an agent reads it.
 fn tool_text(out: &rmcp::model::CallToolResult) -> String {
     let v = serde_json::to_value(out).unwrap();
@@ -1248,10 +1253,10 @@ async fn what_people_and_agents_read_is_snapshotted() {
     let first = hits["results"][0]["chunk_id"].as_str().unwrap().to_string();
     let (status, _, page) = get(&r, "/?q=mixed+mode&mode=bm25").await;
     assert_eq!(status, StatusCode::OK);
-    insta::assert_snapshot!("search_page", page);
+    insta::assert_snapshot!("search_page", one_tag_a_line(&page));
     let (status, _, page) = get(&r, &format!("/chunks/{first}")).await;
     assert_eq!(status, StatusCode::OK);
-    insta::assert_snapshot!("chunk_page", page);
+    insta::assert_snapshot!("chunk_page", one_tag_a_line(&page));
 
     let mcp = McdeweyMcp::new(EngineHandle::new(f.engine.clone()));
     let out = mcp
