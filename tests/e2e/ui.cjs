@@ -100,7 +100,36 @@ async function inViewport(page, selector) {
       check(`${label}: the chosen chunk is in the viewport`, await inViewport(page, ".chunk.current"));
       const bg = await page.$eval(".chunk.current", (el) => getComputedStyle(el).backgroundColor);
       check(`${label}: highlight is visible`, bg !== "rgba(0, 0, 0, 0)" && bg !== "transparent", bg);
+      check(`${label}: the search's words are marked in the chosen chunk`, (await page.$$(".chunk.current mark")).length > 0);
+      const marks = await page.$$eval(".page-mark", (els) => els.map((e) => e.textContent.trim()));
+      check(`${label}: the document view shows page boundaries`, marks.length > 5 && marks.every((m) => /^Page \S+$/.test(m)), marks.slice(0, 3).join(","));
       await page.screenshot({ path: path.join(artifacts, `${label}-document.png`), fullPage: false });
+      // Reading on: the header stays with the page being read, the contents follow.
+      await page.evaluate(() => window.scrollBy(0, 2500));
+      await page.waitForTimeout(300);
+      const headTop = await page.$eval(".doc-head", (el) => el.getBoundingClientRect().top);
+      const reading = (await page.textContent("#current-page")).trim();
+      const expected = await page.evaluate(() => {
+        const line = document.querySelector(".doc-head").getBoundingClientRect().bottom + 24;
+        const above = Array.from(document.querySelectorAll(".page-mark")).filter((m) => m.getBoundingClientRect().top <= line);
+        return above.length ? "Page " + above[above.length - 1].dataset.page : "";
+      });
+      check(`${label}: the header stays at the top and shows the page being read`, Math.abs(headTop) <= 1 && reading === expected && reading !== "", `${headTop} "${reading}" vs "${expected}"`);
+      const tocHere = await page.$$eval('.toc a[aria-current="location"]', (els) => els.length);
+      check(`${label}: the contents list marks the section being read`, tocHere === 1, `${tocHere}`);
+      // "…, on page N" goes to page N.
+      const ref = await page.$('.chunk-body a.page-ref[href^="#page-"]');
+      check(`${label}: "on page N" references are links`, ref !== null);
+      if (ref) {
+        const target = (await ref.getAttribute("href")).slice(1);
+        await ref.click();
+        await page.waitForTimeout(300);
+        const at = await page.evaluate((id) => {
+          const r = document.getElementById(id).getBoundingClientRect();
+          return r.top >= 0 && r.top < window.innerHeight;
+        }, target);
+        check(`${label}: a page reference scrolls to that page`, at, target);
+      }
       const docOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(`${label}: document view fits the width`, docOverflow <= 1, `${docOverflow}px`);
 

@@ -46,11 +46,10 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
         }
     }
     let in_scope = |name: &str| product.as_deref().is_none_or(|p| p == name);
+    // The products a doc set or version is looked for in: the one asked for, or all.
+    let scoped = || tree.products.iter().filter(|p| in_scope(&p.name));
     if let Some(d) = &mut doc_set {
-        let known: Vec<&str> = tree
-            .products
-            .iter()
-            .filter(|p| in_scope(&p.name))
+        let known: Vec<&str> = scoped()
             .flat_map(|p| {
                 p.versions
                     .iter()
@@ -72,17 +71,12 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
     let versions = match &version {
         None => None,
         Some(v) if v.eq_ignore_ascii_case("latest") => Some(
-            tree.products
-                .iter()
-                .filter(|p| in_scope(&p.name))
+            scoped()
                 .filter_map(|p| p.versions.last().map(|v| (p.name.clone(), v.name.clone())))
                 .collect(),
         ),
         Some(v) => {
-            let pairs: Vec<(String, String)> = tree
-                .products
-                .iter()
-                .filter(|p| in_scope(&p.name))
+            let pairs: Vec<(String, String)> = scoped()
                 .flat_map(|p| {
                     p.versions
                         .iter()
@@ -92,7 +86,7 @@ pub fn resolve_filter_in(tree: &LibraryTree, req: &SearchRequest) -> Result<Filt
                 .collect();
             if pairs.is_empty() {
                 let mut known: BTreeMap<String, Vec<String>> = BTreeMap::new();
-                for p in tree.products.iter().filter(|p| in_scope(&p.name)) {
+                for p in scoped() {
                     known.insert(
                         p.name.clone(),
                         p.versions.iter().map(|v| v.name.clone()).collect(),

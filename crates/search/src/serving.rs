@@ -334,6 +334,26 @@ mod tests {
         }
     }
 
+    /// A reloader whose events arrive, as debug text, on the receiver returned.
+    fn recording(
+        served: Served,
+        handle: &EngineHandle,
+        every: ReloadEvery,
+    ) -> (Reloader, mpsc::Receiver<String>) {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let reloader = Reloader::start(
+            served,
+            handle.clone(),
+            every,
+            Arc::new(move |e| {
+                let _ = tx.lock().unwrap().send(format!("{e:?}"));
+            }),
+        )
+        .unwrap();
+        (reloader, rx)
+    }
+
     fn hits(handle: &EngineHandle, query: &str) -> usize {
         let req = crate::SearchRequest {
             query: query.into(),
@@ -359,21 +379,11 @@ mod tests {
         let handle = EngineHandle::new(Arc::new(engine));
         assert_eq!(hits(&handle, "gatekeeper"), 0);
 
-        let (tx, rx) = mpsc::channel();
-        let tx = Mutex::new(tx);
         let every = ReloadEvery {
             watch: Some(Duration::from_millis(20)),
             ..Default::default()
         };
-        let reloader = Reloader::start(
-            served,
-            handle.clone(),
-            every,
-            Arc::new(move |e| {
-                let _ = tx.lock().unwrap().send(format!("{e:?}"));
-            }),
-        )
-        .unwrap();
+        let (reloader, rx) = recording(served, &handle, every);
         write_doc(
             lib.path(),
             "b.md",
@@ -442,21 +452,11 @@ mod tests {
         let served = served_from(lib.path(), StoreSpec::Postgres(url.clone()));
         let engine = served.prepare(true, &mut |_| {}).unwrap();
         let handle = EngineHandle::new(Arc::new(engine));
-        let (tx, rx) = mpsc::channel();
-        let tx = Mutex::new(tx);
         let every = ReloadEvery {
             watch: None,
             follow: Duration::from_millis(20),
         };
-        let reloader = Reloader::start(
-            served,
-            handle.clone(),
-            every,
-            Arc::new(move |e| {
-                let _ = tx.lock().unwrap().send(format!("{e:?}"));
-            }),
-        )
-        .unwrap();
+        let (reloader, rx) = recording(served, &handle, every);
         assert_eq!(reloader.threads.len(), 1, "a database is followed");
         // Another indexer (another library folder, the same database) commits.
         let other = tempfile::tempdir().unwrap();

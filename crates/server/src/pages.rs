@@ -97,8 +97,18 @@ pub(crate) fn chunk_href(id: &str) -> String {
 
 /// Link to a document, scrolled to a chunk.
 pub(crate) fn context_href(source: &str, id: &str, ordinal: &str) -> String {
+    context_href_for(source, id, ordinal, "")
+}
+
+/// Link to a document, scrolled to a chunk whose words of `query` are marked.
+fn context_href_for(source: &str, id: &str, ordinal: &str, query: &str) -> String {
+    let q = if query.is_empty() {
+        String::new()
+    } else {
+        format!("&q={}", utf8_percent_encode(query, QUERY_VALUE))
+    };
     format!(
-        "/documents/{}?chunk={}#chunk-{ordinal}",
+        "/documents/{}?chunk={}{q}#chunk-{ordinal}",
         utf8_percent_encode(source, PATH),
         utf8_percent_encode(id, QUERY_VALUE)
     )
@@ -670,7 +680,7 @@ fn chunk_body(view: &ChunkView, title: &str, query: &str, back: Option<&str>) ->
                 p.crumbs { (view.citation.heading_path()) }
             }
             h1 { (title) @if let Some(l) = printed_label(&view.citation) { " " span.printed { "printed " (l) } } }
-            p { a.context-link href=(context_href(&view.citation.source, &view.chunk_id, ordinal_of(&view.chunk_id))) { "↗ View in doc context" } }
+            p { a.context-link href=(context_href_for(&view.citation.source, &view.chunk_id, ordinal_of(&view.chunk_id), query)) { "↗ View in doc context" } }
             dl.fields {
                 dt { "page" } dd { (view.citation.page_text().unwrap_or_else(|| "unknown".into())) }
                 dt { "source" } dd { a href=(document_href(&view.citation.source)) { code { (view.citation.source) } } }
@@ -702,6 +712,8 @@ fn chunk_body(view: &ChunkView, title: &str, query: &str, back: Option<&str>) ->
 #[derive(Debug, Default, serde::Deserialize)]
 struct DocumentParams {
     chunk: Option<String>,
+    /// The search that led here: its words are marked in the chosen chunk.
+    q: Option<String>,
     /// Open at a page: a PDF's physical page, else a printed page number.
     page: Option<u32>,
 }
@@ -749,27 +761,36 @@ async fn document_page(
             )
         })
         .unwrap_or_default();
+    let query = params.q.unwrap_or_default();
+    // Where a chunk starts on a page other than the chunk before it, the page begins.
+    let pages: Vec<Option<String>> = doc.chunks.iter().map(page_anchor).collect();
+    let anchors: std::collections::HashSet<&str> =
+        pages.iter().flatten().map(String::as_str).collect();
     let body = html! {
         div.docpage {
             aside.toc aria-label="Contents" {
                 h2 { "Contents" }
                 ol {
                     @for (depth, h, ord) in &toc {
-                        li class=(format!("d{depth}")) { a href=(format!("#chunk-{ord}")) { (h) } }
+                        li class=(format!("d{depth}")) { a href=(format!("#chunk-{ord}")) data-ord=(ord) { (h) } }
                     }
                 }
             }
-            article.document {
+            article.document data-query=(query.trim()) {
                 header.doc-head {
                     h1 { (title) }
                     p.meta {
                         span.badge.version { (product) " " (version) } span.badge { (doc_set) }
                         code { (doc.source) } " · " (count(doc.chunks.len(), "chunk")) " · indexed " (format_time(doc.indexed_at))
+                        @if pages.iter().any(Option::is_some) { span.reading aria-live="polite" { " · " span #current-page { } } }
                     }
                     @if let Some(s) = &doc.stale { p.notice.error { "The current file could not be read (" (s) "); this is the last good version." } }
                 }
-                @for (c, md) in doc.chunks.iter().zip(&raw) {
+                @for (i, (c, md)) in doc.chunks.iter().zip(&raw).enumerate() {
                     @let ord = ordinal_of(&c.chunk_id);
+                    @if let Some(label) = pages[i].as_ref().filter(|l| i == 0 || pages[..i].iter().rev().flatten().next() != Some(*l)) {
+                        div.page-mark id=(format!("page-{label}")) data-page=(label) role="separator" aria-label=(format!("Page {label}")) { "Page " (label) }
+                    }
                     section.chunk.current[c.chunk_id == current] id=(format!("chunk-{ord}")) data-chunk-id=(c.chunk_id) {
                         a.chunk-tag href=(chunk_href(&c.chunk_id)) title=(c.chunk_id) {
                             @if let Some(p) = c.citation.page { "p. " (p) } @else if let Some(p) = &c.citation.page_label { "p. " (p) } @else { "#" (ord) }
@@ -777,7 +798,7 @@ async fn document_page(
                         @if pdf {
                             div.chunk-body { (pdf_paragraphs(if md.trim().is_empty() { &c.text } else { md })) }
                         } @else {
-                            div.chunk-body { (PreEscaped(to_safe_html(if md.trim().is_empty() { &c.text } else { md }))) }
+                            div.chunk-body { (PreEscaped(link_page_references(&to_safe_html(if md.trim().is_empty() { &c.text } else { md }), &anchors))) }
                         }
                     }
                 }
@@ -785,6 +806,51 @@ async fn document_page(
         }
     };
     layout(&title, "", body).into_response()
+}
+
+/// The page a chunk starts on as the document view marks it: the printed label where
+/// known (what the text's "on page N" references mean), else a PDF's physical page.
+fn page_anchor(c: &ChunkView) -> Option<String> {
+    let label = c
+        .citation
+        .page_label
+        .clone()
+        .or_else(|| c.citation.page.map(|p| p.to_string()))?;
+    // An id and a URL fragment: letters, digits and dashes only.
+    Some(label)
+        .filter(|l| !l.is_empty() && l.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'))
+}
+
+/// Rendered document HTML with each "on page N" made a link to that page: to its mark
+/// in this view when there is one, else to the view opened at page N.
+fn link_page_references(html: &str, anchors: &std::collections::HashSet<&str>) -> String {
+    const REF: &str = "on page ";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(REF) {
+        let (before, tail) = rest.split_at(at + REF.len());
+        out.push_str(before);
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        let seen = &html[..html.len() - tail.len()];
+        // Not inside a link already, nor inside a tag.
+        let in_link = seen.rfind("<a ").unwrap_or(0) > seen.rfind("</a>").unwrap_or(0)
+            && seen.contains("<a ");
+        let in_tag = seen.rfind('<') > seen.rfind('>');
+        if digits == 0 || in_link || in_tag {
+            rest = tail;
+            continue;
+        }
+        let (n, after) = tail.split_at(digits);
+        let href = if anchors.contains(n) {
+            format!("#page-{n}")
+        } else {
+            format!("?page={n}")
+        };
+        out.push_str(&format!("<a class=\"page-ref\" href=\"{href}\">{n}</a>"));
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The id of the first chunk on a page (or, for a chunk spanning pages, running over it).
@@ -1027,6 +1093,19 @@ pub(crate) fn format_time(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_references_become_links() {
+        let anchors: std::collections::HashSet<&str> = ["153"].into_iter().collect();
+        let html = "<p>See Mixed Mode, on page 153 and CAPF, on page 12.</p>\
+                    <p><a href=\"x\">Intro, on page 153</a> <img alt=\"on page 9\"> on page x</p>";
+        assert_eq!(
+            link_page_references(html, &anchors),
+            "<p>See Mixed Mode, on page <a class=\"page-ref\" href=\"#page-153\">153</a> and CAPF, \
+             on page <a class=\"page-ref\" href=\"?page=12\">12</a>.</p>\
+             <p><a href=\"x\">Intro, on page 153</a> <img alt=\"on page 9\"> on page x</p>"
+        );
+    }
 
     #[test]
     fn result_titles_name_the_section_when_a_heading_repeats() {

@@ -1219,9 +1219,22 @@ fn the_error_table_in_the_docs_is_the_code_table() {
     }
 }
 
-/// A page with a line break between tags, so a snapshot's diff shows what changed.
+/// A page with a line break between tags, so a snapshot's diff shows what changed, and
+/// the time a document was indexed ("indexed 2026-12-03 06:27 UTC") left out.
 fn one_tag_a_line(html: &str) -> String {
-    html.replace("><", ">\n<")
+    let mut out = html.replace("><", ">\n<");
+    let mut from = 0;
+    while let Some(at) = out[from..]
+        .find("indexed ")
+        .map(|i| i + from + "indexed ".len())
+    {
+        let stamp = out[at..].split(" UTC").next().unwrap_or("");
+        if stamp.len() == 16 && stamp.as_bytes()[4] == b'-' {
+            out.replace_range(at..at + stamp.len(), "[time]");
+        }
+        from = at;
+    }
+    out
 }
 
 /// The text of a tool's answer, as an agent reads it.
@@ -1257,6 +1270,13 @@ async fn what_people_and_agents_read_is_snapshotted() {
     let (status, _, page) = get(&r, &format!("/chunks/{first}")).await;
     assert_eq!(status, StatusCode::OK);
     insta::assert_snapshot!("chunk_page", one_tag_a_line(&page));
+    let (status, _, page) = get(
+        &r,
+        &format!("/documents/cucm/v15/security-guide/guide.md?chunk={first}&q=mixed+mode"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_snapshot!("document_page", one_tag_a_line(&page));
 
     let mcp = McdeweyMcp::new(EngineHandle::new(f.engine.clone()));
     let out = mcp

@@ -37,6 +37,78 @@
     var filters = document.querySelector("details.filters");
     if (filters && window.matchMedia("(max-width: 760px)").matches) filters.removeAttribute("open");
     var current = document.querySelector(".chunk.current");
+    var doc = document.querySelector("article.document");
+    if (current && doc) markQuery(current.querySelector(".chunk-body"), doc.getAttribute("data-query"));
     if (current) current.scrollIntoView({ block: "center" });
+    if (doc) followReading(doc);
   });
+
+  // Marks the words of the search that led here (three letters or more) in an element's
+  // text, without touching its markup.
+  function markQuery(root, query) {
+    if (!root || !query) return;
+    var words = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (w) { return w.length >= 3; });
+    if (!words.length) return;
+    var pattern = new RegExp("(" + words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "giu");
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode() && nodes.length < 2000) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var parts = node.nodeValue.split(pattern);
+      if (parts.length < 2) return;
+      var frag = document.createDocumentFragment();
+      parts.forEach(function (part, i) {
+        if (!part) return;
+        if (i % 2 === 1) { var m = document.createElement("mark"); m.textContent = part; frag.appendChild(m); }
+        else frag.appendChild(document.createTextNode(part));
+      });
+      node.parentNode.replaceChild(frag, node);
+    });
+  }
+
+  // The document view's header shows the page being read, and the contents list marks
+  // the section being read, as the reader scrolls.
+  function followReading(doc) {
+    var marks = Array.prototype.slice.call(doc.querySelectorAll(".page-mark"));
+    var sections = Array.prototype.slice.call(doc.querySelectorAll("section.chunk"));
+    var tocLinks = Array.prototype.slice.call(document.querySelectorAll(".toc a[data-ord]"));
+    var shown = document.getElementById("current-page");
+    var head = doc.querySelector(".doc-head");
+    var pending = false;
+    function last(list, top) {
+      // The last element whose top is above the line (the lists are in document order).
+      var lo = 0, hi = list.length - 1, found = -1;
+      while (lo <= hi) {
+        var mid = (lo + hi) >> 1;
+        if (list[mid].getBoundingClientRect().top <= top) { found = mid; lo = mid + 1; } else hi = mid - 1;
+      }
+      return found;
+    }
+    function update() {
+      pending = false;
+      var line = (head ? head.getBoundingClientRect().bottom : 0) + 24;
+      if (shown && marks.length) {
+        var m = last(marks, line);
+        shown.textContent = "Page " + marks[Math.max(m, 0)].getAttribute("data-page");
+      }
+      var s = last(sections, line);
+      if (s < 0 || !tocLinks.length) return;
+      var ord = parseInt(sections[s].id.replace("chunk-", ""), 10);
+      var here = null;
+      tocLinks.forEach(function (a) {
+        if (parseInt(a.getAttribute("data-ord"), 10) <= ord) here = a;
+        a.removeAttribute("aria-current");
+      });
+      if (here) {
+        here.setAttribute("aria-current", "location");
+        var toc = here.closest(".toc");
+        var r = here.getBoundingClientRect(), t = toc.getBoundingClientRect();
+        if (r.top < t.top || r.bottom > t.bottom) toc.scrollTop += r.top - t.top - t.height / 3;
+      }
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(update); }
+    }, { passive: true });
+    update();
+  }
 })();
