@@ -92,14 +92,20 @@ async function inViewport(page, selector) {
       await page.screenshot({ path: path.join(artifacts, `${label}-chunk.png`), fullPage: false });
 
       // View in doc context: the chunk is highlighted and scrolled into view.
+      const clicked = Date.now();
       await page.click("text=↗ View in doc context");
       await page.waitForSelector(".chunk.current");
+      const docMs = Date.now() - clicked;
       await page.waitForTimeout(300);
       const current = await page.getAttribute(".chunk.current", "data-chunk-id");
       check(`${label}: the chosen chunk is highlighted`, current === chunkId, `${current} vs ${chunkId}`);
       check(`${label}: the chosen chunk is in the viewport`, await inViewport(page, ".chunk.current"));
       const bg = await page.$eval(".chunk.current", (el) => getComputedStyle(el).backgroundColor);
       check(`${label}: highlight is visible`, bg !== "rgba(0, 0, 0, 0)" && bg !== "transparent", bg);
+      const sent = await page.$$eval("section.chunk", (els) => els.length);
+      const total = parseInt(await page.getAttribute("article.document", "data-chunks"), 10);
+      check(`${label}: a long document is sent in parts`, total > 60 && sent <= 60 + 1, `${sent} of ${total}`);
+      console.log(`info ${label}: the cited place showed ${docMs} ms after the click`);
       check(`${label}: the search's words are marked in the chosen chunk`, (await page.$$(".chunk.current mark")).length > 0);
       const marks = await page.$$eval(".page-mark", (els) => els.map((e) => e.textContent.trim()));
       check(`${label}: the document view shows page boundaries`, marks.length > 5 && marks.every((m) => /^Page \S+$/.test(m)), marks.slice(0, 3).join(","));
@@ -117,6 +123,16 @@ async function inViewport(page, selector) {
       check(`${label}: the header stays at the top and shows the page being read`, Math.abs(headTop) <= 1 && reading === expected && reading !== "", `${headTop} "${reading}" vs "${expected}"`);
       const tocHere = await page.$$eval('.toc a[aria-current="location"]', (els) => els.length);
       check(`${label}: the contents list marks the section being read`, tocHere === 1, `${tocHere}`);
+      // Reading to the end fetches the later parts.
+      for (let i = 0; i < 40 && (await page.$$("section.chunk")).length < total; i++) {
+        await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+        await page.waitForTimeout(150);
+      }
+      const loaded = await page.$$eval("section.chunk", (els) => els.length);
+      const ordered = await page.$$eval("section.chunk", (els) => els.map((e) => parseInt(e.id.slice(6), 10)).every((n, i, a) => i === 0 || n === a[i - 1] + 1));
+      check(`${label}: scrolling on fetches the rest of the document, in order`, loaded === total - (await page.$$eval("section.chunk", (els) => parseInt(els[0].id.slice(6), 10))) && ordered, `${loaded} of ${total}`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.waitForTimeout(300);
       // "…, on page N" goes to page N.
       const ref = await page.$('.chunk-body a.page-ref[href^="#page-"]');
       check(`${label}: "on page N" references are links`, ref !== null);

@@ -714,6 +714,9 @@ struct DocumentParams {
     chunk: Option<String>,
     /// The search that led here: its words are marked in the chosen chunk.
     q: Option<String>,
+    /// `FROM-TO`: only the chunks with these ordinals (TO excluded), as an HTML
+    /// fragment; the view fetches the parts around the one it opened with.
+    part: Option<String>,
     /// Open at a page: a PDF's physical page, else a printed page number.
     page: Option<u32>,
 }
@@ -734,6 +737,38 @@ async fn document_page(
         (None, None) => String::new(),
     };
     let pdf = is_pdf(&doc.source);
+    let pages: Vec<Option<String>> = doc.chunks.iter().map(page_anchor).collect();
+    let n = doc.chunks.len();
+    if let Some(part) = &params.part {
+        let Some((from, to)) = part
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?)))
+            .filter(|&(a, b)| a < b && b <= n && b - a <= 4 * DOCUMENT_PART)
+        else {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                &format!("part: {part:?} is not FROM-TO within the document's {n} chunks"),
+            );
+        };
+        let part = DocumentPart {
+            doc: &doc,
+            raw: &raw,
+            pages: &pages,
+            range: from..to,
+            current: &current,
+            pdf,
+        };
+        return part.render().into_response();
+    }
+    // The part opened with: the chosen chunk and what follows it, a little before it.
+    let at = doc
+        .chunks
+        .iter()
+        .position(|c| c.chunk_id == current)
+        .unwrap_or(0);
+    let from = at.saturating_sub(DOCUMENT_PART / 4);
+    let range = from..(from + DOCUMENT_PART).min(n);
     let title = doc
         .chunks
         .first()
@@ -762,50 +797,110 @@ async fn document_page(
         })
         .unwrap_or_default();
     let query = params.q.unwrap_or_default();
-    // Where a chunk starts on a page other than the chunk before it, the page begins.
-    let pages: Vec<Option<String>> = doc.chunks.iter().map(page_anchor).collect();
-    let anchors: std::collections::HashSet<&str> =
-        pages.iter().flatten().map(String::as_str).collect();
+    let part = DocumentPart {
+        doc: &doc,
+        raw: &raw,
+        pages: &pages,
+        range: range.clone(),
+        current: &current,
+        pdf,
+    };
+    // Contents entries in the part sent scroll to it; the others open the view there.
+    let toc_href = |ord: &str| {
+        let i = ord.parse::<usize>().unwrap_or(0);
+        match doc.chunks.get(i) {
+            Some(c) if !range.contains(&i) => format!(
+                "?chunk={}#chunk-{ord}",
+                utf8_percent_encode(&c.chunk_id, QUERY_VALUE)
+            ),
+            _ => format!("#chunk-{ord}"),
+        }
+    };
     let body = html! {
         div.docpage {
             aside.toc aria-label="Contents" {
                 h2 { "Contents" }
                 ol {
                     @for (depth, h, ord) in &toc {
-                        li class=(format!("d{depth}")) { a href=(format!("#chunk-{ord}")) data-ord=(ord) { (h) } }
+                        li class=(format!("d{depth}")) { a href=(toc_href(ord)) data-ord=(ord) { (h) } }
                     }
                 }
             }
-            article.document data-query=(query.trim()) {
+            article.document data-query=(query.trim()) data-chunks=(n) {
                 header.doc-head {
                     h1 { (title) }
                     p.meta {
                         span.badge.version { (product) " " (version) } span.badge { (doc_set) }
-                        code { (doc.source) } " · " (count(doc.chunks.len(), "chunk")) " · indexed " (format_time(doc.indexed_at))
+                        code { (doc.source) } " · " (count(n, "chunk")) " · indexed " (format_time(doc.indexed_at))
                         @if pages.iter().any(Option::is_some) { span.reading aria-live="polite" { " · " span #current-page { } } }
                     }
                     @if let Some(s) = &doc.stale { p.notice.error { "The current file could not be read (" (s) "); this is the last good version." } }
                 }
-                @for (i, (c, md)) in doc.chunks.iter().zip(&raw).enumerate() {
-                    @let ord = ordinal_of(&c.chunk_id);
-                    @if let Some(label) = pages[i].as_ref().filter(|l| i == 0 || pages[..i].iter().rev().flatten().next() != Some(*l)) {
-                        div.page-mark id=(format!("page-{label}")) data-page=(label) role="separator" aria-label=(format!("Page {label}")) { "Page " (label) }
+                @if range.start > 0 {
+                    @let edge = &doc.chunks[range.start - 1];
+                    div.doc-more.before data-from=(range.start.saturating_sub(DOCUMENT_PART)) data-to=(range.start) {
+                        a href=(format!("?chunk={}#chunk-{}", utf8_percent_encode(&edge.chunk_id, QUERY_VALUE), range.start - 1)) { "Earlier in the document" }
                     }
-                    section.chunk.current[c.chunk_id == current] id=(format!("chunk-{ord}")) data-chunk-id=(c.chunk_id) {
-                        a.chunk-tag href=(chunk_href(&c.chunk_id)) title=(c.chunk_id) {
-                            @if let Some(p) = c.citation.page { "p. " (p) } @else if let Some(p) = &c.citation.page_label { "p. " (p) } @else { "#" (ord) }
-                        }
-                        @if pdf {
-                            div.chunk-body { (pdf_paragraphs(if md.trim().is_empty() { &c.text } else { md })) }
-                        } @else {
-                            div.chunk-body { (PreEscaped(link_page_references(&to_safe_html(if md.trim().is_empty() { &c.text } else { md }), &anchors))) }
-                        }
+                }
+                (part.render())
+                @if range.end < n {
+                    @let edge = &doc.chunks[range.end];
+                    div.doc-more.after data-from=(range.end) data-to=((range.end + DOCUMENT_PART).min(n)) {
+                        a href=(format!("?chunk={}#chunk-{}", utf8_percent_encode(&edge.chunk_id, QUERY_VALUE), range.end)) { "Later in the document" }
                     }
                 }
             }
         }
     };
     layout(&title, "", body).into_response()
+}
+
+/// Chunks the document view sends at once; the rest comes in parts of this size as the
+/// reader scrolls (a 1 MB manual at once took 1.1 s to show; issue 18).
+const DOCUMENT_PART: usize = 60;
+
+/// A run of a document's chunks as the document view shows them, with a page mark
+/// where a chunk starts a new page.
+struct DocumentPart<'a> {
+    doc: &'a crate::api::DocumentView,
+    raw: &'a [String],
+    pages: &'a [Option<String>],
+    range: std::ops::Range<usize>,
+    current: &'a str,
+    pdf: bool,
+}
+
+impl DocumentPart<'_> {
+    fn render(&self) -> Markup {
+        let pages = self.pages;
+        // "…, on page N" goes to the mark of page N in this part, else to the view
+        // opened at page N.
+        let anchors: std::collections::HashSet<&str> = pages[self.range.clone()]
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        html! {
+            @for i in self.range.clone() {
+                @let (c, md) = (&self.doc.chunks[i], &self.raw[i]);
+                @let ord = ordinal_of(&c.chunk_id);
+                @if let Some(label) = pages[i].as_ref().filter(|l| pages[..i].iter().rev().flatten().next() != Some(*l)) {
+                    div.page-mark id=(format!("page-{label}")) data-page=(label) role="separator" aria-label=(format!("Page {label}")) { "Page " (label) }
+                }
+                section.chunk.current[c.chunk_id == self.current] id=(format!("chunk-{ord}")) data-chunk-id=(c.chunk_id) {
+                    a.chunk-tag href=(chunk_href(&c.chunk_id)) title=(c.chunk_id) {
+                        @if let Some(p) = c.citation.page { "p. " (p) } @else if let Some(p) = &c.citation.page_label { "p. " (p) } @else { "#" (ord) }
+                    }
+                    @let text = if md.trim().is_empty() { &c.text } else { md };
+                    @if self.pdf {
+                        div.chunk-body { (pdf_paragraphs(text)) }
+                    } @else {
+                        div.chunk-body { (PreEscaped(link_page_references(&to_safe_html(text), &anchors))) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The page a chunk starts on as the document view marks it: the printed label where

@@ -1277,6 +1277,17 @@ async fn what_people_and_agents_read_is_snapshotted() {
     .await;
     assert_eq!(status, StatusCode::OK);
     insta::assert_snapshot!("document_page", one_tag_a_line(&page));
+    // The view fetches the rest of a long document in parts.
+    let doc = "/documents/cucm/v15/security-guide/guide.md";
+    let (status, _, part) = get(&r, &format!("{doc}?part=1-3")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(part.matches("<section class=\"chunk").count(), 2, "{part}");
+    assert!(!part.contains("<html"), "a part is a fragment: {part}");
+    for bad in ["3-9", "2-1", "x", "0-"] {
+        let (status, _, body) = get(&r, &format!("{doc}?part={bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(body.contains("part: "), "{body}");
+    }
 
     let mcp = McdeweyMcp::new(EngineHandle::new(f.engine.clone()));
     let out = mcp

@@ -41,7 +41,49 @@
     if (current && doc) markQuery(current.querySelector(".chunk-body"), doc.getAttribute("data-query"));
     if (current) current.scrollIntoView({ block: "center" });
     if (doc) followReading(doc);
+    if (doc) loadParts(doc);
   });
+
+  // The document view opens with the part around the chosen chunk; the parts before and
+  // after it are fetched as the reader nears them (the links stay for browsers without
+  // this file).
+  function loadParts(doc) {
+    if (!("IntersectionObserver" in window)) return;
+    var total = parseInt(doc.getAttribute("data-chunks"), 10) || 0;
+    var busy = false;
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting) load(e.target); });
+    }, { rootMargin: "1500px 0px" });
+    function load(more) {
+      if (busy) return;
+      busy = true;
+      var from = parseInt(more.getAttribute("data-from"), 10);
+      var to = parseInt(more.getAttribute("data-to"), 10);
+      var size = Math.max(1, to - from);
+      var url = window.location.pathname + "?part=" + from + "-" + to;
+      fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        return r.text();
+      }).then(function (html) {
+        if (more.classList.contains("before")) {
+          var height = document.documentElement.scrollHeight;
+          more.insertAdjacentHTML("afterend", html);
+          window.scrollBy(0, document.documentElement.scrollHeight - height);
+          if (from <= 0) { observer.unobserve(more); more.remove(); }
+          else { more.setAttribute("data-to", from); more.setAttribute("data-from", Math.max(0, from - size)); }
+        } else {
+          more.insertAdjacentHTML("beforebegin", html);
+          if (to >= total) { observer.unobserve(more); more.remove(); }
+          else { more.setAttribute("data-from", to); more.setAttribute("data-to", Math.min(total, to + size)); }
+        }
+        busy = false;
+        // Still in view: the next part too.
+        observer.unobserve(more);
+        if (more.isConnected) observer.observe(more);
+      }).catch(function () { busy = false; });
+    }
+    Array.prototype.forEach.call(doc.querySelectorAll(".doc-more"), function (m) { observer.observe(m); });
+  }
 
   // Marks the words of the search that led here (three letters or more) in an element's
   // text, without touching its markup.
@@ -69,8 +111,7 @@
   // The document view's header shows the page being read, and the contents list marks
   // the section being read, as the reader scrolls.
   function followReading(doc) {
-    var marks = Array.prototype.slice.call(doc.querySelectorAll(".page-mark"));
-    var sections = Array.prototype.slice.call(doc.querySelectorAll("section.chunk"));
+    var marks, sections;
     var tocLinks = Array.prototype.slice.call(document.querySelectorAll(".toc a[data-ord]"));
     var shown = document.getElementById("current-page");
     var head = doc.querySelector(".doc-head");
@@ -86,6 +127,9 @@
     }
     function update() {
       pending = false;
+      // Parts arrive as the reader scrolls: the lists are read again each time.
+      marks = Array.prototype.slice.call(doc.querySelectorAll(".page-mark"));
+      sections = Array.prototype.slice.call(doc.querySelectorAll("section.chunk"));
       var line = (head ? head.getBoundingClientRect().bottom : 0) + 24;
       if (shown && marks.length) {
         var m = last(marks, line);
