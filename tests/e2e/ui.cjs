@@ -197,6 +197,7 @@ async function inViewport(page, selector) {
       check(`${label}: a section's diff marks removed and added words`, dels > 0, `${dels}`);
       const cmpOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(`${label}: the compare page fits the width`, cmpOverflow <= 1, `${cmpOverflow}px`);
+      await page.screenshot({ path: path.join(artifacts, `${label}-compare.png`), fullPage: false });
       check(`${label}: no script errors`, errors.length === 0, errors.join(" | "));
       await context.close();
     }
