@@ -1,7 +1,7 @@
 // Drives the real server with headless Chromium: search, filter by version, open a
 // result's chunk page, "View in doc context", and check the chunk is highlighted and in
 // view. Screenshots at laptop and phone widths go to $ARTIFACTS.
-//   node ui.cjs BASE_URL
+//   node ui.cjs BASE_URL [TOKEN_SERVER_URL] [PDF_SERVER_URL]
 const { chromium } = require("playwright-core");
 const path = require("path");
 const fs = require("fs");
@@ -252,6 +252,56 @@ async function inViewport(page, selector) {
       await page.goto(guarded + "/library");
       check("sign-in: signing out closes the library", page.url().includes("/login"), page.url());
       await context.close();
+    }
+
+    // PDF pages in the browser: a server over a library holding one PDF manual. "View in
+    // doc context" opens the PDF itself at the cited physical page, the passage marked;
+    // the pages turn and zoom; the original is served with range requests.
+    const pdfBase = process.argv[4];
+    if (pdfBase) {
+      const query = process.env.E2E_PDF_QUERY || "kernel.function probe point";
+      for (const [label, viewport] of [["laptop", { width: 1366, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+        const context = await browser.newContext({ viewport });
+        const page = await context.newPage();
+        const errors = [];
+        page.on("pageerror", (e) => errors.push(String(e)));
+        page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+        const api = await (await page.request.get(`${pdfBase}/api/search?q=${encodeURIComponent(query)}&mode=bm25&limit=1`)).json();
+        const hit = api.results[0];
+        await page.goto(`${pdfBase}/chunks/${hit.chunk_id}?q=${encodeURIComponent(query)}&mode=bm25`);
+        await page.click("text=↗ View in doc context");
+        await page.waitForSelector("#pdf-viewer[data-shown]", { timeout: 30000 });
+        check(`${label}: "View in doc context" of a PDF opens the PDF viewer at the cited page`,
+          page.url().includes("/pdf/") && (await page.getAttribute("#pdf-viewer", "data-shown")) === String(hit.pdf_page), `${page.url()} vs p. ${hit.pdf_page}`);
+        const inked = await page.$eval("#pdf-canvas", (c) => {
+          const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+          let dark = 0;
+          for (let i = 0; i < d.length; i += 16) if (d[i] < 128) dark++;
+          return dark;
+        });
+        check(`${label}: the page itself is drawn`, inked > 100, `${inked} dark samples`);
+        const cited = await page.$$eval(".textLayer span.cited", (els) => els.length);
+        check(`${label}: the cited passage is marked on the page`, cited > 0, `${cited}`);
+        check(`${label}: the mark is in view`, await inViewport(page, ".textLayer span.cited"));
+        const printed = (await page.textContent("#pdf-label")).trim();
+        check(`${label}: the printed page label is shown where it differs`, hit.page_label === String(hit.pdf_page) ? printed === "" : printed.includes(hit.page_label || ""), `"${printed}" for ${hit.page_label}`);
+        check(`${label}: the viewer links back to the chunk`, (await page.getAttribute(".pdf-tools a.back", "href")) === `/chunks/${hit.chunk_id}`);
+        await page.screenshot({ path: path.join(artifacts, `${label}-pdf.png`), fullPage: false });
+        const width = await page.$eval("#pdf-canvas", (c) => c.getBoundingClientRect().width);
+        await page.click("#pdf-zoom-in");
+        await page.waitForFunction((w) => document.getElementById("pdf-canvas").getBoundingClientRect().width > w, width);
+        check(`${label}: zoom enlarges the page`, true);
+        await page.click("#pdf-next");
+        await page.waitForFunction((p) => document.getElementById("pdf-viewer").dataset.shown === String(p + 1), hit.pdf_page);
+        check(`${label}: the next page turns`, page.url().includes(`page=${hit.pdf_page + 1}`), page.url());
+        const range = await page.evaluate(async (file) => {
+          const r = await fetch(file, { headers: { Range: "bytes=0-99" } });
+          return [r.status, (await r.arrayBuffer()).byteLength, r.headers.get("content-range")];
+        }, await page.getAttribute("#pdf-viewer", "data-file"));
+        check(`${label}: the original PDF is served with range requests`, range[0] === 206 && range[1] === 100 && /^bytes 0-99\/\d+$/.test(range[2]), range.join(" "));
+        check(`${label}: no script errors in the PDF viewer`, errors.length === 0, errors.join(" | "));
+        await context.close();
+      }
     }
   } catch (e) {
     failed++;

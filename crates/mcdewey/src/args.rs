@@ -115,14 +115,9 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// The model folder to use.
     pub fn dir(&self) -> PathBuf {
-        self.model.clone().unwrap_or_else(|| {
-            let cache = std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
-                });
-            cache.join("mcdewey/models/all-MiniLM-L6-v2")
-        })
+        self.model
+            .clone()
+            .unwrap_or_else(|| cache_dir().join("models/all-MiniLM-L6-v2"))
     }
 
     /// How `model` embeds during an update: one worker per core, the shared cache if set.
@@ -146,6 +141,17 @@ impl ModelArgs {
             &dir,
         )?))
     }
+}
+
+/// McDewey's cache folder, where `scripts/setup` puts the model and pdf.js:
+/// `$XDG_CACHE_HOME/mcdewey`, else `~/.cache/mcdewey`.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
+        })
+        .join("mcdewey")
 }
 
 /// The local folder of a Hub model `ORG/NAME[@REVISION]`, downloading it if needed.

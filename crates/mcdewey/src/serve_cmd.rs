@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// Seconds between checks of the library with --watch.
     #[arg(long, default_value_t = 5.0)]
     pub watch_interval: f64,
+    /// pdf.js (an npm `pdfjs-dist` folder) for showing PDFs as themselves in the
+    /// browser; scripts/setup installs it. Default: ~/.cache/mcdewey/pdfjs/node_modules/pdfjs-dist.
+    #[arg(long, env = "MCDEWEY_PDFJS")]
+    pub pdfjs: Option<PathBuf>,
 }
 
 /// Flags of `mcdewey mcp`.
@@ -97,6 +101,9 @@ impl ServeArgs {
                 no_embed: self.no_embed,
                 insecure_remote: self.insecure_remote,
                 watch,
+                pdfjs: self.pdfjs.unwrap_or_else(|| {
+                    crate::args::cache_dir().join("pdfjs/node_modules/pdfjs-dist")
+                }),
             },
         )
     }
@@ -135,6 +142,8 @@ pub struct ServeOptions {
     pub insecure_remote: bool,
     /// Re-index in the background when library files change, checking this often.
     pub watch: Option<std::time::Duration>,
+    /// The pdf.js folder.
+    pub pdfjs: PathBuf,
 }
 
 /// What `serve` and `mcp` serve: the store, library and model of the command line.
@@ -235,6 +244,8 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
             tokens_file: opts.tokens_file.clone(),
             allowed_origins: opts.allow_origins,
             allowed_hosts: opts.allow_hosts,
+            library: Some(paths.library.clone()),
+            pdfjs: Some(opts.pdfjs),
         },
     )?;
     let rt = runtime()?;

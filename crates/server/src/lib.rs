@@ -12,6 +12,7 @@ mod markdown;
 pub mod mcp;
 mod openapi;
 mod pages;
+mod pdf;
 mod signin;
 pub mod snippet;
 
@@ -19,6 +20,7 @@ pub use error::ApiError;
 
 pub use auth::{Auth, Principal, Role, TokenEntry};
 pub use gate::Access;
+pub use pdf::PDFJS_VERSION;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
@@ -54,6 +56,12 @@ pub struct ServerOptions {
     /// Host names accepted in the Host header besides `localhost` and IP literals (the
     /// DNS names the server is reached under); `*` accepts any.
     pub allowed_hosts: Vec<String>,
+    /// The library folder, to serve documents' original files (`/files/…`) and show
+    /// PDFs as themselves (`/pdf/…`); without it only the indexed text is served.
+    pub library: Option<std::path::PathBuf>,
+    /// A `pdfjs-dist` folder (`scripts/setup` installs it), for PDF pages in the
+    /// browser; without one, PDFs open in the text view.
+    pub pdfjs: Option<std::path::PathBuf>,
 }
 
 /// The engine being served (defined next to the engine, which keeps it current).
@@ -65,6 +73,7 @@ pub struct AppState {
     engine: EngineHandle,
     options: Arc<ServerOptions>,
     auth: Arc<Auth>,
+    pdfjs: Option<Arc<pdf::PdfJs>>,
 }
 
 impl AppState {
@@ -78,16 +87,35 @@ impl AppState {
             .collect();
         let auth = Auth::new(fixed, options.tokens_file.as_deref())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let pdfjs = options.pdfjs.as_deref().and_then(pdf::PdfJs::load);
         Ok(AppState {
             engine,
             options: Arc::new(options),
             auth: Arc::new(auth),
+            pdfjs,
         })
     }
 
     /// The engine current now.
     pub fn engine(&self) -> Arc<Engine> {
         self.engine.current()
+    }
+
+    /// pdf.js, when the server has it.
+    pub(crate) fn pdfjs(&self) -> Option<&pdf::PdfJs> {
+        self.pdfjs.as_deref()
+    }
+
+    /// The library folder whose files are served, when known.
+    pub(crate) fn library(&self) -> Option<&std::path::Path> {
+        self.options.library.as_deref()
+    }
+
+    /// Whether a document opens as itself in the PDF viewer.
+    pub(crate) fn views_pdf(&self, source: &str) -> bool {
+        self.pdfjs.is_some()
+            && self.options.library.is_some()
+            && source.to_ascii_lowercase().ends_with(".pdf")
     }
 }
 
@@ -154,6 +182,7 @@ impl RouteDef {
 fn route_defs(state: &AppState) -> Vec<RouteDef> {
     let mut defs = pages::routes();
     defs.extend(api::routes());
+    defs.extend(pdf::routes());
     defs.push(RouteDef::new(
         "/api/openapi.json",
         "/api/openapi.json",

@@ -26,7 +26,7 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 /// Characters escaped in a path (slashes and `::` kept).
-const PATH: &AsciiSet = &QUERY_VALUE.remove(b'/').remove(b':');
+pub(crate) const PATH: &AsciiSet = &QUERY_VALUE.remove(b'/').remove(b':');
 
 pub(crate) fn routes() -> Vec<RouteDef> {
     use Access::{Public, Read};
@@ -95,9 +95,18 @@ pub(crate) fn chunk_href(id: &str) -> String {
     format!("/chunks/{}", utf8_percent_encode(id, PATH))
 }
 
-/// Link to a document, scrolled to a chunk.
-pub(crate) fn context_href(source: &str, id: &str, ordinal: &str) -> String {
-    context_href_for(source, id, ordinal, "")
+/// Where "in context" goes for a cited passage: a PDF shown as itself at the cited
+/// physical page when the server can (pdf.js and the library folder), else the
+/// document view scrolled to the chunk.
+pub(crate) fn in_context_href(state: &AppState, c: &Citation, id: &str, query: &str) -> String {
+    match c.pdf_page {
+        Some(page) if state.views_pdf(&c.source) => format!(
+            "/pdf/{}?page={page}&chunk={}",
+            utf8_percent_encode(&c.source, PATH),
+            utf8_percent_encode(id, QUERY_VALUE)
+        ),
+        _ => context_href_for(&c.source, id, ordinal_of(id), query),
+    }
 }
 
 /// Link to a document, scrolled to a chunk whose words of `query` are marked.
@@ -114,7 +123,7 @@ fn context_href_for(source: &str, id: &str, ordinal: &str, query: &str) -> Strin
     )
 }
 
-fn document_href(source: &str) -> String {
+pub(crate) fn document_href(source: &str) -> String {
     format!("/documents/{}", utf8_percent_encode(source, PATH))
 }
 
@@ -207,7 +216,7 @@ fn layout_keeping(title: &str, query: &str, keep: &[(&str, String)], body: Marku
     }
 }
 
-fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = html! {
         section.notice.error {
             h1 { (title) }
@@ -446,7 +455,7 @@ async fn search_page(
                                     span.badge { (hit.citation.doc_set) }
                                     span.source { (hit.citation.source) }
                                     @if let Some(p) = hit.citation.page_text() { span.page { (p) } }
-                                    a.ctx href=(context_href(&hit.citation.source, &hit.chunk_id, ordinal_of(&hit.chunk_id))) { "↗ in context" }
+                                    a.ctx href=(in_context_href(&state, &hit.citation, &hit.chunk_id, "")) { "↗ in context" }
                                 }
                             }
                         }
@@ -651,7 +660,21 @@ async fn chunk_page(
         .unwrap_or_else(|| view.citation.source.clone());
     let query = search.query_text();
     let back = (!query.trim().is_empty()).then(|| search_href(&search, &[]));
-    let body = chunk_body(&view, &title, query.trim(), back.as_deref());
+    let context = in_context_href(&state, &view.citation, &view.chunk_id, query.trim());
+    let text_view = (!context.starts_with("/documents/")).then(|| {
+        context_href_for(
+            &view.citation.source,
+            &view.chunk_id,
+            ordinal_of(&view.chunk_id),
+            query.trim(),
+        )
+    });
+    let links = ContextLinks {
+        context: &context,
+        text_view: text_view.as_deref(),
+        back: back.as_deref(),
+    };
+    let body = chunk_body(&view, &title, query.trim(), &links);
     layout(&title, query.trim(), body).into_response()
 }
 
@@ -670,17 +693,28 @@ fn citation_line(view: &ChunkView) -> String {
     )
 }
 
-fn chunk_body(view: &ChunkView, title: &str, query: &str, back: Option<&str>) -> Markup {
+/// Where a chunk page links: the passage in context, the document's text view when
+/// "in context" is the PDF itself, and the results it came from.
+struct ContextLinks<'a> {
+    context: &'a str,
+    text_view: Option<&'a str>,
+    back: Option<&'a str>,
+}
+
+fn chunk_body(view: &ChunkView, title: &str, query: &str, links: &ContextLinks) -> Markup {
     html! {
         article.chunk-page {
-            @if let Some(back) = back {
+            @if let Some(back) = links.back {
                 p.back { a href=(back) { "← Back to results" } }
             }
             @if !view.citation.heading.is_empty() {
                 p.crumbs { (view.citation.heading_path()) }
             }
             h1 { (title) @if let Some(l) = printed_label(&view.citation) { " " span.printed { "printed " (l) } } }
-            p { a.context-link href=(context_href_for(&view.citation.source, &view.chunk_id, ordinal_of(&view.chunk_id), query)) { "↗ View in doc context" } }
+            p {
+                a.context-link href=(links.context) { "↗ View in doc context" }
+                @if let Some(t) = links.text_view { " · " a.text-view href=(t) { "text view" } }
+            }
             dl.fields {
                 dt { "page" } dd { (view.citation.page_text().unwrap_or_else(|| "unknown".into())) }
                 dt { "source" } dd { a href=(document_href(&view.citation.source)) { code { (view.citation.source) } } }
@@ -1248,7 +1282,7 @@ mod tests {
     #[test]
     fn links_escape_what_they_must() {
         assert_eq!(
-            context_href("cucm/v15/sec guide/a.md", "cucm::v15::sec guide::a::3", "3"),
+            context_href_for("cucm/v15/sec guide/a.md", "cucm::v15::sec guide::a::3", "3", ""),
             "/documents/cucm/v15/sec%20guide/a.md?chunk=cucm%3A%3Av15%3A%3Asec%20guide%3A%3Aa%3A%3A3#chunk-3"
         );
         assert_eq!(chunk_href("a::b::c::d/e::1"), "/chunks/a::b::c::d/e::1");

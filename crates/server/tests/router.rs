@@ -1312,3 +1312,95 @@ async fn what_people_and_agents_read_is_snapshotted() {
         .unwrap();
     insta::assert_snapshot!("mcp_compare_versions", tool_text(&out));
 }
+
+/// GET with headers, in-process.
+async fn get_with(
+    router: &axum::Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req = Request::get(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = router
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (status, headers, bytes.to_vec())
+}
+
+#[tokio::test]
+async fn original_files_are_served_with_ranges_and_only_as_indexed() {
+    let f = fixture();
+    let lib = f._dir.path().join("library");
+    let r = router(
+        &f,
+        ServerOptions {
+            library: Some(lib.clone()),
+            ..Default::default()
+        },
+    );
+    let file = "/files/cucm/v15/security-guide/guide.md";
+    let whole = guide().into_bytes();
+    let (status, headers, body) = get_with(&r, file, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, whole);
+    assert_eq!(headers["accept-ranges"], "bytes");
+    // A document's own HTML or Markdown never runs as a page of this origin.
+    assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+    let (status, headers, body) = get_with(&r, file, &[("range", "bytes=0-9")]).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(body, &whole[..10]);
+    assert_eq!(
+        headers["content-range"],
+        format!("bytes 0-9/{}", whole.len()).as_str()
+    );
+    let (status, _, body) = get_with(&r, file, &[("range", "bytes=-5")]).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::PARTIAL_CONTENT,
+            whole[whole.len() - 5..].to_vec()
+        )
+    );
+    let (status, headers, _) = get_with(&r, file, &[("range", "bytes=999999-")]).await;
+    assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        headers["content-range"],
+        format!("bytes */{}", whole.len()).as_str()
+    );
+    // Only indexed documents, never a path out of the library.
+    for other in [
+        "/files/cucm/v15/security-guide/nothing.md",
+        "/files/cucm/v15/security-guide/../../../../etc/passwd",
+        "/files/cucm/v15/security-guide/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    ] {
+        let (status, _, body) = get_with(&r, other, &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{other}");
+        assert!(!String::from_utf8_lossy(&body).contains("root:"), "{other}");
+    }
+    // A file changed since it was indexed is not passed off as the indexed one.
+    std::fs::write(
+        lib.join("cucm/v15/security-guide/guide.md"),
+        guide() + "more\n",
+    )
+    .unwrap();
+    let (status, _, body) = get_with(&r, file, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(String::from_utf8_lossy(&body).contains("changed since it was indexed"));
+    // Without pdf.js, the viewer says how to get it and where the text is.
+    let (status, _, page) = get(&r, "/pdf/cucm/v15/security-guide/guide.md").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("scripts/setup installs pdfjs-dist"), "{page}");
+    // A server started without its library folder serves the indexed text only.
+    let r = router(&f, ServerOptions::default());
+    let (status, _, body) = get_with(&r, file, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("without its library folder"));
+}
