@@ -47,6 +47,16 @@ async function inViewport(page, selector) {
       const results = await page.$$(".result");
       check(`${label}: search returns results`, results.length > 0, `${results.length}`);
       check(`${label}: snippets are highlighted`, (await page.$$(".snippet mark")).length > 0);
+      // The arrow keys go from the search box into the results and back.
+      await page.focus("#q");
+      await page.keyboard.press("ArrowDown");
+      const firstFocused = await page.evaluate(() => document.activeElement === document.querySelector(".result-link"));
+      await page.keyboard.press("ArrowDown");
+      const secondFocused = await page.evaluate(() => document.activeElement === document.querySelectorAll(".result-link")[1]);
+      await page.keyboard.press("ArrowUp");
+      await page.keyboard.press("ArrowUp");
+      const backInBox = await page.evaluate(() => document.activeElement && document.activeElement.id === "q");
+      check(`${label}: arrow keys move from the search box through the results and back`, firstFocused && secondFocused && backInBox, `${firstFocused} ${secondFocused} ${backInBox}`);
       await page.screenshot({ path: path.join(artifacts, `${label}-search.png`), fullPage: false });
 
       // Phone: the filters sit above the results, folded; the header is compact.

@@ -9,12 +9,21 @@
       var q = document.getElementById("q");
       if (q) { e.preventDefault(); q.focus(); q.select(); }
     }
-    // j / k move between search results.
-    if (!typing && (e.key === "j" || e.key === "k")) {
-      var links = Array.prototype.slice.call(document.querySelectorAll(".result-link"));
-      if (!links.length) return;
+    // j / k, or the arrow keys (from the search box too), move between search results;
+    // ArrowUp from the first result goes back to the search box.
+    var inBox = t && t.id === "q";
+    var arrow = e.key === "ArrowDown" || e.key === "ArrowUp";
+    var links = Array.prototype.slice.call(document.querySelectorAll(".result-link"));
+    var onResult = links.indexOf(document.activeElement) >= 0;
+    if (links.length && ((!typing && (e.key === "j" || e.key === "k")) || (arrow && (inBox || onResult)))) {
+      var down = e.key === "j" || e.key === "ArrowDown";
       var i = links.indexOf(document.activeElement);
-      i = e.key === "j" ? Math.min(links.length - 1, i + 1) : Math.max(0, i - 1);
+      if (!down && i <= 0 && e.key === "ArrowUp") {
+        if (i === 0) { e.preventDefault(); document.getElementById("q").focus(); }
+        return;
+      }
+      e.preventDefault();
+      i = down ? Math.min(links.length - 1, i + 1) : Math.max(0, i - 1);
       links[i].focus();
       links[i].scrollIntoView({ block: "nearest" });
     }
@@ -85,13 +94,19 @@
     Array.prototype.forEach.call(doc.querySelectorAll(".doc-more"), function (m) { observer.observe(m); });
   }
 
+  // Words too common to be worth marking.
+  var STOP = ["the", "and", "for", "with", "how", "what", "does", "can", "from", "this", "that", "when", "which",
+    "where", "why", "are", "was", "were", "has", "have", "into", "not", "you", "your", "any", "all", "about", "there"];
+
   // Marks the words of the search that led here (three letters or more) in an element's
   // text, without touching its markup.
   function markQuery(root, query) {
     if (!root || !query) return;
-    var words = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (w) { return w.length >= 3; });
+    var words = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (w) { return w.length >= 3 && STOP.indexOf(w) < 0; });
     if (!words.length) return;
-    var pattern = new RegExp("(" + words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "giu");
+    // A word of the query marks words that start with it ("enable" in "enabled"), never
+    // the inside of another word.
+    var pattern = new RegExp("(?<![\\p{L}\\p{N}])(" + words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "giu");
     var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     var nodes = [];
     while (walker.nextNode() && nodes.length < 2000) nodes.push(walker.currentNode);
