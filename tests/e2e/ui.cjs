@@ -310,7 +310,21 @@ async function inViewport(page, selector) {
         }, await page.getAttribute("#pdf-viewer", "data-file"));
         check(`${label}: the original PDF is served with range requests`, range[0] === 206 && range[1] === 100 && /^bytes 0-99\/\d+$/.test(range[2]), range.join(" "));
         check(`${label}: no script errors in the PDF viewer`, errors.length === 0, errors.join(" | "));
+        const viewerUrl = page.url();
         await context.close();
+        // axe on the viewer too; pdf.js's text layer is left out: it is the invisible,
+        // selectable copy of the text drawn on the canvas, transparent by design.
+        const axeContext = await browser.newContext({ viewport, bypassCSP: true });
+        const axePage = await axeContext.newPage();
+        await axePage.goto(viewerUrl);
+        await axePage.waitForSelector("#pdf-viewer[data-shown]", { timeout: 30000 });
+        await axePage.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+        const found = await axePage.evaluate(async () => (await axe.run({ exclude: [[".textLayer"]] }, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "best-practice"] } }))
+          .violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}×: ${v.nodes[0].target.join(" ")})`));
+        check(`${label}: axe finds no accessibility violation in the PDF viewer`, found.length === 0, found.join("; "));
+        const h1 = await axePage.$$eval("h1", (hs) => hs.length);
+        check(`${label}: one h1 in the PDF viewer`, h1 === 1, `${h1}`);
+        await axeContext.close();
       }
     }
   } catch (e) {
