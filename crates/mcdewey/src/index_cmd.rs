@@ -91,6 +91,30 @@ pub fn run(
     Ok(())
 }
 
+/// Brings the index up to date after documents were fetched into the library (the
+/// model loaded unless `model` is `None`); the summary is printed as text, or returned
+/// for the caller's JSON.
+pub fn update_after_fetch(
+    paths: &Paths,
+    model: Option<&ModelArgs>,
+    json: bool,
+) -> Result<serde_json::Value> {
+    let embedder = model.map(ModelArgs::load).transpose()?;
+    let embedding = embedder
+        .as_deref()
+        .zip(model)
+        .map(|(m, args)| args.embedding(m));
+    let opts = IngestOptions::default();
+    if json {
+        let summary = index_library_with(paths, &opts, embedding, &mut |_| {})?;
+        Ok(summary_json(&summary))
+    } else {
+        let summary = index_library(paths, &opts, embedding)?;
+        print_summary(paths, &summary);
+        Ok(serde_json::Value::Null)
+    }
+}
+
 /// Updates the index (the data folder, or the PostgreSQL database of `--store`) from
 /// `paths.library`, with a progress bar on a terminal.
 pub fn index_library(

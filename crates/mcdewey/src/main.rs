@@ -4,6 +4,7 @@ mod args;
 mod beir_cmd;
 mod bench_cmd;
 mod eval_cmd;
+mod fetch_cmd;
 mod index_cmd;
 mod query_cmd;
 mod render;
@@ -27,6 +28,12 @@ enum Command {
     Index(index_cmd::IndexArgs),
     /// Search the library.
     Search(query_cmd::SearchArgs),
+    /// Download a manual from a URL into the library (refusing private addresses,
+    /// checking size and type, recording where it came from), then index it.
+    Add(fetch_cmd::AddArgs),
+    /// Fetch every manual added from a URL again with conditional requests, replace
+    /// what changed, then index.
+    Refresh(fetch_cmd::RefreshArgs),
     /// Show one chunk with its citation.
     Show(query_cmd::ShowArgs),
     /// Compare two releases of a product: every section unchanged, changed, moved,
@@ -64,6 +71,8 @@ impl Command {
         match self {
             Command::Index(args) => args.run(),
             Command::Search(args) => args.run(),
+            Command::Add(args) => args.run(),
+            Command::Refresh(args) => args.run(),
             Command::Show(args) => args.run(),
             Command::Compare(args) => args.run(),
             Command::Library(args) => args.run(),

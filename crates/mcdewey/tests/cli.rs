@@ -1217,3 +1217,209 @@ fn what_people_read_on_the_command_line_is_snapshotted() {
     insta::assert_snapshot!("cli_show", text(&["show", "acme::v2::guide::router::1"]));
     insta::assert_snapshot!("cli_library", text(&["library"]));
 }
+
+/// A real HTTP server on a loopback port for `mcdewey add` / `refresh`: serves the
+/// documents in `files` (path → content type, body) with ETags and answers a matching
+/// If-None-Match with 304; records each request (path, conditional, status). It answers
+/// at most 100 requests.
+/// Documents a [`DocServer`] serves: path → (content type, body).
+type Served =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, Vec<u8>)>>>;
+
+struct DocServer {
+    base: String,
+    files: Served,
+    log: std::sync::Arc<std::sync::Mutex<Vec<(String, bool, u16)>>>,
+}
+
+fn doc_server(files: &[(&str, &str, &[u8])]) -> DocServer {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let files = std::sync::Arc::new(std::sync::Mutex::new(
+        files
+            .iter()
+            .map(|(p, t, b)| (p.to_string(), (t.to_string(), b.to_vec())))
+            .collect::<std::collections::HashMap<_, _>>(),
+    ));
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (served, logged) = (files.clone(), log.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(100) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push(line.trim_end().to_string());
+            }
+            let path = head
+                .first()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .unwrap_or("/")
+                .to_string();
+            let if_none_match = head.iter().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with("if-none-match:")
+                    .then(|| l[14..].trim().to_string())
+            });
+            let found = served.lock().unwrap().get(&path).cloned();
+            let (status, headers, body) = match found {
+                None => (404, String::new(), b"not found".to_vec()),
+                Some((ctype, body)) => {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    body.hash(&mut h);
+                    let etag = format!("\"{:016x}\"", h.finish());
+                    if if_none_match.as_deref() == Some(etag.as_str()) {
+                        (304, format!("ETag: {etag}\r\n"), Vec::new())
+                    } else {
+                        (
+                            200,
+                            format!("Content-Type: {ctype}\r\nETag: {etag}\r\n"),
+                            body,
+                        )
+                    }
+                }
+            };
+            logged
+                .lock()
+                .unwrap()
+                .push((path, if_none_match.is_some(), status));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    DocServer { base, files, log }
+}
+
+#[test]
+fn manuals_are_added_from_a_url_and_refreshed_with_conditional_requests() {
+    let guide = "# Router Guide\n\n## Static Routes\n\nA floating static route backs up the dynamic route.\n";
+    let server = doc_server(&[
+        ("/docs/router.md", "text/markdown", guide.as_bytes()),
+        (
+            "/docs/fake.pdf",
+            "text/html",
+            b"<!doctype html><p>not a pdf</p>",
+        ),
+    ]);
+    let lib = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("{}/docs/router.md", server.base);
+    let add = |extra: &[&str], url: &str| {
+        let mut args = vec![
+            "add",
+            url,
+            "--product",
+            "acme",
+            "--version",
+            "v1",
+            "--doc-set",
+            "guide",
+            "--no-embed",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        mcdewey(&args, lib.path(), data.path())
+    };
+    // A server must not be made to fetch from its own network unless told it may.
+    let refused = add(&[], &url);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("private network")
+            && stderr(&refused).contains("--allow-private"),
+        "{}",
+        stderr(&refused)
+    );
+    let saved = lib.path().join("acme/v1/guide/router.md");
+    assert!(!saved.exists());
+
+    let out = ok_json(add(&["--allow-private"], &url));
+    assert_eq!(out["fetched"][0]["status"], "added", "{out}");
+    assert_eq!(out["fetched"][0]["source"], "acme/v1/guide/router.md");
+    assert_eq!(out["index"]["documents"], 1, "{out}");
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), guide);
+    let hits = ok_json(mcdewey(
+        &[
+            "search",
+            "floating static route",
+            "--mode",
+            "bm25",
+            "--json",
+        ],
+        lib.path(),
+        data.path(),
+    ));
+    assert_eq!(hits["results"][0]["source"], "acme/v1/guide/router.md");
+
+    // Content that is not what the name says, or too large, is refused; the copy in the
+    // library stays as it was.
+    let fake = add(
+        &["--allow-private"],
+        &format!("{}/docs/fake.pdf", server.base),
+    );
+    assert!(
+        stderr(&fake).contains("the server sent HTML for a .pdf name"),
+        "{}",
+        stderr(&fake)
+    );
+    let big = add(&["--allow-private", "--max-file-size", "10"], &url);
+    assert!(
+        stderr(&big).contains("larger than 10 bytes (--max-file-size)"),
+        "{}",
+        stderr(&big)
+    );
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), guide);
+
+    // Refresh asks conditionally; nothing changed, nothing is replaced.
+    let refresh = || {
+        mcdewey(
+            &["refresh", "--allow-private", "--no-embed", "--json"],
+            lib.path(),
+            data.path(),
+        )
+    };
+    let out = ok_json(refresh());
+    assert_eq!(out["fetched"][0]["status"], "unchanged", "{out}");
+    let last = server.log.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(last, ("/docs/router.md".to_string(), true, 304));
+
+    // A changed page is picked up and indexed.
+    let changed = guide.replace("floating", "gateway-tracked");
+    server.files.lock().unwrap().insert(
+        "/docs/router.md".into(),
+        ("text/markdown".into(), changed.clone().into_bytes()),
+    );
+    let out = ok_json(refresh());
+    assert_eq!(out["fetched"][0]["status"], "changed", "{out}");
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), changed);
+    let hits = ok_json(mcdewey(
+        &["search", "gateway-tracked", "--mode", "bm25", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    assert_eq!(
+        hits["results"][0]["source"], "acme/v1/guide/router.md",
+        "{hits}"
+    );
+
+    // A page gone from the server fails the refresh by name and keeps the indexed copy.
+    server.files.lock().unwrap().remove("/docs/router.md");
+    let gone = refresh();
+    assert!(!gone.status.success());
+    assert!(
+        stderr(&gone).contains("1 of 1 documents could not be refreshed"),
+        "{}",
+        stderr(&gone)
+    );
+    assert!(String::from_utf8_lossy(&gone.stdout).contains("HTTP 404"));
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), changed);
+}

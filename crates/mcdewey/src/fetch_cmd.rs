@@ -1,0 +1,137 @@
+//! `mcdewey add` and `mcdewey refresh`: manuals from the web into the library, then the
+//! usual incremental index update.
+
+use crate::args::{ModelArgs, Paths};
+use crate::index_cmd::update_after_fetch;
+use anyhow::Result;
+use clap::Args;
+use mcdewey_fetch::{FetchOptions, Fetched, Target};
+
+/// Flags both commands share.
+#[derive(Args, Debug)]
+pub struct FetchFlags {
+    /// Allow URLs on this machine or a private network (refused by default: a server
+    /// must not be made to fetch from inside its own network).
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Largest document to download, in bytes.
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Seconds to wait for a server.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Only fetch; do not update the index.
+    #[arg(long)]
+    pub no_index: bool,
+    /// Update the index without the embedding model (keyword search only).
+    #[arg(long)]
+    pub no_embed: bool,
+    /// Print JSON: {"fetched": [{source, url, status, error}], "index": {...}}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl FetchFlags {
+    fn options(&self) -> FetchOptions {
+        FetchOptions {
+            allow_private: self.allow_private,
+            max_bytes: self.max_file_size,
+            timeout: std::time::Duration::from_secs(self.timeout.clamp(1, 3600)),
+        }
+    }
+
+    /// Prints what was fetched and updates the index unless told not to.
+    fn finish(&self, paths: &Paths, model: &ModelArgs, fetched: &[Fetched]) -> Result<()> {
+        if !self.json {
+            for f in fetched {
+                match &f.error {
+                    Some(e) => println!("{:<9} {}  ({e})", f.status, f.source),
+                    None => println!("{:<9} {}  <- {}", f.status, f.source, f.url),
+                }
+            }
+        }
+        let index = if self.no_index {
+            serde_json::Value::Null
+        } else {
+            update_after_fetch(paths, (!self.no_embed).then_some(model), self.json)?
+        };
+        if self.json {
+            let out = serde_json::json!({"fetched": fetched, "index": index});
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Ok(())
+    }
+}
+
+/// Flags of `mcdewey add`.
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// The document's URL (PDF, HTML, Markdown or text).
+    pub url: String,
+    /// Product folder to put it in (e.g. cucm).
+    #[arg(long)]
+    pub product: String,
+    /// Version folder (e.g. v15).
+    #[arg(long)]
+    pub version: String,
+    /// Doc-set folder (e.g. security-guide).
+    #[arg(long)]
+    pub doc_set: String,
+    /// File name in the doc set (default: the URL's last path segment, with the
+    /// extension its content calls for).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub flags: FetchFlags,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+impl AddArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        let target = Target::new(&self.product, &self.version, &self.doc_set)?;
+        let fetched = mcdewey_fetch::add(
+            &self.paths.library,
+            &self.url,
+            &target,
+            self.name.as_deref(),
+            &self.flags.options(),
+        )?;
+        self.flags.finish(&self.paths, &self.model, &[fetched])
+    }
+}
+
+/// Flags of `mcdewey refresh`.
+#[derive(Args, Debug)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub flags: FetchFlags,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub paths: Paths,
+}
+
+impl RefreshArgs {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        let fetched = mcdewey_fetch::refresh(&self.paths.library, &self.flags.options())?;
+        if fetched.is_empty() {
+            eprintln!(
+                "{}: no documents were added from a URL (mcdewey add URL --product P --version V --doc-set D)",
+                self.paths.library.display()
+            );
+        }
+        self.flags.finish(&self.paths, &self.model, &fetched)?;
+        let failed = fetched.iter().filter(|f| f.status == "failed").count();
+        anyhow::ensure!(
+            failed == 0,
+            "{failed} of {} documents could not be refreshed; their indexed copies are kept",
+            fetched.len()
+        );
+        Ok(())
+    }
+}
