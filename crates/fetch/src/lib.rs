@@ -611,6 +611,29 @@ mod tests {
     }
 
     #[test]
+    fn the_resolver_every_connection_uses_refuses_private_addresses() {
+        use ureq::Resolver;
+        let guarded = GuardedResolver {
+            allow_private: false,
+        };
+        for netloc in [
+            "127.0.0.1:80",
+            "localhost:8080",
+            "[::1]:443",
+            "10.0.0.1:80",
+            "169.254.169.254:80",
+        ] {
+            let e = guarded.resolve(netloc).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{netloc}");
+            assert!(e.to_string().contains("--allow-private"), "{e}");
+        }
+        let open = GuardedResolver {
+            allow_private: true,
+        };
+        assert_eq!(open.resolve("127.0.0.1:80").unwrap().len(), 1);
+    }
+
+    #[test]
     fn names_are_safe_and_match_their_content() {
         assert_eq!(
             file_name("https://x.org/docs/Guide%20v1.pdf?x=1", None),
