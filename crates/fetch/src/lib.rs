@@ -277,6 +277,14 @@ enum Kind {
 }
 
 impl Kind {
+    /// What a downloaded body is; binary content that is no PDF is refused.
+    fn of(url: &str, bytes: &[u8], content_type: &str) -> Result<Kind, FetchError> {
+        Kind::sniff(bytes, content_type).ok_or_else(|| FetchError::Content {
+            url: url.into(),
+            reason: format!("binary content ({content_type}) that is neither a PDF nor text"),
+        })
+    }
+
     fn sniff(bytes: &[u8], content_type: &str) -> Option<Kind> {
         if bytes.starts_with(b"%PDF-") {
             return Some(Kind::Pdf);
@@ -437,10 +445,7 @@ pub fn add(
     let content_type = resp.content_type().to_ascii_lowercase();
     let (etag, last_modified) = validators(&resp);
     let bytes = body(url, resp, opts.max_bytes)?;
-    let kind = Kind::sniff(&bytes, &content_type).ok_or_else(|| FetchError::Content {
-        url: url.into(),
-        reason: format!("binary content ({content_type}) that is neither a PDF nor text"),
-    })?;
+    let kind = Kind::of(url, &bytes, &content_type)?;
     let file = name_for(url, &file_name(url, name), kind)?;
     let dir = target.dir(library);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -539,10 +544,7 @@ fn refresh_one(
     let content_type = resp.content_type().to_ascii_lowercase();
     let (etag, last_modified) = validators(&resp);
     let bytes = body(&s.url, resp, opts.max_bytes)?;
-    let kind = Kind::sniff(&bytes, &content_type).ok_or_else(|| FetchError::Content {
-        url: s.url.clone(),
-        reason: format!("binary content ({content_type}) that is neither a PDF nor text"),
-    })?;
+    let kind = Kind::of(&s.url, &bytes, &content_type)?;
     // The file keeps its name; content of another type is refused, not saved under it.
     name_for(&s.url, &s.file, kind)?;
     let hash = blake3::hash(&bytes).to_hex().to_string();
