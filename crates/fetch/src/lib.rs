@@ -13,6 +13,10 @@
 //! document came from is recorded in the doc set's hidden `.mcdewey-sources.json`
 //! (hidden files are not library documents).
 
+mod crawl;
+
+pub use crawl::{crawl, CrawlOptions};
+
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
@@ -78,7 +82,7 @@ pub enum FetchError {
     },
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FetchError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FetchError + '_ {
     move |source| FetchError::Io {
         path: path.to_path_buf(),
         source,
@@ -131,7 +135,7 @@ impl Target {
         })
     }
 
-    fn dir(&self, library: &Path) -> PathBuf {
+    pub(crate) fn dir(&self, library: &Path) -> PathBuf {
         library
             .join(&self.product)
             .join(&self.version)
@@ -159,11 +163,11 @@ pub struct Source {
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct Sources {
-    sources: Vec<Source>,
+pub(crate) struct Sources {
+    pub(crate) sources: Vec<Source>,
 }
 
-fn read_sources(dir: &Path) -> Result<Sources, FetchError> {
+pub(crate) fn read_sources(dir: &Path) -> Result<Sources, FetchError> {
     let path = dir.join(SOURCES_FILE);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| FetchError::Io {
@@ -175,7 +179,7 @@ fn read_sources(dir: &Path) -> Result<Sources, FetchError> {
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FetchError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FetchError> {
     let tmp = path.with_file_name(format!(
         ".{}.part",
         path.file_name().unwrap_or_default().to_string_lossy()
@@ -184,7 +188,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FetchError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-fn write_sources(dir: &Path, sources: &Sources) -> Result<(), FetchError> {
+pub(crate) fn write_sources(dir: &Path, sources: &Sources) -> Result<(), FetchError> {
     let json = serde_json::to_vec_pretty(sources).expect("sources always serialise");
     write_atomic(&dir.join(SOURCES_FILE), &json)
 }
@@ -245,19 +249,24 @@ impl ureq::Resolver for GuardedResolver {
     }
 }
 
-fn agent(opts: &FetchOptions) -> ureq::Agent {
+pub(crate) fn agent(opts: &FetchOptions) -> ureq::Agent {
+    agent_following(opts, 5)
+}
+
+/// An agent following at most `redirects` redirects itself (0: the caller sees them).
+pub(crate) fn agent_following(opts: &FetchOptions, redirects: u32) -> ureq::Agent {
     ureq::AgentBuilder::new()
         .resolver(GuardedResolver {
             allow_private: opts.allow_private,
         })
-        .redirects(5)
+        .redirects(redirects)
         .timeout_connect(Duration::from_secs(10).min(opts.timeout))
         .timeout_read(opts.timeout)
         .user_agent(concat!("mcdewey/", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
-fn check_url(url: &str) -> Result<(), FetchError> {
+pub(crate) fn check_url(url: &str) -> Result<(), FetchError> {
     let lower = url.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return Err(FetchError::InvalidUrl {
@@ -270,7 +279,7 @@ fn check_url(url: &str) -> Result<(), FetchError> {
 
 /// What a document's bytes are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Pdf,
     Html,
     Text,
@@ -285,7 +294,7 @@ impl Kind {
         })
     }
 
-    fn sniff(bytes: &[u8], content_type: &str) -> Option<Kind> {
+    pub(crate) fn sniff(bytes: &[u8], content_type: &str) -> Option<Kind> {
         if bytes.starts_with(b"%PDF-") {
             return Some(Kind::Pdf);
         }
@@ -314,7 +323,7 @@ impl Kind {
     }
 
     /// The extension a file of this kind gets when its name has none the library reads.
-    fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Kind::Pdf => "pdf",
             Kind::Html => "html",
@@ -323,7 +332,7 @@ impl Kind {
     }
 
     /// Whether a name's extension says this kind.
-    fn fits(self, ext: &str) -> bool {
+    pub(crate) fn fits(self, ext: &str) -> bool {
         match self {
             Kind::Pdf => ext == "pdf",
             Kind::Html => ext == "html" || ext == "htm",
@@ -345,7 +354,12 @@ fn file_name(url: &str, given: Option<&str>) -> String {
             .unwrap_or("")
             .to_string()
     };
-    let raw = given.map(str::to_string).unwrap_or_else(from_url);
+    safe_segment(&given.map(str::to_string).unwrap_or_else(from_url))
+}
+
+/// A file or folder name reduced to letters, digits, `.`, `-` and `_`, never empty, never
+/// `.` or `..` (so no name can leave its folder).
+pub(crate) fn safe_segment(raw: &str) -> String {
     let clean: String = raw
         .chars()
         .map(|c| {
@@ -379,7 +393,7 @@ fn name_for(url: &str, name: &str, kind: Kind) -> Result<String, FetchError> {
 }
 
 /// A response's body, at most `max` bytes.
-fn body(url: &str, resp: ureq::Response, max: u64) -> Result<Vec<u8>, FetchError> {
+pub(crate) fn body(url: &str, resp: ureq::Response, max: u64) -> Result<Vec<u8>, FetchError> {
     let mut buf = Vec::new();
     resp.into_reader()
         .take(max + 1)
@@ -397,7 +411,7 @@ fn body(url: &str, resp: ureq::Response, max: u64) -> Result<Vec<u8>, FetchError
     Ok(buf)
 }
 
-fn transport(url: &str, e: ureq::Error) -> FetchError {
+pub(crate) fn transport(url: &str, e: ureq::Error) -> FetchError {
     match e {
         ureq::Error::Status(status, _) => FetchError::Status {
             url: url.into(),
@@ -410,7 +424,7 @@ fn transport(url: &str, e: ureq::Error) -> FetchError {
     }
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -483,7 +497,7 @@ pub fn add(
     })
 }
 
-fn validators(resp: &ureq::Response) -> (Option<String>, Option<String>) {
+pub(crate) fn validators(resp: &ureq::Response) -> (Option<String>, Option<String>) {
     (
         resp.header("etag").map(str::to_string),
         resp.header("last-modified").map(str::to_string),
@@ -553,7 +567,11 @@ fn refresh_one(
     if hash == s.hash && dir.join(&s.file).exists() {
         return Ok("unchanged");
     }
-    write_atomic(&dir.join(&s.file), &bytes)?;
+    let path = dir.join(&s.file);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    write_atomic(&path, &bytes)?;
     s.hash = hash;
     s.fetched_at = now();
     Ok("changed")

@@ -44,9 +44,14 @@ impl FetchFlags {
     fn finish(&self, paths: &Paths, model: &ModelArgs, fetched: &[Fetched]) -> Result<()> {
         if !self.json {
             for f in fetched {
+                let what = if f.source.is_empty() {
+                    &f.url
+                } else {
+                    &f.source
+                };
                 match &f.error {
-                    Some(e) => println!("{:<9} {}  ({e})", f.status, f.source),
-                    None => println!("{:<9} {}  <- {}", f.status, f.source, f.url),
+                    Some(e) => println!("{:<9} {what}  ({e})", f.status),
+                    None => println!("{:<9} {what}  <- {}", f.status, f.url),
                 }
             }
         }
@@ -79,8 +84,21 @@ pub struct AddArgs {
     pub doc_set: String,
     /// File name in the doc set (default: the URL's last path segment, with the
     /// extension its content calls for).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "crawl")]
     pub name: Option<String>,
+    /// Crawl the documentation site from URL: every page under URL's folder, linked
+    /// from it, robots.txt honoured; pages keep their path below that folder.
+    #[arg(long)]
+    pub crawl: bool,
+    /// With --crawl: most pages saved.
+    #[arg(long, default_value_t = 500)]
+    pub max_pages: usize,
+    /// With --crawl: most links followed from URL.
+    #[arg(long, default_value_t = 10)]
+    pub max_depth: usize,
+    /// With --crawl: milliseconds between requests (politeness).
+    #[arg(long, default_value_t = 200)]
+    pub delay_ms: u64,
     #[command(flatten)]
     pub flags: FetchFlags,
     #[command(flatten)]
@@ -93,14 +111,29 @@ impl AddArgs {
     /// Runs the command.
     pub fn run(self) -> Result<()> {
         let target = Target::new(&self.product, &self.version, &self.doc_set)?;
-        let fetched = mcdewey_fetch::add(
-            &self.paths.library,
-            &self.url,
-            &target,
-            self.name.as_deref(),
-            &self.flags.options(),
-        )?;
-        self.flags.finish(&self.paths, &self.model, &[fetched])
+        let fetched = if self.crawl {
+            let limits = mcdewey_fetch::CrawlOptions {
+                max_pages: self.max_pages.clamp(1, 100_000),
+                max_depth: self.max_depth,
+                delay: std::time::Duration::from_millis(self.delay_ms.min(60_000)),
+            };
+            mcdewey_fetch::crawl(
+                &self.paths.library,
+                &self.url,
+                &target,
+                &self.flags.options(),
+                &limits,
+            )?
+        } else {
+            vec![mcdewey_fetch::add(
+                &self.paths.library,
+                &self.url,
+                &target,
+                self.name.as_deref(),
+                &self.flags.options(),
+            )?]
+        };
+        self.flags.finish(&self.paths, &self.model, &fetched)
     }
 }
 

@@ -1269,6 +1269,12 @@ fn doc_server(files: &[(&str, &str, &[u8])]) -> DocServer {
             let found = served.lock().unwrap().get(&path).cloned();
             let (status, headers, body) = match found {
                 None => (404, String::new(), b"not found".to_vec()),
+                // A content type of "redirect": a 302 to the body.
+                Some((ctype, to)) if ctype == "redirect" => (
+                    302,
+                    format!("Location: {}\r\n", String::from_utf8_lossy(&to)),
+                    Vec::new(),
+                ),
                 Some((ctype, body)) => {
                     use std::hash::{Hash, Hasher};
                     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -1422,4 +1428,196 @@ fn manuals_are_added_from_a_url_and_refreshed_with_conditional_requests() {
     );
     assert!(String::from_utf8_lossy(&gone.stdout).contains("HTTP 404"));
     assert_eq!(std::fs::read_to_string(&saved).unwrap(), changed);
+}
+
+#[test]
+fn a_documentation_site_is_crawled_within_its_prefix_as_it_stands_on_disk() {
+    let Some(docs) = sample_docs() else { return };
+    let manual = docs.join("postgresql/v15/manual");
+    let page = |name: &str| std::fs::read(manual.join(name)).unwrap();
+    let start = r#"<!doctype html><html><head><title>Start</title></head><body><h1>Start</h1>
+        <p>Where to begin with the PostgreSQL tutorial.</p>
+        <a href="tutorial-start.html">Getting started</a> <a href="moved.html">Moved</a>
+        <a href="../other/out.html">Elsewhere</a> <a href="tutorial-arch.html#x">Architecture</a>
+        </body></html>"#;
+    let mut files: Vec<(String, String, Vec<u8>)> = vec![
+        (
+            "/docs/15/start.html".into(),
+            "text/html".into(),
+            start.as_bytes().to_vec(),
+        ),
+        (
+            "/robots.txt".into(),
+            "text/plain".into(),
+            b"User-agent: *\nDisallow: /docs/15/tutorial-arch.html\n".to_vec(),
+        ),
+        (
+            "/docs/15/moved.html".into(),
+            "redirect".into(),
+            b"/elsewhere/page.html".to_vec(),
+        ),
+        (
+            "/elsewhere/page.html".into(),
+            "text/html".into(),
+            b"<p>out of scope</p>".to_vec(),
+        ),
+        (
+            "/other/out.html".into(),
+            "text/html".into(),
+            b"<p>out of the prefix</p>".to_vec(),
+        ),
+    ];
+    for entry in std::fs::read_dir(&manual).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".html") {
+            files.push((format!("/docs/15/{name}"), "text/html".into(), page(&name)));
+        }
+    }
+    let listed: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(p, t, b)| (p.as_str(), t.as_str(), b.as_slice()))
+        .collect();
+    let server = doc_server(&listed);
+    let lib = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = ok_json(mcdewey(
+        &[
+            "add",
+            &format!("{}/docs/15/start.html", server.base),
+            "--crawl",
+            "--max-depth",
+            "2",
+            "--delay-ms",
+            "0",
+            "--allow-private",
+            "--product",
+            "postgresql",
+            "--version",
+            "v15",
+            "--doc-set",
+            "manual",
+            "--no-embed",
+            "--json",
+        ],
+        lib.path(),
+        data.path(),
+    ));
+    let fetched = out["fetched"].as_array().unwrap();
+    let with = |status: &str| -> Vec<String> {
+        fetched
+            .iter()
+            .filter(|f| f["status"] == status)
+            .map(|f| {
+                f["source"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let mut added = with("added");
+    added.sort();
+    assert_eq!(
+        added,
+        [
+            "index.html",
+            "start.html",
+            "tutorial-accessdb.html",
+            "tutorial-createdb.html",
+            "tutorial-install.html",
+            "tutorial-start.html",
+            "tutorial.html"
+        ],
+        "{out}"
+    );
+    let skipped: Vec<String> = fetched
+        .iter()
+        .filter(|f| f["status"] == "skipped")
+        .map(|f| format!("{} {}", f["url"], f["error"]))
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.contains("tutorial-arch.html") && s.contains("robots.txt")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.contains("moved.html") && s.contains("redirects out of")),
+        "{skipped:?}"
+    );
+    // Nothing outside the prefix was requested: not the link, not the redirect's target.
+    let requested: Vec<String> = server
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.0.clone())
+        .collect();
+    for never in [
+        "/other/out.html",
+        "/elsewhere/page.html",
+        "/docs/15/tutorial-arch.html",
+    ] {
+        assert!(
+            !requested.iter().any(|r| r == never),
+            "{never} in {requested:?}"
+        );
+    }
+    // The crawled pages index exactly as the same files from disk do.
+    let disk = tempfile::tempdir().unwrap();
+    let disk_data = tempfile::tempdir().unwrap();
+    for name in &added {
+        let to = disk.path().join("postgresql/v15/manual").join(name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if name == "start.html" {
+            std::fs::write(to, start).unwrap();
+        } else {
+            std::fs::write(to, page(name)).unwrap();
+        }
+    }
+    ok_json(mcdewey(
+        &["index", "--no-embed", "--json"],
+        disk.path(),
+        disk_data.path(),
+    ));
+    let chunks = |lib: &Path, data: &Path| -> Vec<(String, u64)> {
+        let tree = ok_json(mcdewey(&["library", "--json"], lib, data));
+        let mut out = Vec::new();
+        for p in tree["products"].as_array().unwrap() {
+            for v in p["versions"].as_array().unwrap() {
+                for d in v["doc_sets"].as_array().unwrap() {
+                    for doc in d["documents"].as_array().unwrap() {
+                        out.push((
+                            doc["source"].as_str().unwrap().to_string(),
+                            doc["chunks"].as_u64().unwrap(),
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    };
+    let crawled = chunks(lib.path(), data.path());
+    assert_eq!(crawled.len(), 7, "{crawled:?}");
+    assert!(crawled.iter().all(|(_, n)| *n > 0), "{crawled:?}");
+    assert_eq!(crawled, chunks(disk.path(), disk_data.path()));
+    // A second refresh asks conditionally and changes nothing.
+    let again = ok_json(mcdewey(
+        &["refresh", "--allow-private", "--no-embed", "--json"],
+        lib.path(),
+        data.path(),
+    ));
+    assert!(
+        again["fetched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "unchanged"),
+        "{again}"
+    );
 }
