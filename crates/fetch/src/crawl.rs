@@ -6,8 +6,8 @@
 //! their path below the prefix as their file name in the doc set.
 
 use crate::{
-    agent_following, body, check_url, now, read_sources, safe_segment, transport, write_atomic,
-    write_sources, FetchError, FetchOptions, Fetched, Kind, Source, Target,
+    agent_following, body, check_url, read_sources, safe_segment, save, transport, write_sources,
+    Download, FetchError, FetchOptions, Fetched, Kind, Target,
 };
 use std::collections::{HashSet, VecDeque};
 use url::Url;
@@ -292,39 +292,13 @@ pub fn crawl(
         }
         saved_canonical.insert(landed.to_string());
         let file = page_file(&prefix, &landed, kind);
-        let path = dir.join(&file);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(crate::io(parent))?;
-        }
-        let hash = blake3::hash(&bytes).to_hex().to_string();
-        let before = std::fs::read(&path)
-            .ok()
-            .map(|b| blake3::hash(&b).to_hex().to_string());
-        if before.as_deref() != Some(hash.as_str()) {
-            write_atomic(&path, &bytes)?;
-        }
-        sources.sources.retain(|s| s.file != file);
-        sources.sources.push(Source {
+        let download = Download {
             url: landed.to_string(),
-            file: file.clone(),
+            bytes,
             etag,
             last_modified,
-            fetched_at: now(),
-            hash: hash.clone(),
-        });
-        out.push(Fetched {
-            source: format!(
-                "{}/{}/{}/{file}",
-                target.product, target.version, target.doc_set
-            ),
-            url: landed.to_string(),
-            status: match before {
-                None => "added",
-                Some(h) if h == hash => "unchanged",
-                Some(_) => "changed",
-            },
-            error: None,
-        });
+        };
+        out.push(save(&dir, target, &mut sources, &file, download)?);
     }
     write_sources(&dir, &sources)?;
     Ok(out)

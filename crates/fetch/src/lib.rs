@@ -463,31 +463,66 @@ pub fn add(
     let file = name_for(url, &file_name(url, name), kind)?;
     let dir = target.dir(library);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let path = dir.join(&file);
-    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let mut sources = read_sources(&dir)?;
+    let fetched = save(
+        &dir,
+        target,
+        &mut sources,
+        &file,
+        Download {
+            url: url.into(),
+            bytes,
+            etag,
+            last_modified,
+        },
+    )?;
+    write_sources(&dir, &sources)?;
+    Ok(fetched)
+}
+
+/// A document as downloaded.
+pub(crate) struct Download {
+    pub(crate) url: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
+}
+
+/// Saves a download as `file` in the target's doc-set folder `dir` (written only when
+/// its content changed) and records it in `sources`.
+pub(crate) fn save(
+    dir: &Path,
+    target: &Target,
+    sources: &mut Sources,
+    file: &str,
+    d: Download,
+) -> Result<Fetched, FetchError> {
+    let path = dir.join(file);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let hash = blake3::hash(&d.bytes).to_hex().to_string();
     let before = std::fs::read(&path)
         .ok()
         .map(|b| blake3::hash(&b).to_hex().to_string());
     if before.as_deref() != Some(hash.as_str()) {
-        write_atomic(&path, &bytes)?;
+        write_atomic(&path, &d.bytes)?;
     }
-    let mut sources = read_sources(&dir)?;
     sources.sources.retain(|s| s.file != file);
     sources.sources.push(Source {
-        url: url.into(),
-        file: file.clone(),
-        etag,
-        last_modified,
+        url: d.url.clone(),
+        file: file.to_string(),
+        etag: d.etag,
+        last_modified: d.last_modified,
         fetched_at: now(),
         hash: hash.clone(),
     });
-    write_sources(&dir, &sources)?;
     Ok(Fetched {
         source: format!(
             "{}/{}/{}/{file}",
             target.product, target.version, target.doc_set
         ),
-        url: url.into(),
+        url: d.url,
         status: match before {
             None => "added",
             Some(h) if h == hash => "unchanged",
