@@ -113,9 +113,7 @@ impl AppState {
 
     /// Whether a document opens as itself in the PDF viewer.
     pub(crate) fn views_pdf(&self, source: &str) -> bool {
-        self.pdfjs.is_some()
-            && self.options.library.is_some()
-            && source.to_ascii_lowercase().ends_with(".pdf")
+        self.pdfjs.is_some() && self.options.library.is_some() && pages::is_pdf(source)
     }
 }
 

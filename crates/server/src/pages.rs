@@ -99,14 +99,17 @@ pub(crate) fn chunk_href(id: &str) -> String {
 /// physical page when the server can (pdf.js and the library folder), else the
 /// document view scrolled to the chunk.
 pub(crate) fn in_context_href(state: &AppState, c: &Citation, id: &str, query: &str) -> String {
-    match c.pdf_page {
-        Some(page) if state.views_pdf(&c.source) => format!(
-            "/pdf/{}?page={page}&chunk={}",
-            utf8_percent_encode(&c.source, PATH),
-            utf8_percent_encode(id, QUERY_VALUE)
-        ),
-        _ => context_href_for(&c.source, id, ordinal_of(id), query),
-    }
+    pdf_href(state, c, id).unwrap_or_else(|| context_href_for(&c.source, id, ordinal_of(id), query))
+}
+
+/// The PDF viewer at a passage's physical page, when the server can show its PDF.
+fn pdf_href(state: &AppState, c: &Citation, id: &str) -> Option<String> {
+    let page = c.pdf_page.filter(|_| state.views_pdf(&c.source))?;
+    Some(format!(
+        "/pdf/{}?page={page}&chunk={}",
+        utf8_percent_encode(&c.source, PATH),
+        utf8_percent_encode(id, QUERY_VALUE)
+    ))
 }
 
 /// Link to a document, scrolled to a chunk whose words of `query` are marked.
@@ -156,7 +159,7 @@ fn printed_label(c: &Citation) -> Option<&str> {
 }
 
 /// Whether a document is a PDF, whose stored text is plain lines, not Markdown.
-fn is_pdf(source: &str) -> bool {
+pub(crate) fn is_pdf(source: &str) -> bool {
     source.to_ascii_lowercase().ends_with(".pdf")
 }
 
@@ -660,18 +663,16 @@ async fn chunk_page(
         .unwrap_or_else(|| view.citation.source.clone());
     let query = search.query_text();
     let back = (!query.trim().is_empty()).then(|| search_href(&search, &[]));
-    let context = in_context_href(&state, &view.citation, &view.chunk_id, query.trim());
-    let text_view = (!context.starts_with("/documents/")).then(|| {
-        context_href_for(
-            &view.citation.source,
-            &view.chunk_id,
-            ordinal_of(&view.chunk_id),
-            query.trim(),
-        )
-    });
+    let text_view = context_href_for(
+        &view.citation.source,
+        &view.chunk_id,
+        ordinal_of(&view.chunk_id),
+        query.trim(),
+    );
+    let pdf_view = pdf_href(&state, &view.citation, &view.chunk_id);
     let links = ContextLinks {
-        context: &context,
-        text_view: text_view.as_deref(),
+        context: pdf_view.as_deref().unwrap_or(&text_view),
+        text_view: pdf_view.is_some().then_some(text_view.as_str()),
         back: back.as_deref(),
     };
     let body = chunk_body(&view, &title, query.trim(), &links);
@@ -771,7 +772,7 @@ async fn document_page(
         (None, None) => String::new(),
     };
     let pdf = is_pdf(&doc.source);
-    let pages: Vec<Option<String>> = doc.chunks.iter().map(page_anchor).collect();
+    let marks = page_marks(&doc.chunks);
     let n = doc.chunks.len();
     if let Some(part) = &params.part {
         let Some((from, to)) = part
@@ -788,7 +789,7 @@ async fn document_page(
         let part = DocumentPart {
             doc: &doc,
             raw: &raw,
-            pages: &pages,
+            marks: &marks,
             range: from..to,
             current: &current,
             pdf,
@@ -834,21 +835,22 @@ async fn document_page(
     let part = DocumentPart {
         doc: &doc,
         raw: &raw,
-        pages: &pages,
+        marks: &marks,
         range: range.clone(),
         current: &current,
         pdf,
     };
+    // The view opened again at the chunk with ordinal `i`.
+    let open_at = |i: usize| {
+        format!(
+            "?chunk={}#chunk-{i}",
+            utf8_percent_encode(&doc.chunks[i].chunk_id, QUERY_VALUE)
+        )
+    };
     // Contents entries in the part sent scroll to it; the others open the view there.
-    let toc_href = |ord: &str| {
-        let i = ord.parse::<usize>().unwrap_or(0);
-        match doc.chunks.get(i) {
-            Some(c) if !range.contains(&i) => format!(
-                "?chunk={}#chunk-{ord}",
-                utf8_percent_encode(&c.chunk_id, QUERY_VALUE)
-            ),
-            _ => format!("#chunk-{ord}"),
-        }
+    let toc_href = |ord: &str| match ord.parse::<usize>() {
+        Ok(i) if i < n && !range.contains(&i) => open_at(i),
+        _ => format!("#chunk-{ord}"),
     };
     let body = html! {
         div.docpage {
@@ -866,21 +868,19 @@ async fn document_page(
                     p.meta {
                         span.badge.version { (product) " " (version) } span.badge { (doc_set) }
                         code { (doc.source) } " · " (count(n, "chunk")) " · indexed " (format_time(doc.indexed_at))
-                        @if pages.iter().any(Option::is_some) { span.reading aria-live="polite" { " · " span #current-page { } } }
+                        @if marks.iter().any(Option::is_some) { span.reading aria-live="polite" { " · " span #current-page { } } }
                     }
                     @if let Some(s) = &doc.stale { p.notice.error { "The current file could not be read (" (s) "); this is the last good version." } }
                 }
                 @if range.start > 0 {
-                    @let edge = &doc.chunks[range.start - 1];
                     div.doc-more.before data-from=(range.start.saturating_sub(DOCUMENT_PART)) data-to=(range.start) {
-                        a href=(format!("?chunk={}#chunk-{}", utf8_percent_encode(&edge.chunk_id, QUERY_VALUE), range.start - 1)) { "Earlier in the document" }
+                        a href=(open_at(range.start - 1)) { "Earlier in the document" }
                     }
                 }
                 (part.render())
                 @if range.end < n {
-                    @let edge = &doc.chunks[range.end];
                     div.doc-more.after data-from=(range.end) data-to=((range.end + DOCUMENT_PART).min(n)) {
-                        a href=(format!("?chunk={}#chunk-{}", utf8_percent_encode(&edge.chunk_id, QUERY_VALUE), range.end)) { "Later in the document" }
+                        a href=(open_at(range.end)) { "Later in the document" }
                     }
                 }
             }
@@ -898,7 +898,7 @@ const DOCUMENT_PART: usize = 60;
 struct DocumentPart<'a> {
     doc: &'a crate::api::DocumentView,
     raw: &'a [String],
-    pages: &'a [Option<String>],
+    marks: &'a [Option<String>],
     range: std::ops::Range<usize>,
     current: &'a str,
     pdf: bool,
@@ -906,10 +906,9 @@ struct DocumentPart<'a> {
 
 impl DocumentPart<'_> {
     fn render(&self) -> Markup {
-        let pages = self.pages;
         // "…, on page N" goes to the mark of page N in this part, else to the view
         // opened at page N.
-        let anchors: std::collections::HashSet<&str> = pages[self.range.clone()]
+        let anchors: std::collections::HashSet<&str> = self.marks[self.range.clone()]
             .iter()
             .flatten()
             .map(String::as_str)
@@ -918,7 +917,7 @@ impl DocumentPart<'_> {
             @for i in self.range.clone() {
                 @let (c, md) = (&self.doc.chunks[i], &self.raw[i]);
                 @let ord = ordinal_of(&c.chunk_id);
-                @if let Some(label) = pages[i].as_ref().filter(|l| pages[..i].iter().rev().flatten().next() != Some(*l)) {
+                @if let Some(label) = &self.marks[i] {
                     div.page-mark id=(format!("page-{label}")) data-page=(label) role="separator" aria-label=(format!("Page {label}")) { "Page " (label) }
                 }
                 section.chunk.current[c.chunk_id == self.current] id=(format!("chunk-{ord}")) data-chunk-id=(c.chunk_id) {
@@ -935,6 +934,22 @@ impl DocumentPart<'_> {
             }
         }
     }
+}
+
+/// For each chunk, the page it begins when it starts on a page other than the last known
+/// page before it: where the document view shows "Page N" (and the anchor `page-N`).
+fn page_marks(chunks: &[ChunkView]) -> Vec<Option<String>> {
+    let mut last: Option<String> = None;
+    chunks
+        .iter()
+        .map(|c| {
+            let page = page_anchor(c)?;
+            (last.as_ref() != Some(&page)).then(|| {
+                last = Some(page.clone());
+                page
+            })
+        })
+        .collect()
 }
 
 /// The page a chunk starts on as the document view marks it: the printed label where
@@ -1234,6 +1249,45 @@ mod tests {
              on page <a class=\"page-ref\" href=\"?page=12\">12</a>.</p>\
              <p><a href=\"x\">Intro, on page 153</a> <img alt=\"on page 9\"> on page x</p>"
         );
+    }
+
+    #[test]
+    fn pages_are_marked_where_they_begin() {
+        let view = |ord: u32, page: Option<&str>| {
+            let mut location = mcdewey_search::Location::lines(1, 1);
+            location.page = page.map(|p| mcdewey_core::PageLabel(p.into()));
+            ChunkView::new(
+                mcdewey_search::Chunk {
+                    id: mcdewey_search::ChunkId::new("p::v1::d::a", ord),
+                    source: "p/v1/d/a.md".into(),
+                    product: "p".into(),
+                    version: "v1".into(),
+                    doc_set: "d".into(),
+                    heading: vec![],
+                    location,
+                    text: "t".into(),
+                    raw: "t".into(),
+                },
+                None,
+            )
+        };
+        let chunks: Vec<ChunkView> = [
+            Some("1"),
+            Some("1"),
+            None,
+            Some("2"),
+            Some("2"),
+            Some("x v"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| view(i as u32, *p))
+        .collect();
+        let marks = page_marks(&chunks);
+        let marks: Vec<Option<&str>> = marks.iter().map(Option::as_deref).collect();
+        // A page continued after a chunk of unknown page is not marked again; a label
+        // that cannot be an anchor is not marked.
+        assert_eq!(marks, [Some("1"), None, None, Some("2"), None, None]);
     }
 
     #[test]

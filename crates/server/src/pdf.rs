@@ -4,7 +4,7 @@
 //! cited physical page with the chunk's text marked, rendered by pdf.js (npm
 //! `pdfjs-dist`, installed by `scripts/setup` and served from here; no CDN).
 
-use crate::pages::{chunk_href, document_href, error_page, layout};
+use crate::pages::{chunk_href, document_href, error_page, is_pdf, layout};
 use crate::{blocking, Access, AppState, RouteDef};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -193,7 +193,7 @@ pub(crate) fn byte_range(header: Option<&str>, len: u64) -> Result<Option<(u64, 
 fn mime_of(source: &str) -> &'static str {
     // Only PDFs are shown as themselves; other formats come as text, so a document's
     // own HTML never runs as a page of this origin.
-    if source.to_ascii_lowercase().ends_with(".pdf") {
+    if is_pdf(source) {
         "application/pdf"
     } else {
         "text/plain; charset=utf-8"
@@ -275,7 +275,7 @@ async fn viewer(
             &format!("This server has no pdf.js (scripts/setup installs pdfjs-dist {PDFJS_VERSION}); the text of the document is at {}.", document_href(&source)),
         );
     }
-    if !source.to_ascii_lowercase().ends_with(".pdf") {
+    if !is_pdf(&source) {
         return error_page(
             StatusCode::NOT_FOUND,
             "Not a PDF",
