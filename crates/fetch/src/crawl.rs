@@ -206,13 +206,9 @@ pub fn crawl(
         status: "skipped",
         error: Some(why),
     };
+    let mut saved = 0usize;
     while let Some((url, depth)) = queue.pop_front() {
-        if out
-            .iter()
-            .filter(|f: &&Fetched| f.status != "skipped" && f.status != "failed")
-            .count()
-            >= limits.max_pages
-        {
+        if saved >= limits.max_pages {
             break;
         }
         if !robots.allows(url.path()) {
@@ -299,6 +295,7 @@ pub fn crawl(
             last_modified,
         };
         out.push(save(&dir, target, &mut sources, &file, download)?);
+        saved += 1;
     }
     write_sources(&dir, &sources)?;
     Ok(out)

@@ -543,6 +543,7 @@ pub(crate) fn validators(resp: &ureq::Response) -> (Option<String>, Option<Strin
 /// changed, keeps what did not or could not be fetched. One result per document.
 pub fn refresh(library: &Path, opts: &FetchOptions) -> Result<Vec<Fetched>, FetchError> {
     let mut out = Vec::new();
+    let agent = agent(opts);
     for dir in source_dirs(library)? {
         let mut sources = read_sources(&dir)?;
         let rel = dir
@@ -552,7 +553,7 @@ pub fn refresh(library: &Path, opts: &FetchOptions) -> Result<Vec<Fetched>, Fetc
             .replace('\\', "/");
         for s in &mut sources.sources {
             let source = format!("{rel}/{}", s.file);
-            let result = refresh_one(&dir, s, opts);
+            let result = refresh_one(&agent, &dir, s, opts.max_bytes);
             out.push(match result {
                 Ok(status) => Fetched {
                     source,
@@ -574,12 +575,13 @@ pub fn refresh(library: &Path, opts: &FetchOptions) -> Result<Vec<Fetched>, Fetc
 }
 
 fn refresh_one(
+    agent: &ureq::Agent,
     dir: &Path,
     s: &mut Source,
-    opts: &FetchOptions,
+    max_bytes: u64,
 ) -> Result<&'static str, FetchError> {
     check_url(&s.url)?;
-    let mut req = agent(opts).get(&s.url);
+    let mut req = agent.get(&s.url);
     if let Some(etag) = &s.etag {
         req = req.set("If-None-Match", etag);
     }
@@ -592,7 +594,7 @@ fn refresh_one(
     }
     let content_type = resp.content_type().to_ascii_lowercase();
     let (etag, last_modified) = validators(&resp);
-    let bytes = body(&s.url, resp, opts.max_bytes)?;
+    let bytes = body(&s.url, resp, max_bytes)?;
     let kind = Kind::of(&s.url, &bytes, &content_type)?;
     // The file keeps its name; content of another type is refused, not saved under it.
     name_for(&s.url, &s.file, kind)?;
