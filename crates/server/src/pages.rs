@@ -862,7 +862,9 @@ async fn document_page(
                     }
                 }
             }
-            article.document data-query=(query.trim()) data-chunks=(n) {
+            // The query's terms as every page marks them (stop words out), for the
+            // script to mark in the chosen chunk.
+            article.document data-query=(crate::snippet::query_terms(&query).join(" ")) data-chunks=(n) {
                 header.doc-head {
                     h1 { (title) }
                     p.meta {

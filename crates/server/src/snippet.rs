@@ -11,7 +11,7 @@ const STOP: &[&str] = &[
 /// A piece of a snippet: text, and whether it matched a query word.
 pub type Segment = (String, bool);
 
-fn query_terms(query: &str) -> Vec<String> {
+pub(crate) fn query_terms(query: &str) -> Vec<String> {
     let mut terms: Vec<String> = query
         .split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)

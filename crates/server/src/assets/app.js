@@ -94,29 +94,30 @@
     Array.prototype.forEach.call(doc.querySelectorAll(".doc-more"), function (m) { observer.observe(m); });
   }
 
-  // Words too common to be worth marking.
-  var STOP = ["the", "and", "for", "with", "how", "what", "does", "can", "from", "this", "that", "when", "which",
-    "where", "why", "are", "was", "were", "has", "have", "into", "not", "you", "your", "any", "all", "about", "there"];
-
-  // Marks the words of the search that led here (three letters or more) in an element's
-  // text, without touching its markup.
-  function markQuery(root, query) {
-    if (!root || !query) return;
-    var words = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (w) { return w.length >= 3 && STOP.indexOf(w) < 0; });
-    if (!words.length) return;
-    // A word of the query marks words that start with it ("enable" in "enabled"), never
-    // the inside of another word.
-    var pattern = new RegExp("(?<![\\p{L}\\p{N}])(" + words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "giu");
+  // Marks the terms of the search that led here in an element's text, without touching
+  // its markup. The page gives the terms (stop words out); a word matches a term as the
+  // server's snippets match it (crates/server/src/snippet.rs): a term of four letters or
+  // more matches words that start with it or that it starts with, a shorter one only
+  // itself.
+  function markQuery(root, terms) {
+    if (!root || !terms) return;
+    var list = terms.split(" ").filter(Boolean);
+    var matches = function (word) {
+      var w = word.toLowerCase();
+      return list.some(function (t) {
+        return t.length >= 4 ? w.indexOf(t) === 0 || (w.length >= 4 && t.indexOf(w) === 0) : w === t;
+      });
+    };
     var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     var nodes = [];
     while (walker.nextNode() && nodes.length < 2000) nodes.push(walker.currentNode);
     nodes.forEach(function (node) {
-      var parts = node.nodeValue.split(pattern);
-      if (parts.length < 2) return;
+      var parts = node.nodeValue.split(/([\p{L}\p{N}]+)/u);
+      if (!parts.some(function (p, i) { return i % 2 === 1 && matches(p); })) return;
       var frag = document.createDocumentFragment();
       parts.forEach(function (part, i) {
         if (!part) return;
-        if (i % 2 === 1) { var m = document.createElement("mark"); m.textContent = part; frag.appendChild(m); }
+        if (i % 2 === 1 && matches(part)) { var m = document.createElement("mark"); m.textContent = part; frag.appendChild(m); }
         else frag.appendChild(document.createTextNode(part));
       });
       node.parentNode.replaceChild(frag, node);
