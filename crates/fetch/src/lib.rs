@@ -14,8 +14,10 @@
 //! (hidden files are not library documents).
 
 mod crawl;
+mod upload;
 
 pub use crawl::{crawl, CrawlOptions};
+pub use upload::{check_upload, remove, save_upload};
 
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -126,7 +128,7 @@ impl Target {
     pub fn new(product: &str, version: &str, doc_set: &str) -> Result<Target, FetchError> {
         let probe = format!("{product}/{version}/{doc_set}/x");
         mcdewey_core::DocPath::parse(&probe).map_err(|e| {
-            FetchError::InvalidTarget(format!("--product/--version/--doc-set: {e}"))
+            FetchError::InvalidTarget(format!("product, version or doc set: {e}"))
         })?;
         Ok(Target {
             product: product.into(),
@@ -266,7 +268,8 @@ pub(crate) fn agent_following(opts: &FetchOptions, redirects: u32) -> ureq::Agen
         .build()
 }
 
-pub(crate) fn check_url(url: &str) -> Result<(), FetchError> {
+/// Refuses URLs that are not `http://` or `https://`.
+pub fn check_url(url: &str) -> Result<(), FetchError> {
     let lower = url.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return Err(FetchError::InvalidUrl {
@@ -380,12 +383,12 @@ pub(crate) fn safe_segment(raw: &str) -> String {
 
 /// The name a document is saved under: `name` with the extension its content calls
 /// for; an error when the name's own extension says another type.
-fn name_for(url: &str, name: &str, kind: Kind) -> Result<String, FetchError> {
+pub(crate) fn name_for(url: &str, name: &str, kind: Kind) -> Result<String, FetchError> {
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext {
         Some(e) if KNOWN.contains(&e.as_str()) && !kind.fits(&e) => Err(FetchError::Content {
             url: url.into(),
-            reason: format!("the server sent {} for a .{e} name", kind.name()),
+            reason: format!("the content is {}, not what a .{e} name says", kind.name()),
         }),
         Some(e) if KNOWN.contains(&e.as_str()) => Ok(name.to_string()),
         _ => Ok(format!("{name}.{}", kind.extension())),
@@ -417,10 +420,24 @@ pub(crate) fn transport(url: &str, e: ureq::Error) -> FetchError {
             url: url.into(),
             status,
         },
-        ureq::Error::Transport(t) => FetchError::Transport {
-            url: url.into(),
-            reason: t.to_string(),
-        },
+        ureq::Error::Transport(t) => {
+            // Our resolver's refusal says all there is to say; ureq's own text repeats
+            // the URL.
+            let refused = std::error::Error::source(&t)
+                .and_then(|s| s.downcast_ref::<std::io::Error>())
+                .filter(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
+                .map(|e| e.to_string());
+            let text = t.to_string();
+            let reason = refused.unwrap_or_else(|| {
+                text.strip_prefix(&format!("{url}: "))
+                    .unwrap_or(&text)
+                    .to_string()
+            });
+            FetchError::Transport {
+                url: url.into(),
+                reason,
+            }
+        }
     }
 }
 
@@ -539,9 +556,14 @@ pub(crate) fn validators(resp: &ureq::Response) -> (Option<String>, Option<Strin
     )
 }
 
-/// Fetches every recorded document of the library again, conditionally; replaces what
+/// Fetches every recorded document of the library again (or those `scope` names: a
+/// URL, or a library path or folder such as `cucm/v15`), conditionally; replaces what
 /// changed, keeps what did not or could not be fetched. One result per document.
-pub fn refresh(library: &Path, opts: &FetchOptions) -> Result<Vec<Fetched>, FetchError> {
+pub fn refresh(
+    library: &Path,
+    scope: Option<&str>,
+    opts: &FetchOptions,
+) -> Result<Vec<Fetched>, FetchError> {
     let mut out = Vec::new();
     let agent = agent(opts);
     for dir in source_dirs(library)? {
@@ -553,6 +575,9 @@ pub fn refresh(library: &Path, opts: &FetchOptions) -> Result<Vec<Fetched>, Fetc
             .replace('\\', "/");
         for s in &mut sources.sources {
             let source = format!("{rel}/{}", s.file);
+            if !scope.is_none_or(|scope| in_scope(scope, &s.url, &source)) {
+                continue;
+            }
             let result = refresh_one(&agent, &dir, s, opts.max_bytes);
             out.push(match result {
                 Ok(status) => Fetched {
@@ -572,6 +597,17 @@ pub fn refresh(library: &Path, opts: &FetchOptions) -> Result<Vec<Fetched>, Fetc
         write_sources(&dir, &sources)?;
     }
     Ok(out)
+}
+
+/// Whether a recorded document is the URL `scope`, or lies at or below the library
+/// path `scope`.
+fn in_scope(scope: &str, url: &str, source: &str) -> bool {
+    let scope = scope.trim().trim_end_matches('/');
+    scope == url
+        || source == scope
+        || source
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn refresh_one(
@@ -711,7 +747,7 @@ mod tests {
             name_for("u", "guide.pdf", Kind::Html)
                 .unwrap_err()
                 .to_string(),
-            "u: the server sent HTML for a .pdf name"
+            "u: the content is HTML, not what a .pdf name says"
         );
         assert_eq!(Kind::sniff(b"%PDF-1.7", "text/html"), Some(Kind::Pdf));
         assert_eq!(
@@ -720,6 +756,17 @@ mod tests {
         );
         assert_eq!(Kind::sniff(b"# Title", "text/markdown"), Some(Kind::Text));
         assert_eq!(Kind::sniff(b"\x00\x01", "application/octet-stream"), None);
+    }
+
+    #[test]
+    fn a_refresh_scope_is_a_url_or_a_library_folder() {
+        let (url, source) = ("https://x.org/a.pdf", "cucm/v15/guide/a.pdf");
+        for yes in [url, "cucm", "cucm/v15/", "cucm/v15/guide", source] {
+            assert!(in_scope(yes, url, source), "{yes}");
+        }
+        for no in ["cuc", "cucm/v1", "https://x.org", "cucm/v15/guide/a"] {
+            assert!(!in_scope(no, url, source), "{no}");
+        }
     }
 
     #[test]

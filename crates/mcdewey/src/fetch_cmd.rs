@@ -140,6 +140,8 @@ impl AddArgs {
 /// Flags of `mcdewey refresh`.
 #[derive(Args, Debug)]
 pub struct RefreshArgs {
+    /// Only the documents of this URL, or below this library path (e.g. cucm/v15).
+    pub scope: Option<String>,
     #[command(flatten)]
     pub flags: FetchFlags,
     #[command(flatten)]
@@ -151,11 +153,18 @@ pub struct RefreshArgs {
 impl RefreshArgs {
     /// Runs the command.
     pub fn run(self) -> Result<()> {
-        let fetched = mcdewey_fetch::refresh(&self.paths.library, &self.flags.options())?;
+        let fetched = mcdewey_fetch::refresh(
+            &self.paths.library,
+            self.scope.as_deref(),
+            &self.flags.options(),
+        )?;
         if fetched.is_empty() {
+            let place = match &self.scope {
+                Some(scope) => format!("{} ({scope})", self.paths.library.display()),
+                None => self.paths.library.display().to_string(),
+            };
             eprintln!(
-                "{}: no documents were added from a URL (mcdewey add URL --product P --version V --doc-set D)",
-                self.paths.library.display()
+                "{place}: no documents were added from a URL (mcdewey add URL --product P --version V --doc-set D)"
             );
         }
         self.flags.finish(&self.paths, &self.model, &fetched)?;

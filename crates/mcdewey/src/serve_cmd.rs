@@ -50,6 +50,21 @@ pub struct ServeArgs {
     /// Seconds between checks of the library with --watch.
     #[arg(long, default_value_t = 5.0)]
     pub watch_interval: f64,
+    /// Let admin tokens add documents (from a URL, a crawl or an upload), refresh and
+    /// remove them: the admin page /admin, /api/admin/… and MCP admin tools. Needs a
+    /// token (--token or --tokens-file).
+    #[arg(long)]
+    pub allow_write: bool,
+    /// With --allow-write: allow fetching URLs on this machine or a private network
+    /// (refused by default: the server must not be made to reach inside its network).
+    #[arg(long)]
+    pub allow_private: bool,
+    /// With --allow-write: largest document fetched or uploaded, in bytes.
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// With --allow-write: largest upload (all its files together), in bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    pub max_upload_size: usize,
     /// pdf.js (an npm `pdfjs-dist` folder) for showing PDFs as themselves in the
     /// browser; scripts/setup installs it. Default: ~/.cache/mcdewey/pdfjs/node_modules/pdfjs-dist.
     #[arg(long, env = "MCDEWEY_PDFJS")]
@@ -104,6 +119,12 @@ impl ServeArgs {
                 pdfjs: self.pdfjs.unwrap_or_else(|| {
                     crate::args::cache_dir().join("pdfjs/node_modules/pdfjs-dist")
                 }),
+                writes: self.allow_write.then(|| mcdewey_fetch::FetchOptions {
+                    allow_private: self.allow_private,
+                    max_bytes: self.max_file_size,
+                    ..Default::default()
+                }),
+                max_upload_bytes: self.max_upload_size,
             },
         )
     }
@@ -124,7 +145,6 @@ impl TokenNewArgs {
 }
 
 use anyhow::{Context, Result};
-use mcdewey_ingest::IngestOptions;
 use mcdewey_search::{EngineHandle, ReloadEvery, Reloader, ServeEvent, Served};
 use mcdewey_server::{AppState, ServerOptions};
 use std::net::SocketAddr;
@@ -144,17 +164,20 @@ pub struct ServeOptions {
     pub watch: Option<std::time::Duration>,
     /// The pdf.js folder.
     pub pdfjs: PathBuf,
+    /// Admins may change the library, fetching like this (`--allow-write`).
+    pub writes: Option<mcdewey_fetch::FetchOptions>,
+    /// Largest upload request.
+    pub max_upload_bytes: usize,
 }
 
 /// What `serve` and `mcp` serve: the store, library and model of the command line.
 fn served(paths: &Paths, model: &ModelArgs, no_embed: bool) -> Result<Served> {
-    Ok(Served {
-        store: paths.spec()?,
-        library: paths.library.clone(),
-        ingest: IngestOptions::default(),
-        model: if no_embed { None } else { Some(model.load()?) },
-        embed_cache: model.embed_cache.clone(),
-    })
+    Ok(Served::new(
+        paths.spec()?,
+        paths.library.clone(),
+        if no_embed { None } else { Some(model.load()?) },
+        model.embed_cache.clone(),
+    ))
 }
 
 /// Prints what serving did on standard error (standard output keeps the banner).
@@ -184,7 +207,7 @@ fn start(
     no_index: bool,
     no_embed: bool,
     watch: Option<std::time::Duration>,
-) -> Result<(EngineHandle, Reloader)> {
+) -> Result<(EngineHandle, Reloader, Served)> {
     let served = served(paths, model, no_embed)?;
     let engine = served
         .prepare(!no_index, &mut print_event)
@@ -194,8 +217,13 @@ fn start(
         watch,
         ..ReloadEvery::default()
     };
-    let reloader = Reloader::start(served, handle.clone(), every, Arc::new(print_event))?;
-    Ok((handle, reloader))
+    let reloader = Reloader::start(
+        served.clone(),
+        handle.clone(),
+        every,
+        Arc::new(print_event),
+    )?;
+    Ok((handle, reloader, served))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -236,7 +264,14 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
              to serve without one"
         );
     }
-    let (handle, reloader) = start(paths, model, opts.no_index, opts.no_embed, opts.watch)?;
+    if opts.writes.is_some() && !tokens {
+        anyhow::bail!(
+            "--allow-write: writes are for admin tokens; set one with --token, MCDEWEY_TOKEN or \
+             --tokens-file (make one with `mcdewey token-new --role admin`)"
+        );
+    }
+    let (handle, reloader, served) =
+        start(paths, model, opts.no_index, opts.no_embed, opts.watch)?;
     let state = AppState::new(
         handle,
         ServerOptions {
@@ -248,6 +283,15 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
             pdfjs: Some(opts.pdfjs),
         },
     )?;
+    let writes = opts.writes.is_some();
+    let state = match opts.writes {
+        Some(fetch) => state.with_writes(mcdewey_server::Writes {
+            served,
+            fetch,
+            max_upload_bytes: opts.max_upload_bytes,
+        })?,
+        None => state,
+    };
     let rt = runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -260,6 +304,9 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
         );
         println!("  web UI   http://{local}/");
         println!("  API      http://{local}/api/search?q=...   (OpenAPI: /api/openapi.json)");
+        if writes {
+            println!("  admin    http://{local}/admin   (add, upload, refresh, remove: admin tokens)");
+        }
         println!(
             "  MCP      http://{local}/mcp{}",
             if tokens {
@@ -277,7 +324,7 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
 }
 
 pub fn mcp_stdio(paths: &Paths, model: &ModelArgs, no_index: bool, no_embed: bool) -> Result<()> {
-    let (handle, reloader) = start(paths, model, no_index, no_embed, None)?;
+    let (handle, reloader, _) = start(paths, model, no_index, no_embed, None)?;
     runtime()?.block_on(mcdewey_server::mcp::serve_stdio(handle))?;
     reloader.stop();
     Ok(())

@@ -1373,7 +1373,7 @@ fn manuals_are_added_from_a_url_and_refreshed_with_conditional_requests() {
         &format!("{}/docs/fake.pdf", server.base),
     );
     assert!(
-        stderr(&fake).contains("the server sent HTML for a .pdf name"),
+        stderr(&fake).contains("the content is HTML, not what a .pdf name says"),
         "{}",
         stderr(&fake)
     );

@@ -8,7 +8,7 @@
 use crate::store::StoreSpec;
 use crate::understand::ProductAliases;
 use crate::{Engine, SearchError};
-use mcdewey_catalog::{Embedding, IndexError, UpdateSummary};
+use mcdewey_catalog::{Embedding, IndexError, Progress, UpdateSummary};
 use mcdewey_embed::Embedder;
 use mcdewey_ingest::IngestOptions;
 use std::path::PathBuf;
@@ -52,6 +52,9 @@ pub struct Served {
     pub model: Option<Arc<dyn Embedder>>,
     /// Embedding cache folder shared between stores (`None`: the store's own).
     pub embed_cache: Option<PathBuf>,
+    /// Held while updating, so the watcher and the server's jobs (which share clones of
+    /// one `Served`) update the store one at a time instead of refusing each other.
+    updating: Arc<Mutex<()>>,
 }
 
 /// What happened while serving, for the caller to show (the CLI prints it).
@@ -69,15 +72,57 @@ pub enum ServeEvent {
 }
 
 impl Served {
+    /// What serving `library` from `store` is made of, with default ingest options.
+    pub fn new(
+        store: StoreSpec,
+        library: PathBuf,
+        model: Option<Arc<dyn Embedder>>,
+        embed_cache: Option<PathBuf>,
+    ) -> Served {
+        Served {
+            store,
+            library,
+            ingest: IngestOptions::default(),
+            model,
+            embed_cache,
+            updating: Arc::default(),
+        }
+    }
+
     /// One incremental update of the store from the library.
     pub fn update(&self) -> Result<UpdateSummary, IndexError> {
+        self.update_with(&mut |_| {})
+    }
+
+    /// [`Served::update`], reporting its progress.
+    pub fn update_with(
+        &self,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<UpdateSummary, IndexError> {
+        let _one_at_a_time = self.updating.lock().unwrap_or_else(|e| e.into_inner());
         let embedding = self.model.as_deref().map(|m| {
             let mut e = Embedding::new(m);
             e.cache_dir = self.embed_cache.as_deref();
             e
         });
         self.store
-            .update(&self.library, &self.ingest, embedding, &mut |_| {})
+            .update(&self.library, &self.ingest, embedding, progress)
+    }
+
+    /// Updates the store and, when anything changed, serves a freshly opened engine
+    /// through `handle` (requests under way finish on the previous one).
+    pub fn update_and_serve(
+        &self,
+        handle: &EngineHandle,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(UpdateSummary, bool), SearchError> {
+        let summary = self.update_with(progress)?;
+        let changed =
+            !(summary.added.is_empty() && summary.changed.is_empty() && summary.removed.is_empty());
+        if changed {
+            handle.replace(Arc::new(reopen(self, &handle.current())?));
+        }
+        Ok((summary, changed))
     }
 
     /// An engine over `store`, searching by meaning too when a model is loaded.
@@ -257,24 +302,14 @@ fn watch(
             continue;
         }
         seen = now;
-        let summary = match served.update() {
-            Ok(s) => s,
-            Err(e) => {
-                events(ServeEvent::Failed(format!("watch: update failed: {e}")));
-                continue;
-            }
-        };
-        let changed =
-            !(summary.added.is_empty() && summary.changed.is_empty() && summary.removed.is_empty());
-        events(ServeEvent::Indexed(summary));
-        if changed {
-            match reopen(served, &handle.current()) {
-                Ok(engine) => {
-                    handle.replace(Arc::new(engine));
+        match served.update_and_serve(handle, &mut |_| {}) {
+            Ok((summary, changed)) => {
+                events(ServeEvent::Indexed(summary));
+                if changed {
                     events(ServeEvent::Swapped);
                 }
-                Err(e) => events(ServeEvent::Failed(format!("watch: reopening failed: {e}"))),
             }
+            Err(e) => events(ServeEvent::Failed(format!("watch: {e}"))),
         }
     }
 }
@@ -325,13 +360,7 @@ mod tests {
     }
 
     fn served_from(lib: &std::path::Path, store: StoreSpec) -> Served {
-        Served {
-            store,
-            library: lib.to_path_buf(),
-            ingest: IngestOptions::default(),
-            model: None,
-            embed_cache: None,
-        }
+        Served::new(store, lib.to_path_buf(), None, None)
     }
 
     /// A reloader whose events arrive, as debug text, on the receiver returned.

@@ -52,27 +52,37 @@ pub(crate) async fn gate(
     };
     match who {
         Some(p) if p.role >= needed => next.run(req).await,
-        Some(p) => ApiError::new(
-            "forbidden",
+        Some(p) => forbidden(
+            req.uri(),
             format!(
                 "token {:?} has the read role; this needs an admin token",
                 p.name
             ),
-        )
-        .into_response(),
-        None if !state.auth.required() => ApiError::new(
-            "forbidden",
+        ),
+        None if !state.auth.required() => forbidden(
+            req.uri(),
             "this needs an admin token; start the server with --token or --tokens-file".into(),
-        )
-        .into_response(),
+        ),
         None => unauthorized(req.uri()),
     }
 }
 
+/// The API and MCP answer 403 as JSON; pages as a page a browser shows.
+fn forbidden(uri: &axum::http::Uri, message: String) -> Response {
+    if is_api(uri.path()) {
+        ApiError::new("forbidden", message).into_response()
+    } else {
+        crate::pages::error_page(StatusCode::FORBIDDEN, "Not allowed", &message)
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/mcp" || path.starts_with("/mcp/")
+}
+
 /// Pages send a browser to the sign-in page; the API and MCP answer 401.
 fn unauthorized(uri: &axum::http::Uri) -> Response {
-    let path = uri.path();
-    if path.starts_with("/api/") || path == "/mcp" || path.starts_with("/mcp/") {
+    if is_api(uri.path()) {
         let mut resp = ApiError::new(
             "unauthorized",
             "this server requires a token: send Authorization: Bearer <token>".to_string(),

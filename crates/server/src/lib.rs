@@ -4,10 +4,12 @@
 //!
 //! [`app`] builds the router, so tests drive the same router in-process and on a port.
 
+mod admin;
 mod api;
 pub mod auth;
 mod error;
 mod gate;
+pub mod jobs;
 mod markdown;
 pub mod mcp;
 mod openapi;
@@ -20,6 +22,7 @@ pub use error::ApiError;
 
 pub use auth::{Auth, Principal, Role, TokenEntry};
 pub use gate::Access;
+pub use jobs::Writes;
 pub use pdf::PDFJS_VERSION;
 
 use axum::extract::{Request, State};
@@ -74,6 +77,7 @@ pub struct AppState {
     options: Arc<ServerOptions>,
     auth: Arc<Auth>,
     pdfjs: Option<Arc<pdf::PdfJs>>,
+    jobs: Option<Arc<jobs::Jobs>>,
 }
 
 impl AppState {
@@ -93,6 +97,32 @@ impl AppState {
             options: Arc::new(options),
             auth: Arc::new(auth),
             pdfjs,
+            jobs: None,
+        })
+    }
+
+    /// Allows admin tokens to add, refresh and remove documents (`--allow-write`):
+    /// starts the job worker, which changes the library and updates and swaps the
+    /// served engine. Refused on a server without tokens, where nobody could be an
+    /// admin.
+    pub fn with_writes(mut self, writes: Writes) -> std::io::Result<AppState> {
+        if !self.auth.required() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "--allow-write needs an admin token (--token or --tokens-file): writes are for admins",
+            ));
+        }
+        self.jobs = Some(Arc::new(jobs::Jobs::start(writes, self.engine.clone())?));
+        Ok(self)
+    }
+
+    /// The jobs, on a server that allows writes.
+    pub(crate) fn jobs(&self) -> Result<&jobs::Jobs, ApiError> {
+        self.jobs.as_deref().ok_or_else(|| {
+            ApiError::new(
+                "writes_disabled",
+                "this server is read-only: start it with --allow-write to add, refresh and remove documents".into(),
+            )
         })
     }
 
@@ -150,6 +180,8 @@ pub(crate) struct RouteDef {
     service: MethodRouter<AppState>,
     /// Answered within [`REQUEST_TIMEOUT`] (pages and API; MCP streams are long-lived).
     timed: bool,
+    /// Largest body, when not [`MAX_BODY_BYTES`] (uploads).
+    body_limit: Option<usize>,
 }
 
 impl RouteDef {
@@ -168,11 +200,17 @@ impl RouteDef {
             },
             service,
             timed: true,
+            body_limit: None,
         }
     }
 
-    fn methods(mut self, methods: &[&'static str]) -> RouteDef {
+    pub(crate) fn methods(mut self, methods: &[&'static str]) -> RouteDef {
         self.info.methods = methods.to_vec();
+        self
+    }
+
+    pub(crate) fn body_limit(mut self, bytes: usize) -> RouteDef {
+        self.body_limit = Some(bytes);
         self
     }
 }
@@ -181,6 +219,12 @@ fn route_defs(state: &AppState) -> Vec<RouteDef> {
     let mut defs = pages::routes();
     defs.extend(api::routes());
     defs.extend(pdf::routes());
+    defs.extend(admin::routes(
+        state
+            .jobs
+            .as_ref()
+            .map_or(MAX_BODY_BYTES, |j| j.writes.max_upload_bytes),
+    ));
     defs.push(RouteDef::new(
         "/api/openapi.json",
         "/api/openapi.json",
@@ -237,6 +281,9 @@ pub fn app(state: AppState) -> Router {
         let mut service = def.service;
         if def.timed {
             service = service.layer(middleware::from_fn(time_limit));
+        }
+        if let Some(bytes) = def.body_limit {
+            service = service.layer(axum::extract::DefaultBodyLimit::max(bytes));
         }
         router = router.route(def.info.path, service.layer(gate));
     }

@@ -1,5 +1,8 @@
 //! The MCP server: tools for agents to search the library and read cited chunks, served
-//! over streamable HTTP at `/mcp` and over stdio (`mcdewey mcp`), with rmcp.
+//! over streamable HTTP at `/mcp` and over stdio (`mcdewey mcp`), with rmcp; on a
+//! server that allows writes, admin tools too ([`admin`]).
+
+mod admin;
 
 use crate::api::{chunk_view, context_view, ChunkView, MAX_CONTEXT};
 use crate::{AppState, EngineHandle};
@@ -304,6 +307,7 @@ fn library_summary(tree: &LibraryTree) -> String {
 #[derive(Clone)]
 pub struct McdeweyMcp {
     engine: EngineHandle,
+    jobs: Option<Arc<crate::jobs::Jobs>>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -321,7 +325,12 @@ async fn run<T: Send + 'static>(
 impl McdeweyMcp {
     /// The service; tool descriptions name the products and versions the library holds.
     pub fn new(engine: EngineHandle) -> McdeweyMcp {
-        let mut tool_router = Self::tool_router();
+        McdeweyMcp::serving(engine, None)
+    }
+
+    /// The service, with the admin tools when `jobs` is given (writes allowed).
+    pub(crate) fn serving(engine: EngineHandle, jobs: Option<Arc<crate::jobs::Jobs>>) -> McdeweyMcp {
+        let mut tool_router = Self::tool_router() + admin::router(jobs.as_ref());
         if let Ok(tree) = engine.current().library() {
             if let Some(route) = tool_router.map.get_mut("search_docs") {
                 let base = route.attr.description.clone().unwrap_or_default();
@@ -331,6 +340,7 @@ impl McdeweyMcp {
         }
         McdeweyMcp {
             engine,
+            jobs,
             tool_router,
         }
     }
@@ -517,8 +527,6 @@ impl McdeweyMcp {
         }
     }
 
-    /// List what the library holds: products, their versions (oldest to newest), doc
-    /// sets and document counts. Use it to pick product / version / doc_set filters.
     /// Compare two releases of a product: what changed, section by section, cited on
     /// both sides (source, page, chunk ids). Use it when the user asks what changed,
     /// what is new or different between releases, or whether something still holds
@@ -695,10 +703,10 @@ impl ServerHandler for McdeweyMcp {
 
 /// The streamable-HTTP MCP service mounted at `/mcp`, behind [`guarded`].
 pub(crate) fn http_endpoint(state: AppState) -> axum::routing::MethodRouter<AppState> {
-    let engine = state.engine.clone();
+    let (engine, jobs) = (state.engine.clone(), state.jobs.clone());
     let sessions = Arc::new(LocalSessionManager::default());
     let service = StreamableHttpService::new(
-        move || Ok(McdeweyMcp::new(engine.clone())),
+        move || Ok(McdeweyMcp::serving(engine.clone(), jobs.clone())),
         sessions.clone(),
         // Host and Origin are checked by the server's gate, like every other route's.
         StreamableHttpServerConfig::default()

@@ -202,6 +202,7 @@ fn layout_keeping(title: &str, query: &str, keep: &[(&str, String)], body: Marku
                             a href="/library" { "Library" }
                             a href="/compare" { "Compare" }
                             a href="/api/openapi.json" { "API" }
+                            a href="/admin" { "Admin" }
                         }
                     }
                     form.searchbar action="/" method="get" role="search" {

@@ -56,6 +56,30 @@ fn session_csrf(session: &str) -> String {
         .collect()
 }
 
+/// The CSRF token forms of a signed-in page carry (empty without a session).
+pub(crate) fn form_csrf(headers: &HeaderMap) -> String {
+    cookie(headers, SESSION_COOKIE)
+        .map(session_csrf)
+        .unwrap_or_default()
+}
+
+/// Whether a state-changing request cannot be a cross-site forgery: it carries a bearer
+/// token (which a foreign page cannot make a browser send), or its session's CSRF token
+/// `given` (from a form field or the `X-CSRF-Token` header).
+pub(crate) fn csrf_ok(headers: &HeaderMap, given: Option<&str>) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::bearer);
+    if bearer.is_some() {
+        return true;
+    }
+    match (cookie(headers, SESSION_COOKIE), given) {
+        (Some(id), Some(g)) => ct_eq(session_csrf(id).as_bytes(), g.as_bytes()),
+        _ => false,
+    }
+}
+
 fn form_page(status: StatusCode, next: &str, error: Option<&str>) -> Response {
     let csrf = match new_secret() {
         Ok(c) => c,

@@ -171,4 +171,32 @@
     }, { passive: true });
     update();
   }
+  // Forms that change the library ask first when they say so (removing a document).
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    var ask = f && f.getAttribute && f.getAttribute("data-confirm");
+    if (ask && !window.confirm(ask)) e.preventDefault();
+  });
+  // A job page follows its job: progress in place, the finished page when it ends.
+  var job = document.querySelector("[data-job]");
+  if (job && job.getAttribute("data-state") !== "finished") {
+    var polls = 0;
+    var poll = function () {
+      if (++polls > 20000) return;
+      fetch("/api/admin/jobs/" + job.getAttribute("data-job"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (!j) return;
+          if (j.state === "done" || j.state === "failed") { window.location.reload(); return; }
+          var bar = document.getElementById("job-progress");
+          var phase = document.getElementById("job-phase");
+          if (bar && j.total > 0) { bar.max = j.total; bar.value = j.done; }
+          else if (bar) { bar.removeAttribute("value"); }
+          if (phase) phase.textContent = j.phase + (j.total > 0 ? " " + j.done + " of " + j.total : "");
+          window.setTimeout(poll, 500);
+        })
+        .catch(function () { window.setTimeout(poll, 2000); });
+    };
+    window.setTimeout(poll, 300);
+  }
 })();
