@@ -127,9 +127,8 @@ impl Target {
     /// A target, checked against the library's folder rules.
     pub fn new(product: &str, version: &str, doc_set: &str) -> Result<Target, FetchError> {
         let probe = format!("{product}/{version}/{doc_set}/x");
-        mcdewey_core::DocPath::parse(&probe).map_err(|e| {
-            FetchError::InvalidTarget(format!("product, version or doc set: {e}"))
-        })?;
+        mcdewey_core::DocPath::parse(&probe)
+            .map_err(|e| FetchError::InvalidTarget(format!("product, version or doc set: {e}")))?;
         Ok(Target {
             product: product.into(),
             version: version.into(),
@@ -449,13 +448,13 @@ pub(crate) fn now() -> u64 {
 }
 
 /// What `add` or `refresh` did to one document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Fetched {
     /// Library-relative path of the document.
     pub source: String,
     /// The URL.
     pub url: String,
-    /// `added`, `changed`, `unchanged` or `failed`.
+    /// `added`, `changed`, `unchanged`, `removed` or `failed`.
     pub status: &'static str,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -133,13 +133,18 @@ mod tests {
     fn uploads_are_checked_named_safely_and_saved() {
         let lib = tempfile::tempdir().unwrap();
         let max = 1 << 20;
-        let saved = save_upload(lib.path(), &target(), "../../Intro Guide", b"# Intro\n", max)
-            .unwrap();
+        let saved = save_upload(
+            lib.path(),
+            &target(),
+            "../../Intro Guide",
+            b"# Intro\n",
+            max,
+        )
+        .unwrap();
         assert_eq!(saved.source, "acme/v1/guide/Intro-Guide.md");
         assert_eq!(saved.status, "added");
         assert!(lib.path().join("acme/v1/guide/Intro-Guide.md").is_file());
-        let again =
-            save_upload(lib.path(), &target(), "Intro Guide", b"# Intro\n", max).unwrap();
+        let again = save_upload(lib.path(), &target(), "Intro Guide", b"# Intro\n", max).unwrap();
         assert_eq!(again.status, "unchanged");
         let pdf = save_upload(lib.path(), &target(), "m.pdf", b"%PDF-1.7\n...", max).unwrap();
         assert_eq!(pdf.source, "acme/v1/guide/m.pdf");

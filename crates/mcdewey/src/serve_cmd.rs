@@ -217,12 +217,7 @@ fn start(
         watch,
         ..ReloadEvery::default()
     };
-    let reloader = Reloader::start(
-        served.clone(),
-        handle.clone(),
-        every,
-        Arc::new(print_event),
-    )?;
+    let reloader = Reloader::start(served.clone(), handle.clone(), every, Arc::new(print_event))?;
     Ok((handle, reloader, served))
 }
 
@@ -270,8 +265,7 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
              --tokens-file (make one with `mcdewey token-new --role admin`)"
         );
     }
-    let (handle, reloader, served) =
-        start(paths, model, opts.no_index, opts.no_embed, opts.watch)?;
+    let (handle, reloader, served) = start(paths, model, opts.no_index, opts.no_embed, opts.watch)?;
     let state = AppState::new(
         handle,
         ServerOptions {
@@ -305,7 +299,9 @@ pub fn serve(paths: &Paths, model: &ModelArgs, opts: ServeOptions) -> Result<()>
         println!("  web UI   http://{local}/");
         println!("  API      http://{local}/api/search?q=...   (OpenAPI: /api/openapi.json)");
         if writes {
-            println!("  admin    http://{local}/admin   (add, upload, refresh, remove: admin tokens)");
+            println!(
+                "  admin    http://{local}/admin   (add, upload, refresh, remove: admin tokens)"
+            );
         }
         println!(
             "  MCP      http://{local}/mcp{}",

@@ -88,7 +88,11 @@ fn required<'a>(field: &str, v: &'a Option<String>) -> Result<&'a str, ApiError>
         .ok_or_else(|| ApiError::invalid(field, "is required"))
 }
 
-fn target(product: &Option<String>, version: &Option<String>, doc_set: &Option<String>) -> Result<Target, ApiError> {
+fn target(
+    product: &Option<String>,
+    version: &Option<String>,
+    doc_set: &Option<String>,
+) -> Result<Target, ApiError> {
     let (p, v, d) = (
         required("product", product)?,
         required("version", version)?,
@@ -105,9 +109,15 @@ fn yes(field: &str, v: &Option<Value>) -> Result<bool, ApiError> {
         Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
             "on" | "true" | "1" | "yes" => Ok(true),
             "" | "off" | "false" | "0" | "no" => Ok(false),
-            _ => Err(ApiError::invalid(field, format!("{s:?} is not true or false"))),
+            _ => Err(ApiError::invalid(
+                field,
+                format!("{s:?} is not true or false"),
+            )),
         },
-        Some(other) => Err(ApiError::invalid(field, format!("{other} is not true or false"))),
+        Some(other) => Err(ApiError::invalid(
+            field,
+            format!("{other} is not true or false"),
+        )),
     }
 }
 
@@ -215,7 +225,10 @@ async fn read_upload(
     let mut files = Vec::new();
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new("too_large", format!("the upload is too large: {}", e.body_text()))
+            ApiError::new(
+                "too_large",
+                format!("the upload is too large: {}", e.body_text()),
+            )
         } else {
             ApiError::invalid("multipart body", e.body_text())
         }
@@ -252,7 +265,10 @@ async fn read_upload(
     check_csrf(headers, csrf.as_deref())?;
     let target = target(&product, &version, &doc_set)?;
     if files.is_empty() {
-        return Err(ApiError::invalid("file", "choose at least one file to upload"));
+        return Err(ApiError::invalid(
+            "file",
+            "choose at least one file to upload",
+        ));
     }
     let mut names = std::collections::HashSet::new();
     for (name, bytes) in &files {
@@ -340,20 +356,29 @@ fn job_of(state: &AppState, id: &str) -> Result<Job, ApiError> {
     let n: u64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", format!("{id:?} is not a job number")))?;
-    state
-        .jobs()?
-        .get(n)
-        .ok_or_else(|| ApiError::new("job_not_found", format!("no job {n} (jobs are kept until the server restarts)")))
+    state.jobs()?.get(n).ok_or_else(|| {
+        ApiError::new(
+            "job_not_found",
+            format!("no job {n} (jobs are kept until the server restarts)"),
+        )
+    })
 }
 
-async fn job_api(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Job>, ApiError> {
+async fn job_api(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, ApiError> {
     job_of(&state, &id).map(Json)
 }
 
 // ---- pages ----
 
 /// A form's answer: to the job's page, or the admin page again with the error.
-async fn after_form(state: &AppState, headers: &HeaderMap, result: Result<Job, ApiError>) -> Response {
+async fn after_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    result: Result<Job, ApiError>,
+) -> Response {
     match result {
         Ok(job) => (
             StatusCode::SEE_OTHER,
@@ -407,8 +432,8 @@ async fn remove_form(
     headers: HeaderMap,
     axum::Form(req): axum::Form<RemoveRequest>,
 ) -> Response {
-    let result =
-        check_csrf(&headers, req.csrf.as_deref()).and_then(|()| submit(state.jobs()?, &who, req.work()));
+    let result = check_csrf(&headers, req.csrf.as_deref())
+        .and_then(|()| submit(state.jobs()?, &who, req.work()));
     after_form(&state, &headers, result).await
 }
 

@@ -84,7 +84,7 @@ fn target_path(t: &Target) -> String {
 }
 
 /// Where a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     /// Waiting for the jobs before it.
@@ -99,7 +99,7 @@ pub enum JobState {
 }
 
 /// What the index update of a job did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IndexReport {
     /// Documents in the index after it.
     pub documents: usize,
@@ -133,7 +133,7 @@ impl From<&UpdateSummary> for IndexReport {
 }
 
 /// One job, as the admin page, the API and MCP show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Job {
     /// Its number, from 1.
     pub id: u64,
@@ -308,9 +308,11 @@ impl Worker {
         let result = self.change_library(id, &work).and_then(|documents| {
             let mut report = self.index(id)?;
             // The library's other unreadable files are the index's business, not this job's.
-            report
-                .skipped
-                .retain(|s| documents.iter().any(|d| s.starts_with(&format!("{}:", d.source))));
+            report.skipped.retain(|s| {
+                documents
+                    .iter()
+                    .any(|d| s.starts_with(&format!("{}:", d.source)))
+            });
             self.set(id, |j| j.documents = documents);
             Ok(report)
         });

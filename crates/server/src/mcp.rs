@@ -329,7 +329,10 @@ impl McdeweyMcp {
     }
 
     /// The service, with the admin tools when `jobs` is given (writes allowed).
-    pub(crate) fn serving(engine: EngineHandle, jobs: Option<Arc<crate::jobs::Jobs>>) -> McdeweyMcp {
+    pub(crate) fn serving(
+        engine: EngineHandle,
+        jobs: Option<Arc<crate::jobs::Jobs>>,
+    ) -> McdeweyMcp {
         let mut tool_router = Self::tool_router() + admin::router(jobs.as_ref());
         if let Ok(tree) = engine.current().library() {
             if let Some(route) = tool_router.map.get_mut("search_docs") {

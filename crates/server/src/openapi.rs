@@ -37,6 +37,8 @@ pub fn build() -> Value {
     let document = gen.subschema_for::<DocumentView>().to_value();
     let library = gen.subschema_for::<LibraryTree>().to_value();
     let comparison = gen.subschema_for::<mcdewey_search::Comparison>().to_value();
+    let job = gen.subschema_for::<crate::jobs::Job>().to_value();
+    let jobs = json!({"type": "object", "required": ["jobs"], "properties": {"jobs": {"type": "array", "items": job.clone(), "description": "Newest first"}}});
     let mut schemas = gen.take_definitions(true);
     schemas.insert(
         "Error".into(),
@@ -112,7 +114,8 @@ pub fn build() -> Value {
         "responses": {"200": ok("The comparison", comparison)}
     });
     errors(&mut compare_op, &["400", "401"]);
-    json!({
+    let admin = admin_ops(&job, &jobs, &errors);
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "McDewey API",
@@ -132,7 +135,113 @@ pub fn build() -> Value {
             "/api/documents/{source}": {"get": document_op},
             "/api/compare": {"get": compare_op},
         }
-    })
+    });
+    for (path, op) in admin {
+        doc["paths"][path] = op;
+    }
+    doc
+}
+
+/// A JSON request body.
+fn json_body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+/// The admin operations (`--allow-write`, admin tokens): each change answers 202 with
+/// the job it queued.
+fn admin_ops(
+    job: &Value,
+    jobs: &Value,
+    errors: &dyn Fn(&mut Value, &[&str]),
+) -> Vec<(&'static str, Value)> {
+    let csrf = json!({"type": "string", "description": "With a session cookie instead of a bearer token: the session's CSRF token (or send X-CSRF-Token)"});
+    let folder = |what: &str| json!({"type": "string", "description": format!("{what} folder")});
+    let accepted = |summary: &str, id: &str, body: Option<Value>| {
+        let mut op = json!({
+            "summary": summary, "operationId": id,
+            "description": "Admin tokens on a server started with --allow-write. Answers at once with the job it queued (Location: /api/admin/jobs/{id}); the job changes the library, then updates and serves the index.",
+            "responses": {"202": ok("The job, queued", job.clone())}
+        });
+        if let Some(b) = body {
+            op["requestBody"] = b;
+        }
+        errors(&mut op, &["400", "401", "403", "503"]);
+        op
+    };
+    let add = accepted(
+        "Add a manual from a URL, or crawl a documentation site",
+        "addSource",
+        Some(json_body(json!({
+            "type": "object", "required": ["url", "product", "version", "doc_set"],
+            "properties": {
+                "url": {"type": "string", "format": "uri", "description": "http(s) URL of a PDF, HTML, Markdown or text document; private addresses are refused unless the server allows them"},
+                "product": folder("Product"), "version": folder("Version"), "doc_set": folder("Doc-set"),
+                "name": {"type": "string", "description": "File name in the doc set (default: the URL's last path segment)"},
+                "crawl": {"type": "boolean", "default": false, "description": "Crawl the site below the URL (robots.txt honoured)"},
+                "max_pages": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 500},
+                "max_depth": {"type": "integer", "minimum": 0, "maximum": 100, "default": 10},
+                "csrf": csrf.clone()
+            }
+        }))),
+    );
+    let mut upload = accepted(
+        "Upload documents into a doc set",
+        "uploadDocuments",
+        Some(
+            json!({"required": true, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["product", "version", "doc_set", "file"],
+                "properties": {
+                    "product": folder("Product"), "version": folder("Version"), "doc_set": folder("Doc-set"),
+                    "file": {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"}, "description": "One or more PDF, HTML, Markdown or text files; content must match the name"},
+                    "csrf": csrf.clone()
+                }
+            }}}}),
+        ),
+    );
+    upload["responses"]["413"] = error_ref();
+    let refresh = accepted(
+        "Fetch documents added from a URL again and re-index what changed",
+        "refreshSources",
+        Some(
+            json!({"required": false, "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {
+                    "scope": {"type": "string", "description": "Only the documents of this URL, or below this library path (cucm/v15); default all"},
+                    "csrf": csrf.clone()
+                }
+            }}}}),
+        ),
+    );
+    let remove = accepted(
+        "Remove a document from the library and the index",
+        "removeDocument",
+        Some(json_body(json!({
+            "type": "object", "required": ["source"],
+            "properties": {
+                "source": {"type": "string", "description": "Library path product/version/doc-set/file"},
+                "csrf": csrf
+            }
+        }))),
+    );
+    let mut list = json!({
+        "summary": "Jobs since the server started, newest first", "operationId": "listJobs",
+        "responses": {"200": ok("The jobs", jobs.clone())}
+    });
+    errors(&mut list, &["401", "403"]);
+    let mut one = json!({
+        "summary": "One job: its progress, documents, index report and error", "operationId": "getJob",
+        "parameters": [path_param("id", "Job number")],
+        "responses": {"200": ok("The job", job.clone())}
+    });
+    errors(&mut one, &["400", "401", "403", "404"]);
+    vec![
+        ("/api/admin/add", json!({"post": add})),
+        ("/api/admin/upload", json!({"post": upload})),
+        ("/api/admin/refresh", json!({"post": refresh})),
+        ("/api/admin/remove", json!({"post": remove})),
+        ("/api/admin/jobs", json!({"get": list})),
+        ("/api/admin/jobs/{id}", json!({"get": one})),
+    ]
 }
 
 pub(crate) async fn document() -> Json<Value> {

@@ -3,116 +3,12 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use mcdewey_embed::HashEmbedder;
-use mcdewey_ingest::IngestOptions;
-use mcdewey_search::{Embedding, Engine, StoreSpec};
-use mcdewey_server::{app, Access, AppState, EngineHandle, ServerOptions};
+use mcdewey_server::{app, Access, EngineHandle, ServerOptions};
 use serde_json::Value;
-use std::sync::Arc;
 use tower::ServiceExt;
 
-/// A section long enough to be a chunk of its own.
-fn section(title: &str, sentence: &str) -> String {
-    format!("## {title}\n\n{}\n\n", sentence.repeat(8))
-}
-
-fn guide() -> String {
-    format!(
-        "# Security Guide\n\n{}<!-- page 12 -->\n\n{}{}",
-        section(
-            "Mixed Mode",
-            "To enable mixed mode, run utils ctl set-cluster mixed-mode on the publisher. "
-        ),
-        section(
-            "Phone Certificates",
-            "The CAPF service issues locally significant certificates to phones. "
-        ),
-        section(
-            "Hostile",
-            "<script>alert('x')</script> <img src=x onerror=alert(1)> Text after the image. "
-        ),
-    )
-}
-
-fn old_guide() -> String {
-    format!(
-        "# Security Guide\n\n{}",
-        section(
-            "Mixed Mode",
-            "In this older release mixed mode needs the CTL client and USB eTokens. "
-        )
-    )
-}
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    engine: Arc<Engine>,
-}
-
-fn fixture() -> Fixture {
-    fixture_of(&[
-        ("cucm/v15/security-guide/guide.md", guide().into_bytes()),
-        (
-            "cucm/v12.5.1/security-guide/guide.md",
-            old_guide().into_bytes(),
-        ),
-    ])
-}
-
-fn fixture_of(files: &[(&str, Vec<u8>)]) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let lib = dir.path().join("library");
-    for (rel, bytes) in files {
-        let p = lib.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
-    let store = StoreSpec::Embedded(dir.path().join("data"));
-    let model = HashEmbedder::new(64);
-    store
-        .update(
-            &lib,
-            &IngestOptions::default(),
-            Some(Embedding::new(&model)),
-            &mut |_| {},
-        )
-        .unwrap();
-    let engine = Engine::with_embedder(store.open().unwrap(), Arc::new(model)).unwrap();
-    Fixture {
-        _dir: dir,
-        engine: Arc::new(engine),
-    }
-}
-
-fn state(f: &Fixture, options: ServerOptions) -> AppState {
-    AppState::new(EngineHandle::new(f.engine.clone()), options).unwrap()
-}
-
-fn router(f: &Fixture, options: ServerOptions) -> axum::Router {
-    app(state(f, options))
-}
-
-async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let resp = router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
-}
-
-async fn get_json(router: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let (status, _, body) = get(router, uri).await;
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(Value::String(body)),
-    )
-}
+mod common;
+use common::*;
 
 #[tokio::test]
 async fn search_api_returns_cited_results_and_filters_by_version() {
@@ -356,12 +252,29 @@ async fn openapi_document_lists_every_route_with_schemas() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
+    // Every API route of the router, with each of its methods, is documented.
+    let st = state(&f, ServerOptions::default());
+    for route in mcdewey_server::routes(&st) {
+        if !route.path.starts_with("/api/") || route.path == "/api/openapi.json" {
+            continue;
+        }
+        let path = route.path.replace("{*", "{");
+        for method in &route.methods {
+            assert!(
+                doc["paths"][&path]
+                    .get(method.to_ascii_lowercase())
+                    .is_some(),
+                "{method} {path} is not in the OpenAPI document"
+            );
+        }
+    }
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     for name in [
         "SearchResponse",
         "SearchResult",
         "ChunkView",
         "LibraryTree",
+        "Job",
         "Error",
     ] {
         assert!(
@@ -423,42 +336,6 @@ async fn pages_render_the_chunk_screen_and_a_sanitised_document() {
     let (s, _, missing) = get(&r, "/chunks/cucm::v15::security-guide::guide::999").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(missing.contains("not found"));
-}
-
-/// One request through the router; `headers` are (name, value) pairs.
-async fn call(
-    r: &axum::Router,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-) -> axum::response::Response {
-    let mut req = Request::builder().method(method).uri(uri);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    r.clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap()
-}
-
-/// A server with the admin token `s3cret` and a tokens file holding the read token
-/// `r3ader`.
-fn guarded(f: &Fixture) -> (AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("tokens");
-    let reader =
-        mcdewey_server::TokenEntry::from_secret("reader", mcdewey_server::Role::Read, "r3ader");
-    std::fs::write(&file, format!("# test tokens\n{}\n", reader.line())).unwrap();
-    let st = state(
-        f,
-        ServerOptions {
-            token: Some("s3cret".into()),
-            tokens_file: Some(file),
-            ..Default::default()
-        },
-    );
-    (st, dir)
 }
 
 /// Every route the router declares, with and without a token, with a read and an
@@ -1338,7 +1215,7 @@ async fn get_with(
 #[tokio::test]
 async fn original_files_are_served_with_ranges_and_only_as_indexed() {
     let f = fixture();
-    let lib = f._dir.path().join("library");
+    let lib = f.dir.path().join("library");
     let r = router(
         &f,
         ServerOptions {

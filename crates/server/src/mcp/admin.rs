@@ -16,8 +16,12 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 /// The admin tools' names.
-pub(crate) const ADMIN_TOOLS: [&str; 4] =
-    ["add_source", "refresh_source", "remove_document", "list_jobs"];
+pub(crate) const ADMIN_TOOLS: [&str; 4] = [
+    "add_source",
+    "refresh_source",
+    "remove_document",
+    "list_jobs",
+];
 
 /// Longest `list_jobs` waits for a job, in seconds.
 const MAX_WAIT_SECONDS: u32 = 120;
@@ -155,7 +159,10 @@ impl McdeweyMcp {
             Some(p) if p.role == Role::Admin => Ok((jobs, p)),
             Some(p) => Err(api_error(ApiError::new(
                 "forbidden",
-                format!("token {:?} has the read role; this tool needs an admin token", p.name),
+                format!(
+                    "token {:?} has the read role; this tool needs an admin token",
+                    p.name
+                ),
             ))),
             None => Err(api_error(ApiError::new(
                 "forbidden",
@@ -258,7 +265,12 @@ impl McdeweyMcp {
                 }
             },
         };
-        let wait = match whole("wait_seconds", args.wait_seconds.as_ref(), 0, 0..=MAX_WAIT_SECONDS) {
+        let wait = match whole(
+            "wait_seconds",
+            args.wait_seconds.as_ref(),
+            0,
+            0..=MAX_WAIT_SECONDS,
+        ) {
             Ok(w) => w,
             Err(e) => return Ok(invalid(e)),
         };
@@ -273,7 +285,10 @@ impl McdeweyMcp {
                 text.push_str(&job_line(j));
                 text.push('\n');
             }
-            return Ok(super::structured(&serde_json::json!({ "jobs": list }), text));
+            return Ok(super::structured(
+                &serde_json::json!({ "jobs": list }),
+                text,
+            ));
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait.into());
         loop {
