@@ -2,8 +2,13 @@
 over stdio. Initialises, lists tools, calls every tool, checks contents, citations and
 an error case, and that the session survives errors.
 
-usage: python mcp_clients.py http://127.0.0.1:PORT/mcp MCDEWEY_BIN LIBRARY DATA
+With a third argument set, also the admin tools of a server started with --allow-write
+(tokens in $E2E_TOKEN, admin, and $E2E_READ_TOKEN, read): add a document from a URL,
+follow its job, find it, remove it; a read token may not.
+
+usage: python mcp_clients.py http://127.0.0.1:PORT/mcp MCDEWEY_BIN LIBRARY DATA [ADMIN_MCP_URL FETCH_URL]
 """
+import os
 import asyncio
 import json
 import sys
@@ -19,6 +24,7 @@ except ImportError:  # mcp 1.x
 PASSED = 0
 FAILED = 0
 TOOLS = {"search_docs", "get_chunk", "get_context", "list_library", "compare_versions"}
+ADMIN_TOOLS = {"add_source", "refresh_source", "remove_document", "list_jobs"}
 
 
 def check(name, ok, detail=""):
@@ -49,6 +55,7 @@ async def exercise(session, label):
     tools = (await session.list_tools()).tools
     names = {t.name for t in tools}
     check(f"{label}: lists the five tools", TOOLS <= names, sorted(names))
+    check(f"{label}: no admin tools without --allow-write", not (ADMIN_TOOLS & names), sorted(names))
     search_tool = next(t for t in tools if t.name == "search_docs")
     schema = attr(search_tool, "input_schema", "inputSchema")
     check(f"{label}: search_docs has a JSON Schema", "query" in schema.get("properties", {}), schema)
@@ -192,6 +199,58 @@ async def over_http(url):
             await exercise(session, "http")
 
 
+def job_number(text):
+    """The job number in a tool's "job N (kind) ..." answer."""
+    words = text.split()
+    return int(words[1]) if len(words) > 1 and words[0] == "job" and words[1].isdigit() else None
+
+
+async def admin(url, fetch_url):
+    """Admin tools with the admin token: add a document from a URL, follow its job to the
+    end, find the document, remove it; with a read token, refused."""
+    from mcp.client.streamable_http import create_mcp_http_client
+
+    source = "cucm/v15/fetched/fetched-guide.md"
+    headers = {"Authorization": f"Bearer {os.environ['E2E_TOKEN']}"}
+    async with create_mcp_http_client(headers=headers) as client:
+        async with http_client(url, http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as session:
+                await session.initialize()
+                names = {t.name for t in (await session.list_tools()).tools}
+                check("admin: the admin tools are listed with --allow-write", ADMIN_TOOLS <= names, sorted(names))
+                res = await session.call_tool("add_source", {
+                    "url": fetch_url, "product": "cucm", "version": "v15", "doc_set": "fetched",
+                    "name": "fetched-guide.md"})
+                text = text_of(res)
+                job = job_number(text)
+                check("admin: add_source queues a job", not attr(res, "is_error", "isError") and job, text)
+                res = await session.call_tool("list_jobs", {"id": job, "wait_seconds": 90})
+                text = text_of(res)
+                check("admin: list_jobs waits for the job to finish", "done" in text.splitlines()[0] and f"added {source}" in text, text)
+                res = await session.call_tool("search_docs", {"query": "mixed mode", "product": "cucm", "doc_set": "fetched", "mode": "bm25"})
+                check("admin: the fetched document is searchable", source in text_of(res), text_of(res)[:300])
+                res = await session.call_tool("refresh_source", {"scope": "cucm/v15/fetched"})
+                job = job_number(text_of(res))
+                res = await session.call_tool("list_jobs", {"id": job, "wait_seconds": 90})
+                check("admin: refresh_source finds the document unchanged", f"unchanged {source}" in text_of(res), text_of(res))
+                res = await session.call_tool("remove_document", {"source": source})
+                job = job_number(text_of(res))
+                res = await session.call_tool("list_jobs", {"id": job, "wait_seconds": 90})
+                check("admin: remove_document removes it", f"removed {source}" in text_of(res) and "1 removed" in text_of(res), text_of(res))
+                res = await session.call_tool("search_docs", {"query": "mixed mode", "product": "cucm", "mode": "bm25"})
+                check("admin: the removed document is no longer found", source not in text_of(res), text_of(res)[:300])
+                res = await session.call_tool("list_jobs", {})
+                check("admin: list_jobs lists the jobs, newest first", text_of(res).startswith(f"job {job} (remove) done"), text_of(res))
+    headers = {"Authorization": f"Bearer {os.environ['E2E_READ_TOKEN']}"}
+    async with create_mcp_http_client(headers=headers) as client:
+        async with http_client(url, http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as session:
+                await session.initialize()
+                res = await session.call_tool("remove_document", {"source": "notes/v1/guide/notes.md"})
+                check("admin: a read token may not use the admin tools",
+                      attr(res, "is_error", "isError") and "read role" in text_of(res), text_of(res))
+
+
 async def over_stdio(binary, library, data):
     params = StdioServerParameters(
         command=binary, args=["mcp", "--library", library, "--data", data, "--no-index"]
@@ -203,7 +262,10 @@ async def over_stdio(binary, library, data):
 
 async def main():
     url, binary, library, data = sys.argv[1:5]
-    for name, run in [("http", over_http(url)), ("stdio", over_stdio(binary, library, data))]:
+    runs = [("http", over_http(url)), ("stdio", over_stdio(binary, library, data))]
+    if len(sys.argv) > 6:
+        runs.append(("admin", admin(sys.argv[5], sys.argv[6])))
+    for name, run in runs:
         try:
             await asyncio.wait_for(run, timeout=180)
         except Exception as e:  # a transport failure is a failed check, not a crash

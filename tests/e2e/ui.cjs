@@ -1,7 +1,7 @@
 // Drives the real server with headless Chromium: search, filter by version, open a
 // result's chunk page, "View in doc context", and check the chunk is highlighted and in
 // view. Screenshots at laptop and phone widths go to $ARTIFACTS.
-//   node ui.cjs BASE_URL [TOKEN_SERVER_URL] [PDF_SERVER_URL]
+//   node ui.cjs BASE_URL [TOKEN_SERVER_URL] [PDF_SERVER_URL] [ADMIN_SERVER_URL]
 const { chromium } = require("playwright-core");
 const path = require("path");
 const fs = require("fs");
@@ -326,6 +326,70 @@ async function inViewport(page, selector) {
         check(`${label}: one h1 in the PDF viewer`, h1 === 1, `${h1}`);
         await axeContext.close();
       }
+    }
+
+    // A server that allows writes: an admin signs in, uploads a PDF manual on the admin
+    // page, watches its job to the end, finds the manual by search, and removes it.
+    const adminBase = process.argv[5];
+    if (adminBase) {
+      const pdf = process.env.E2E_UPLOAD_PDF;
+      const source = "r/v4.2.2/manuals/writing-r-extensions.pdf";
+      const query = "package subdirectories DESCRIPTION file";
+      const signIn = async (page) => {
+        await page.goto(adminBase + "/admin");
+        await page.fill("#token", process.env.E2E_TOKEN || "");
+        await page.click("form[action='/login'] button[type=submit]");
+        await page.waitForLoadState();
+      };
+      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+      await signIn(page);
+      check("admin: signing in opens the admin page", page.url().endsWith("/admin") && (await page.textContent("h1")) === "Manage the library", page.url());
+      await page.setInputFiles("#upload-file", pdf);
+      await page.fill("#upload-product", "r");
+      await page.fill("#upload-version", "v4.2.2");
+      await page.fill("#upload-doc_set", "manuals");
+      await page.click("form[action='/admin/upload'] button[type=submit]");
+      await page.waitForURL(/\/admin\/jobs\/\d+$/);
+      const live = await page.$("#job-progress, .badge.job-done");
+      check("admin: the upload goes to its job page, which shows the progress", live !== null, page.url());
+      await page.waitForSelector("[data-state=finished]", { timeout: 120000 });
+      const state = (await page.textContent("h1 .badge")).trim();
+      check("admin: the job page follows the job to the end", state === "done", state);
+      check("admin: the job lists the uploaded manual as added", (await page.textContent("section.job")).includes(source) && (await page.textContent("section.job")).includes("added"));
+      await page.screenshot({ path: path.join(artifacts, "laptop-admin-job.png"), fullPage: false });
+      await page.goto(`${adminBase}/?q=${encodeURIComponent(query)}&mode=bm25`);
+      const sources = await page.$$eval("li.result", (els) => els.map((e) => e.textContent));
+      check("admin: the uploaded manual is found by search", sources.some((t) => t.includes("writing-r-extensions")), sources.slice(0, 3).join(" | ").slice(0, 300));
+      await page.goto(adminBase + "/admin");
+      await page.click("details.docset summary >> text=manuals");
+      await page.screenshot({ path: path.join(artifacts, "laptop-admin.png"), fullPage: false });
+      page.once("dialog", (d) => d.accept());
+      await page.click(`form.remove:has(input[name=source][value="${source}"]) button`);
+      await page.waitForURL(/\/admin\/jobs\/\d+$/);
+      await page.waitForSelector("[data-state=finished]", { timeout: 120000 });
+      const removed = await page.textContent("section.job");
+      check("admin: removing asks first, then removes the manual from the library and the index", removed.includes("removed") && removed.includes("1 removed"), removed.slice(0, 300));
+      await page.goto(`${adminBase}/?q=${encodeURIComponent(query)}&mode=bm25`);
+      const after = await page.$$eval("li.result", (els) => els.map((e) => e.textContent));
+      check("admin: the removed manual is no longer found", !after.some((t) => t.includes("writing-r-extensions")), after.slice(0, 3).join(" | ").slice(0, 300));
+      check("admin: no script errors on the admin pages", errors.length === 0, errors.join(" | "));
+      await context.close();
+      // axe on the admin page and a job page.
+      const axeContext = await browser.newContext({ viewport: { width: 1366, height: 900 }, bypassCSP: true });
+      const axePage = await axeContext.newPage();
+      await signIn(axePage);
+      for (const url of ["/admin", "/admin/jobs/1"]) {
+        await axePage.goto(adminBase + url);
+        await axePage.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+        const found = await axePage.evaluate(async () => (await axe.run({ runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "best-practice"] } }))
+          .violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}×: ${v.nodes[0].target.join(" ")})`));
+        check(`admin: axe finds no accessibility violation on ${url}`, found.length === 0, found.join("; "));
+      }
+      await axeContext.close();
     }
   } catch (e) {
     failed++;

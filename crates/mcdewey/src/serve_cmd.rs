@@ -19,7 +19,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MCDEWEY_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Tokens with names and roles, one `NAME ROLE blake3:HEX` a line (make one
-    /// with `mcdewey token new`); re-read when it changes.
+    /// with `mcdewey token-new`); re-read when it changes.
     #[arg(long, env = "MCDEWEY_TOKENS_FILE")]
     pub tokens_file: Option<PathBuf>,
     /// Browser origin allowed to call the server besides its own and loopback ones
