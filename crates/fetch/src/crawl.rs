@@ -21,6 +21,8 @@ pub struct CrawlOptions {
     pub max_depth: usize,
     /// Pause between requests.
     pub delay: std::time::Duration,
+    /// Most bytes downloaded in all; the crawl stops (and says so) past it.
+    pub max_total_bytes: u64,
 }
 
 impl Default for CrawlOptions {
@@ -29,6 +31,7 @@ impl Default for CrawlOptions {
             max_pages: 500,
             max_depth: 10,
             delay: std::time::Duration::from_millis(200),
+            max_total_bytes: 1 << 30,
         }
     }
 }
@@ -147,13 +150,14 @@ fn links(page: &Url, html: &str) -> (Vec<Url>, Option<Url>) {
 }
 
 /// Crawls the site under `start`'s folder into the target doc set; one result per page
-/// fetched or left out.
+/// fetched or left out. `progress` hears the number of pages saved after each one.
 pub fn crawl(
     library: &std::path::Path,
     start: &str,
     target: &Target,
     opts: &FetchOptions,
     limits: &CrawlOptions,
+    progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Fetched>, FetchError> {
     check_url(start)?;
     let invalid = |reason: String| FetchError::InvalidUrl {
@@ -207,8 +211,20 @@ pub fn crawl(
         error: Some(why),
     };
     let mut saved = 0usize;
+    let mut downloaded = 0u64;
     while let Some((url, depth)) = queue.pop_front() {
         if saved >= limits.max_pages {
+            break;
+        }
+        if downloaded > limits.max_total_bytes {
+            out.push(left_out(
+                &url,
+                format!(
+                    "the crawl downloaded more than {} bytes (--max-crawl-size); it and the {} pages queued after it are left out",
+                    limits.max_total_bytes,
+                    queue.len()
+                ),
+            ));
             break;
         }
         if !robots.allows(url.path()) {
@@ -268,6 +284,7 @@ pub fn crawl(
                 continue;
             }
         };
+        downloaded += bytes.len() as u64;
         let Some(kind) = Kind::sniff(&bytes, &content_type) else {
             out.push(left_out(&url, format!("binary content ({content_type})")));
             continue;
@@ -296,6 +313,7 @@ pub fn crawl(
         };
         out.push(save(&dir, target, &mut sources, &file, download)?);
         saved += 1;
+        progress(saved);
     }
     write_sources(&dir, &sources)?;
     Ok(out)

@@ -99,6 +99,9 @@ pub struct AddArgs {
     /// With --crawl: milliseconds between requests (politeness).
     #[arg(long, default_value_t = 200)]
     pub delay_ms: u64,
+    /// With --crawl: most bytes downloaded in all.
+    #[arg(long, default_value_t = 1 << 30)]
+    pub max_crawl_size: u64,
     #[command(flatten)]
     pub flags: FetchFlags,
     #[command(flatten)]
@@ -116,14 +119,28 @@ impl AddArgs {
                 max_pages: self.max_pages.clamp(1, 100_000),
                 max_depth: self.max_depth,
                 delay: std::time::Duration::from_millis(self.delay_ms.min(60_000)),
+                max_total_bytes: self.max_crawl_size,
             };
-            mcdewey_fetch::crawl(
+            // A spinner on a terminal (indicatif draws nothing elsewhere).
+            let spinner = if self.flags.json {
+                indicatif::ProgressBar::hidden()
+            } else {
+                indicatif::ProgressBar::new_spinner()
+            };
+            spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+            spinner.set_message(format!("crawling {}", self.url));
+            let crawled = mcdewey_fetch::crawl(
                 &self.paths.library,
                 &self.url,
                 &target,
                 &self.flags.options(),
                 &limits,
-            )?
+                &mut |saved| {
+                    spinner.set_message(format!("crawling {}: {saved} pages saved", self.url))
+                },
+            );
+            spinner.finish_and_clear();
+            crawled?
         } else {
             vec![mcdewey_fetch::add(
                 &self.paths.library,

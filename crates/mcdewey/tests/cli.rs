@@ -1620,4 +1620,52 @@ fn a_documentation_site_is_crawled_within_its_prefix_as_it_stands_on_disk() {
             .all(|f| f["status"] == "unchanged"),
         "{again}"
     );
+    // A refresh scoped to another folder fetches nothing.
+    let none = ok_json(mcdewey(
+        &[
+            "refresh",
+            "gnuplot",
+            "--allow-private",
+            "--no-embed",
+            "--json",
+        ],
+        lib.path(),
+        data.path(),
+    ));
+    assert_eq!(none["fetched"], serde_json::json!([]), "{none}");
+    // A crawl stops at its size limit and says so.
+    let small = tempfile::tempdir().unwrap();
+    let out = ok_json(mcdewey(
+        &[
+            "add",
+            &format!("{}/docs/15/start.html", server.base),
+            "--crawl",
+            "--max-crawl-size",
+            "1",
+            "--delay-ms",
+            "0",
+            "--allow-private",
+            "--product",
+            "postgresql",
+            "--version",
+            "v15",
+            "--doc-set",
+            "manual",
+            "--no-index",
+            "--json",
+        ],
+        small.path(),
+        data.path(),
+    ));
+    let fetched = out["fetched"].as_array().unwrap();
+    assert_eq!(
+        fetched.iter().filter(|f| f["status"] == "added").count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        fetched.iter().any(|f| f["status"] == "skipped"
+            && f["error"].as_str().unwrap().contains("--max-crawl-size")),
+        "{out}"
+    );
 }

@@ -369,8 +369,11 @@ impl Worker {
                 crawl: Some(limits),
                 ..
             } => {
-                self.phase(id, "crawling", 0, limits.max_pages);
-                mcdewey_fetch::crawl(library, url, target, fetch, limits).map_err(|e| e.to_string())
+                self.phase(id, "crawling: pages saved", 0, limits.max_pages);
+                mcdewey_fetch::crawl(library, url, target, fetch, limits, &mut |saved| {
+                    self.phase(id, "crawling: pages saved", saved, limits.max_pages)
+                })
+                .map_err(|e| e.to_string())
             }
             Work::Upload { target, files } => {
                 let mut out = Vec::new();
