@@ -6,7 +6,7 @@
 //! a session cookie send it in `X-CSRF-Token` (a bearer token needs none).
 
 use crate::gate::Access::Admin;
-use crate::jobs::{Job, JobState, Jobs, QueueError, Work};
+use crate::jobs::{Job, JobState, Jobs, NotIndexed, QueueError, Work};
 use crate::pages::{count, document_href, format_time, layout};
 use crate::signin::{csrf_ok, form_csrf};
 use crate::{blocking, ApiError, AppState, Principal, RouteDef};
@@ -479,10 +479,20 @@ fn target_fields(prefix: &str) -> Markup {
 
 /// The admin page, with `error` from a form shown at the top.
 async fn admin_view(state: &AppState, headers: &HeaderMap, error: Option<&ApiError>) -> Response {
-    let tree = match blocking(state, |e| e.library()).await {
+    let (tree, manifest) = match blocking(state, |e| Ok((e.library()?, e.store().manifest()?)))
+        .await
+    {
         Ok(t) => t,
         Err(e) => return crate::pages::error_page(e.status, "Something went wrong", &e.message),
     };
+    let not_indexed: Vec<NotIndexed> = manifest
+        .skipped
+        .into_iter()
+        .map(|k| NotIndexed {
+            source: k.path,
+            reason: k.reason,
+        })
+        .collect();
     let csrf = form_csrf(headers);
     let jobs = state.jobs().ok().map(|j| j.list());
     let status = error.map_or(StatusCode::OK, |e| e.status);
@@ -544,6 +554,11 @@ async fn admin_view(state: &AppState, headers: &HeaderMap, error: Option<&ApiErr
                     }
                 }
             }
+            @if !not_indexed.is_empty() {
+                h2 { "Files not indexed" }
+                p { "The last index update could not read these library files." }
+                (not_indexed_table(&not_indexed, jobs.is_some().then_some(csrf.as_str())))
+            }
             h2 { "Documents" }
             p.summary { (count(tree.documents, "document")) " in " (count(tree.products.len(), "product")) }
             @for p in &tree.products {
@@ -558,13 +573,7 @@ async fn admin_view(state: &AppState, headers: &HeaderMap, error: Option<&ApiErr
                                             td { a href=(document_href(&doc.source)) { (doc.source) } }
                                             td.num { (count(doc.chunks as usize, "chunk")) }
                                             @if jobs.is_some() {
-                                                td {
-                                                    form.remove method="post" action="/admin/remove" data-confirm=(format!("Remove {} from the library and the index?", doc.source)) {
-                                                        input type="hidden" name="csrf" value=(csrf);
-                                                        input type="hidden" name="source" value=(doc.source);
-                                                        button type="submit" aria-label=(format!("Remove {}", doc.source)) { "Remove" }
-                                                    }
-                                                }
+                                                td { (remove_button(&doc.source, &csrf)) }
                                             }
                                         }
                                     }
@@ -579,7 +588,44 @@ async fn admin_view(state: &AppState, headers: &HeaderMap, error: Option<&ApiErr
     (status, layout("Manage the library", "", body)).into_response()
 }
 
-async fn job_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+/// A form removing `source` (it asks first, with app.js).
+fn remove_button(source: &str, csrf: &str) -> Markup {
+    html! {
+        form.remove method="post" action="/admin/remove" data-confirm=(format!("Remove {source} from the library and the index?")) {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="source" value=(source);
+            button type="submit" aria-label=(format!("Remove {source}")) { "Remove" }
+        }
+    }
+}
+
+/// Files the index could not read, each with a remove button when writes are allowed
+/// (`csrf` given) and the file lies in a doc set.
+fn not_indexed_table(files: &[NotIndexed], csrf: Option<&str>) -> Markup {
+    html! {
+        table.docs.not-indexed {
+            thead { tr { th { "File" } th { "Why" } @if csrf.is_some() { th { span.visually-hidden { "Action" } } } } }
+            tbody {
+                @for f in files {
+                    tr {
+                        td { (f.source) }
+                        td { (f.reason) }
+                        @if let Some(csrf) = csrf {
+                            td { @if mcdewey_core::DocPath::parse(&f.source).is_ok() { (remove_button(&f.source, csrf)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn job_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let csrf = form_csrf(&headers);
     let job = match job_of(&state, &id) {
         Ok(j) => j,
         Err(e) => return crate::pages::error_page(e.status, "No such job", &e.message),
@@ -613,8 +659,8 @@ async fn job_page(State(state): State<AppState>, Path(id): Path<String>) -> Resp
                 p { (count(ix.added.len(), "document")) " added, " (ix.changed.len()) " changed, " (ix.removed.len()) " removed · the library now holds "
                     (count(ix.documents, "document")) " and " (count(ix.chunks as usize, "chunk")) "." }
                 @if !ix.skipped.is_empty() {
-                    p.error role="alert" { "Not indexed:" }
-                    ul { @for s in &ix.skipped { li { (s) } } }
+                    p.error role="alert" { "Not indexed (the file stays in the library until removed):" }
+                    (not_indexed_table(&ix.skipped, state.jobs().is_ok().then_some(csrf.as_str())))
                 }
             }
             p { a href="/admin" { "Back to Manage the library" } }

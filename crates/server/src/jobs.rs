@@ -112,7 +112,16 @@ pub struct IndexReport {
     /// Documents taken out of the index.
     pub removed: Vec<String>,
     /// This job's documents that could not be indexed, with the reason.
-    pub skipped: Vec<String>,
+    pub skipped: Vec<NotIndexed>,
+}
+
+/// A library file that could not be indexed.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct NotIndexed {
+    /// Library-relative path.
+    pub source: String,
+    /// Why.
+    pub reason: String,
 }
 
 impl From<&UpdateSummary> for IndexReport {
@@ -126,7 +135,10 @@ impl From<&UpdateSummary> for IndexReport {
             skipped: s
                 .skipped
                 .iter()
-                .map(|k| format!("{}: {}", k.path, k.reason))
+                .map(|k| NotIndexed {
+                    source: k.path.clone(),
+                    reason: k.reason.clone(),
+                })
                 .collect(),
         }
     }
@@ -308,11 +320,9 @@ impl Worker {
         let result = self.change_library(id, &work).and_then(|documents| {
             let mut report = self.index(id)?;
             // The library's other unreadable files are the index's business, not this job's.
-            report.skipped.retain(|s| {
-                documents
-                    .iter()
-                    .any(|d| s.starts_with(&format!("{}:", d.source)))
-            });
+            report
+                .skipped
+                .retain(|s| documents.iter().any(|d| d.source == s.source));
             self.set(id, |j| j.documents = documents);
             Ok(report)
         });

@@ -600,3 +600,64 @@ async fn without_allow_write_the_server_is_read_only() {
         "{e}"
     );
 }
+
+/// An upload the index cannot read is kept and reported — on its job and on the admin
+/// page, with a button to remove it — and nothing else is lost.
+#[tokio::test]
+async fn an_upload_the_index_cannot_read_is_reported_and_can_be_removed() {
+    let f = fixture();
+    let (st, _dir) = guarded(&f);
+    let r = app(st);
+    let (s, job) = upload(
+        &r,
+        ADMIN,
+        &[("broken.pdf", b"%PDF-1.7\nnot really a PDF\n")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{job}");
+    let done = finished(&r, job["id"].as_u64().unwrap()).await;
+    let source = "cucm/v15/admin-guide/broken.pdf";
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["index"]["skipped"][0]["source"], source, "{done}");
+    assert!(!done["index"]["skipped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+    let (_, _, page) = get_page(&r, &format!("/admin/jobs/{}", done["id"]), &[HOST, ADMIN]).await;
+    assert!(
+        page.contains("Not indexed") && page.contains(&format!("value=\"{source}\"")),
+        "{page}"
+    );
+    let (_, _, page) = get_page(&r, "/admin", &[HOST, ADMIN]).await;
+    assert!(page.contains("Files not indexed") && page.contains(&format!("value=\"{source}\"")));
+    assert_eq!(
+        hits(&r, "mixed").await.len(),
+        2,
+        "the rest of the library is still served"
+    );
+
+    let (s, _, job) = send(
+        &r,
+        "POST",
+        "/admin/remove",
+        &[HOST, ADMIN],
+        "application/x-www-form-urlencoded",
+        format!("source={source}").into_bytes(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{job}");
+    let (_, _, list) = send(
+        &r,
+        "GET",
+        "/api/admin/jobs",
+        &[HOST, ADMIN],
+        "text/plain",
+        vec![],
+    )
+    .await;
+    let done = finished(&r, list["jobs"][0]["id"].as_u64().unwrap()).await;
+    assert_eq!(done["documents"][0]["status"], "removed", "{done}");
+    assert!(!f.dir.path().join("library").join(source).exists());
+    let (_, _, page) = get_page(&r, "/admin", &[HOST, ADMIN]).await;
+    assert!(!page.contains("Files not indexed"));
+}

@@ -116,7 +116,7 @@ fn job_text(j: &Job) -> String {
             ix.chunks
         ));
         for s in &ix.skipped {
-            text.push_str(&format!("  not indexed: {s}\n"));
+            text.push_str(&format!("  not indexed: {}: {}\n", s.source, s.reason));
         }
     }
     if let Some(e) = &j.error {
