@@ -3,11 +3,13 @@
 //! a library folder.
 
 pub mod analyzer;
+pub mod parts;
 pub mod schema;
 pub mod store;
 pub mod update;
 pub mod vectors;
 
+pub use parts::{VectorIndex, Vectors};
 pub use store::{Store, StoreWriter};
 pub use update::update_library;
 pub use vectors::{VectorEntry, VectorSet};

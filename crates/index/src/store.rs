@@ -74,11 +74,12 @@ impl Store {
         &self.dir
     }
 
-    /// The chunk vectors named by the last commit, if it has any.
-    pub fn vectors(&self) -> Result<Option<crate::VectorSet>, IndexError> {
+    /// The chunk vectors named by the last commit, if it has any, searched as `mode`
+    /// says.
+    pub fn vectors(&self, mode: crate::VectorIndex) -> Result<Option<crate::Vectors>, IndexError> {
         match self.manifest()?.vectors {
             None => Ok(None),
-            Some(name) => crate::VectorSet::load(&self.dir.join("vectors").join(name)).map(Some),
+            Some(name) => crate::Vectors::load(&self.dir.join("vectors"), &name, mode).map(Some),
         }
     }
 

@@ -1,19 +1,40 @@
 //! Incremental update of the store from a library folder.
 
+use crate::parts::{unreferenced, write_generation, NewPart, Previous};
 use crate::store::Store;
 use crate::vectors::{VectorEntry, VectorSet};
 use crate::IndexError;
 use mcdewey_catalog::{
-    embed_with_cache, embedding_text, ChunkSink, Embedding, Manifest, Progress, Scanner,
+    embed_with_cache, embedding_text, ChunkSink, DocEntry, Embedding, Manifest, Progress, Scanner,
     UpdateSummary, MIN_BATCH_CHUNKS,
 };
 use mcdewey_core::Chunk;
 use mcdewey_ingest::IngestOptions;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-/// Builds the vector set of the new manifest: vectors of unchanged documents come from
-/// the previous generation (same model) or the cache; only new text is embedded.
+/// What a part's vectors are made from: the model, the index settings, and each
+/// document's path, content hash and chunk count. The same signature, the same vectors.
+fn signature(model_id: &str, settings: &str, docs: &[(&String, &DocEntry)]) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(model_id.as_bytes());
+    h.update(b"\0");
+    h.update(settings.as_bytes());
+    for (source, e) in docs {
+        h.update(b"\0");
+        h.update(source.as_bytes());
+        h.update(b"\0");
+        h.update(e.hash.as_bytes());
+        h.update(&e.chunks.to_le_bytes());
+    }
+    h.finalize().to_hex()[..24].to_string()
+}
+
+/// The vector parts of the new manifest, one per product and version: a part whose
+/// documents are unchanged is kept as it is (its files are not even read); a changed
+/// part takes the vectors of its unchanged documents from the previous generation (same
+/// model) and the rest from the cache, embedding only new text. Returns the parts, the
+/// chunks embedded and the vectors in all.
 fn build_vectors(
     store: &Store,
     old: &Manifest,
@@ -21,98 +42,110 @@ fn build_vectors(
     fresh: &HashMap<String, Vec<Chunk>>,
     embedding: Embedding,
     progress: &mut dyn FnMut(Progress),
-) -> Result<(VectorSet, usize), IndexError> {
+) -> Result<(Vec<NewPart>, usize, usize), IndexError> {
     let embedder = embedding.model;
     let model_id = embedder.model_id();
+    let dir = store.data_dir().join("vectors");
     let previous = match (&old.vectors, &old.model) {
-        (Some(_), Some(m)) if m == model_id => store.vectors().ok().flatten(),
+        (Some(name), Some(m)) if m == model_id => Previous::open(&dir, name).ok(),
         _ => None,
     };
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    if let Some(prev) = &previous {
-        for (i, e) in prev.entries.iter().enumerate() {
-            by_id.insert(e.id.as_str(), i);
-        }
+    let mut groups: BTreeMap<(&str, &str), Vec<(&String, &DocEntry)>> = BTreeMap::new();
+    for (source, entry) in &manifest.documents {
+        let mut ids = entry.document.split("::");
+        let part = (
+            ids.next().unwrap_or_default(),
+            ids.next().unwrap_or_default(),
+        );
+        groups.entry(part).or_default().push((source, entry));
     }
     let mut cache = embedding.open_cache(Some(store.data_dir()));
-    let mut set = VectorSet::new(model_id, embedder.dim());
-    let mut placed: Vec<(VectorEntry, Option<Vec<f32>>, String)> = Vec::new();
-    for (source, entry) in &manifest.documents {
-        let chunks: Vec<Chunk> = match fresh.get(source) {
-            Some(c) => c.clone(),
-            None => {
-                let prefix = format!("{}::", entry.document);
-                let reusable = previous.as_ref().is_some_and(|p| {
-                    (0..entry.chunks).all(|o| by_id.contains_key(format!("{prefix}{o}").as_str()))
-                        && p.entries
-                            .iter()
-                            .filter(|e| e.id.starts_with(&prefix))
-                            .count()
-                            == entry.chunks as usize
-                });
-                if reusable {
-                    let prev = previous.as_ref().expect("checked");
-                    for o in 0..entry.chunks {
-                        let i = by_id[format!("{prefix}{o}").as_str()];
-                        placed.push((
-                            prev.entries[i].clone(),
-                            Some(prev.vector(i).to_vec()),
-                            String::new(),
-                        ));
-                    }
-                    continue;
-                }
-                store.document_chunks(&entry.document)?
-            }
-        };
-        for chunk in chunks {
-            let e = VectorEntry {
-                id: chunk.id.to_string(),
-                product: chunk.product.clone(),
-                version: chunk.version.clone(),
-                doc_set: chunk.doc_set.clone(),
-            };
-            let text = embedding_text(&chunk);
-            let cached = cache.get(&text).cloned();
-            placed.push((e, cached, text));
-        }
-    }
+    let mut parts: Vec<Option<NewPart>> = Vec::new();
+    type Placed = Vec<(VectorEntry, Option<Vec<f32>>)>;
+    let mut building: Vec<(usize, Placed, String)> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
-    let placed: Vec<(VectorEntry, Option<Vec<f32>>)> = placed
-        .into_iter()
-        .map(|(e, v, text)| {
-            if v.is_none() {
-                texts.push(text);
+    let mut total = 0;
+    for ((product, version), docs) in &groups {
+        let sig = signature(model_id, &manifest.settings, docs);
+        if let Some(kept) = previous
+            .as_ref()
+            .and_then(|p| p.unchanged(product, version, &sig))
+        {
+            total += kept.count;
+            parts.push(Some(NewPart::Kept(kept)));
+            continue;
+        }
+        let prev = previous.as_ref().and_then(|p| p.vectors(product, version));
+        let mut by_id: HashMap<&str, usize> = HashMap::new();
+        let mut per_doc: HashMap<&str, u32> = HashMap::new();
+        if let Some(prev) = &prev {
+            for (i, e) in prev.entries.iter().enumerate() {
+                by_id.insert(e.id.as_str(), i);
+                if let Some((doc, _)) = e.id.rsplit_once("::") {
+                    *per_doc.entry(doc).or_default() += 1;
+                }
             }
-            (e, v)
-        })
-        .collect();
+        }
+        let mut placed: Placed = Vec::new();
+        for (source, entry) in docs {
+            let id = |o: u32| format!("{}::{o}", entry.document);
+            let reusable = !fresh.contains_key(*source)
+                && per_doc.get(entry.document.as_str()) == Some(&entry.chunks)
+                && (0..entry.chunks).all(|o| by_id.contains_key(id(o).as_str()));
+            if let (true, Some(prev)) = (reusable, &prev) {
+                for o in 0..entry.chunks {
+                    let i = by_id[id(o).as_str()];
+                    placed.push((prev.entries[i].clone(), Some(prev.vector(i).to_vec())));
+                }
+                continue;
+            }
+            let chunks = match fresh.get(*source) {
+                Some(c) => c.clone(),
+                None => store.document_chunks(&entry.document)?,
+            };
+            for chunk in chunks {
+                let e = VectorEntry {
+                    id: chunk.id.to_string(),
+                    product: chunk.product.clone(),
+                    version: chunk.version.clone(),
+                    doc_set: chunk.doc_set.clone(),
+                };
+                let text = embedding_text(&chunk);
+                let cached = cache.get(&text).cloned();
+                if cached.is_none() {
+                    texts.push(text);
+                }
+                placed.push((e, cached));
+            }
+        }
+        total += placed.len();
+        parts.push(None);
+        building.push((parts.len() - 1, placed, sig));
+    }
     // One vector per text, in order: they fill the places without one, in order.
-    let (computed, total) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
+    let (computed, embedded) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
     let mut computed = computed.into_iter();
-    for (e, v) in placed {
-        let v = v
-            .or_else(|| computed.next())
-            .unwrap_or_else(|| vec![0.0; embedder.dim()]);
-        set.push(e, &v);
+    for (at, placed, sig) in building {
+        let mut set = VectorSet::new(model_id, embedder.dim());
+        for (e, v) in placed {
+            let v = v
+                .or_else(|| computed.next())
+                .unwrap_or_else(|| vec![0.0; embedder.dim()]);
+            set.push(e, &v);
+        }
+        parts[at] = Some(NewPart::Fresh(set, sig));
     }
     if let Err(err) = cache.save() {
         tracing::warn!(target: "mcdewey::index", "embedding cache not saved: {err}");
     }
-    Ok((set, total))
+    Ok((parts.into_iter().flatten().collect(), embedded, total))
 }
 
-/// Deletes vector generations other than the current one (left by earlier updates or
-/// by an update that crashed before its commit).
+/// Deletes the vector files the current generation does not name (left by earlier
+/// updates or by an update that crashed before its commit).
 fn remove_old_generations(data_dir: &Path, current: Option<&str>) {
-    let Ok(entries) = std::fs::read_dir(data_dir.join("vectors")) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if Some(name.as_str()) != current && name.starts_with("gen-") {
-            let _ = std::fs::remove_file(entry.path());
-        }
+    for path in unreferenced(&data_dir.join("vectors"), current) {
+        let _ = std::fs::remove_file(path);
     }
 }
 
@@ -162,7 +195,7 @@ fn update_in_batches(
         let committed = store.manifest()?;
         if let Some(embedding) = embedding {
             let embedder = embedding.model;
-            let (set, n) = build_vectors(
+            let (parts, n, total) = build_vectors(
                 store,
                 &committed,
                 &manifest,
@@ -174,21 +207,18 @@ fn update_in_batches(
                 .vectors
                 .as_deref()
                 .and_then(|n| {
-                    n.strip_prefix("gen-")?
-                        .strip_suffix(".bin")?
+                    let n = n.strip_prefix("gen-")?;
+                    n.strip_suffix(".bin")
+                        .or_else(|| n.strip_suffix(".json"))?
                         .parse::<u64>()
                         .ok()
                 })
                 .map_or(1, |g| g + 1);
             let dir = store.data_dir().join("vectors");
-            std::fs::create_dir_all(&dir).map_err(|e| IndexError::Io {
-                path: dir.clone(),
-                source: e,
-            })?;
-            let name = format!("gen-{generation}.bin");
-            set.save(&dir.join(&name))?;
+            let (name, _) =
+                write_generation(&dir, embedder.model_id(), embedder.dim(), parts, generation)?;
             embedded += n;
-            vectors = set.len();
+            vectors = total;
             manifest.vectors = Some(name);
             manifest.model = Some(embedder.model_id().to_string());
         }
@@ -275,6 +305,78 @@ mod tests {
         let summary = update_library(&store, lib.path(), &opts, None, &mut |_| {}).unwrap();
         assert_eq!(summary.removed, ["prod/v1/guide/doc-0.md"]);
         assert_eq!((summary.documents, summary.chunks), (2, 2));
+    }
+
+    /// The vector files of a data folder, by name.
+    fn vector_files(data: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(data.join("vectors"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_changed_document_rewrites_only_the_vectors_of_its_version() {
+        let lib = tempfile::tempdir().unwrap();
+        for v in ["v1", "v2"] {
+            let set = lib.path().join(format!("prod/{v}/guide"));
+            std::fs::create_dir_all(&set).unwrap();
+            for i in 0..3 {
+                let text = format!("# Topic {i}\n\nRelease {v} paragraph {i} about trunks.\n");
+                std::fs::write(set.join(format!("doc-{i}.md")), text).unwrap();
+            }
+        }
+        let data = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(data.path()).unwrap();
+        let model = mcdewey_embed::HashEmbedder::new(32);
+        let opts = IngestOptions::default();
+        let update = |store: &Store| {
+            update_library(
+                store,
+                lib.path(),
+                &opts,
+                Some(Embedding::new(&model)),
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        update(&store);
+        let first = vector_files(data.path());
+        assert_eq!(first.len(), 3, "a catalog and two parts: {first:?}");
+        let parts = |store: &Store| {
+            let v = store.vectors(crate::VectorIndex::Auto).unwrap().unwrap();
+            (v.len(), v.parts.len())
+        };
+        assert_eq!(parts(&store), (6, 2));
+
+        std::fs::write(
+            lib.path().join("prod/v1/guide/doc-0.md"),
+            "# Topic 0\n\nRelease v1 paragraph 0, reworded.\n",
+        )
+        .unwrap();
+        let summary = update(&store);
+        assert_eq!(summary.changed, ["prod/v1/guide/doc-0.md"]);
+        assert_eq!(summary.embedded, 1, "only the changed chunk is embedded");
+        let second = vector_files(data.path());
+        assert_eq!(
+            second.len(),
+            3,
+            "the old catalog and v1 part are removed: {second:?}"
+        );
+        let kept: Vec<&String> = first.iter().filter(|f| second.contains(f)).collect();
+        assert_eq!(
+            kept.len(),
+            1,
+            "the v2 part is the same file: {first:?} {second:?}"
+        );
+        assert_eq!(parts(&store), (6, 2));
+        // Nothing changed: nothing is written.
+        let summary = update(&store);
+        assert!(summary.changed.is_empty());
+        assert_eq!(summary.vectors, 6);
     }
 
     #[test]

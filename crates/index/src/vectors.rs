@@ -142,6 +142,17 @@ impl VectorSet {
                         .any(|(p, v)| p == &e.product && v == &e.version)
                 })
         };
+        self.scan(query, &admits, limit)
+    }
+
+    /// An exact scan: the `limit` entries `admits` lets in most similar to `query`,
+    /// best first.
+    pub fn scan(
+        &self,
+        query: &[f32],
+        admits: &dyn Fn(&VectorEntry) -> bool,
+        limit: usize,
+    ) -> Vec<(String, f32)> {
         let mut scored: Vec<(usize, f32)> = self
             .entries
             .iter()

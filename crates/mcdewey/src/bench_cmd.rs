@@ -78,7 +78,7 @@ use mcdewey_catalog::{embedding_text, Embedding};
 use mcdewey_embed::{embed_passages_parallel, Embedder, HashEmbedder};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_measure::latency::{
-    load_queries, mib, query_latency, round, status_kib, DEFAULT_QUERIES,
+    load_queries, mib, percentile, query_latency, round, status_kib, DEFAULT_QUERIES,
 };
 use mcdewey_search::{Engine, StoreSpec};
 use serde_json::{json, Value};
@@ -370,6 +370,23 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
             Some(Embedding::new(&hash)),
         )?;
         let index_secs = t.elapsed().as_secs_f64();
+        // One document changed: what an update costs at this size.
+        let one = paths.library.join("synth/v1/manual/file-00000.md");
+        let mut text = std::fs::read_to_string(&one)?;
+        text.push_str("\n## Added section\n\nA paragraph added to one document.\n");
+        std::fs::write(&one, text)?;
+        let t = Instant::now();
+        let update = index_library(
+            &paths,
+            &IngestOptions::default(),
+            Some(Embedding::new(&hash)),
+        )?;
+        let update_secs = t.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            update.changed.len() == 1,
+            "the one-document update changed {:?}",
+            update.changed
+        );
         let exe = std::env::current_exe()?;
         let mut cmd = std::process::Command::new(exe);
         cmd.arg("bench-probe").arg("--data").arg(&paths.data);
@@ -386,6 +403,7 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
         probe["chunks"] = json!(summary.chunks);
         probe["documents"] = json!(summary.documents);
         probe["index_seconds_hash_vectors"] = json!(round(index_secs, 2));
+        probe["update_one_document_seconds"] = json!(round(update_secs, 3));
         rows.push(probe);
     }
     report["scaling"] = json!(rows);
@@ -397,23 +415,90 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
 pub fn probe(data: &Path, queries: Option<&Path>) -> Result<()> {
     let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(384));
     let t = Instant::now();
-    let mut engine = Engine::with_embedder(StoreSpec::Embedded(data.to_path_buf()).open()?, hash)?;
+    let mut engine = Engine::with_embedder(
+        StoreSpec::Embedded(data.to_path_buf()).open()?,
+        hash.clone(),
+    )?;
     engine.set_query_cache(0);
     let open_secs = t.elapsed().as_secs_f64();
     let queries = load_queries(queries)?;
     query_latency(&engine, &queries, 1, 1)?;
     let one = query_latency(&engine, &queries, 1, 3)?;
     let eight = query_latency(&engine, &queries, 8, 2)?;
+    let (rss, peak) = (mib(status_kib("VmRSS")), mib(status_kib("VmHWM")));
+    drop(engine);
+    // Measured after the memory: it loads the vectors twice more.
+    let graphs = graph_check(data, &queries, hash.as_ref())?;
     println!(
         "{}",
         json!({
             "open_seconds": round(open_secs, 3),
             "hybrid_query_without_model": [one, eight],
-            "rss_mib": mib(status_kib("VmRSS")),
-            "peak_rss_mib": mib(status_kib("VmHWM")),
+            "rss_mib": rss,
+            "peak_rss_mib": peak,
+            "vector_graphs": graphs,
         })
     );
     Ok(())
+}
+
+/// The vector graphs against an exact scan of the same vectors: recall@10 and the
+/// vector search's own latency, without a filter and filtered to one version.
+fn graph_check(data: &Path, queries: &[String], model: &dyn Embedder) -> Result<Value> {
+    use mcdewey_index::VectorIndex;
+    let store = mcdewey_index::Store::open(data)?;
+    let (Some(graphs), Some(exact)) = (
+        store.vectors(VectorIndex::Auto)?,
+        store.vectors(VectorIndex::Exact)?,
+    ) else {
+        return Ok(Value::Null);
+    };
+    let one_version = graphs
+        .parts
+        .iter()
+        .max_by_key(|p| p.set.len())
+        .map(|p| vec![(p.product.clone(), p.version.clone())]);
+    let mut rows = Vec::new();
+    for (label, filter) in [
+        ("none", mcdewey_catalog::Filter::default()),
+        (
+            "one version",
+            mcdewey_catalog::Filter {
+                versions: one_version,
+                ..Default::default()
+            },
+        ),
+    ] {
+        let (mut hit, mut all) = (0usize, 0usize);
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        for q in queries {
+            let v = model.embed_query(q)?;
+            let t = Instant::now();
+            let want = exact.nearest(&v, &filter, 10);
+            slow.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let got = graphs.nearest(&v, &filter, 10);
+            fast.push(t.elapsed().as_secs_f64() * 1000.0);
+            all += want.len();
+            hit += want
+                .iter()
+                .filter(|w| got.iter().any(|g| g.0 == w.0))
+                .count();
+        }
+        fast.sort_by(f64::total_cmp);
+        slow.sort_by(f64::total_cmp);
+        rows.push(json!({
+            "filter": label,
+            "recall_at_10": round(hit as f64 / all.max(1) as f64, 4),
+            "graph_p50_ms": round(percentile(&fast, 0.5), 2),
+            "graph_p95_ms": round(percentile(&fast, 0.95), 2),
+            "exact_p50_ms": round(percentile(&slow, 0.5), 2),
+            "exact_p95_ms": round(percentile(&slow, 0.95), 2),
+        }));
+    }
+    Ok(
+        json!({"parts": graphs.parts.len(), "parts_with_graph": graphs.graphs(), "queries": queries.len(), "rows": rows}),
+    )
 }
 
 pub fn run(opts: &BenchOptions, model: &ModelArgs) -> Result<()> {

@@ -9,7 +9,7 @@ use mcdewey_catalog::{
     Bm25Weights, Embedding, Filter, IndexError, Manifest, Progress, UpdateSummary,
 };
 use mcdewey_core::{Chunk, ChunkId};
-use mcdewey_index::{Store, VectorSet};
+use mcdewey_index::{Store, Vectors};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_pg::PgStore;
 use std::path::{Path, PathBuf};
@@ -110,12 +110,13 @@ pub struct Capabilities {
 
 /// Where the library's chunks, manifest and vectors are kept.
 pub enum Backend {
-    /// A data folder: tantivy BM25 and an exact scan over the vector file.
+    /// A data folder: tantivy BM25, and vectors in parts by product and version, each
+    /// searched by its graph (large parts) or scanned.
     Embedded {
         /// The tantivy index and manifest.
         store: Store,
         /// The vectors of the commit opened, when it has any.
-        vectors: Option<VectorSet>,
+        vectors: Option<Vectors>,
     },
     /// A PostgreSQL database: full-text search and pgvector.
     Postgres(PgStore),
@@ -150,7 +151,7 @@ impl Backend {
     pub(crate) fn load_vectors(&mut self) -> Result<Option<String>, IndexError> {
         match self {
             Backend::Embedded { store, vectors } => {
-                *vectors = store.vectors()?;
+                *vectors = store.vectors(mcdewey_index::VectorIndex::from_env())?;
                 Ok(vectors.as_ref().map(|v| v.model_id.clone()))
             }
             Backend::Postgres(pg) => Ok(pg.model_id().map(str::to_string)),

@@ -1,0 +1,686 @@
+//! The chunk vectors of one index generation, kept in parts: one per product and
+//! version. Each part is a [`VectorSet`] file and, from [`ANN_MIN`] vectors up, an
+//! approximate nearest-neighbour graph (usearch HNSW) beside it; both are named by a
+//! hash of their content, so an update writes only the parts whose documents changed
+//! and reuses every other file as it is. A small catalog `gen-N.json` lists the parts
+//! of a generation; the tantivy commit whose manifest names it comes after every file
+//! it lists is complete, so a crash never leaves a commit naming a missing or partial
+//! part.
+//!
+//! Search: a version filter picks parts, so it applies before any graph is searched; a
+//! doc-set filter applies inside a part's graph search, or by an exact scan where it
+//! admits few of the part's vectors; a part without a graph (small, or
+//! [`VectorIndex::Exact`]) is scanned exactly. The parts' hits are merged by score.
+
+use crate::vectors::{VectorEntry, VectorSet};
+use crate::IndexError;
+use mcdewey_catalog::{write_atomic, Filter};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Parts with at least this many vectors get a graph; smaller ones are scanned.
+pub const ANN_MIN: usize = 4096;
+/// Graph degree (HNSW M).
+const CONNECTIVITY: usize = 16;
+/// Breadth of the graph search while building (HNSW ef_construction).
+const EXPANSION_ADD: usize = 128;
+/// Breadth of the graph search at query time; at least the number of results asked.
+const EXPANSION_SEARCH: usize = 128;
+/// Below this share of a part's vectors, a doc-set filter scans them exactly instead
+/// of searching the graph (a graph search through mostly filtered-out nodes is slow
+/// and loses recall).
+const FILTERED_SCAN_SHARE: f64 = 0.2;
+
+/// How vectors are searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VectorIndex {
+    /// The graph of each part that has one, an exact scan elsewhere.
+    #[default]
+    Auto,
+    /// An exact scan of every vector (what the graphs are measured against).
+    Exact,
+}
+
+impl std::str::FromStr for VectorIndex {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "ann" | "hnsw" => Ok(VectorIndex::Auto),
+            "exact" => Ok(VectorIndex::Exact),
+            _ => Err(format!("{s:?} is not auto or exact")),
+        }
+    }
+}
+
+impl VectorIndex {
+    /// From `MCDEWEY_VECTOR_INDEX` (auto or exact; auto when unset or unreadable).
+    pub fn from_env() -> VectorIndex {
+        std::env::var("MCDEWEY_VECTOR_INDEX")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// One part as the catalog records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PartRef {
+    pub(crate) product: String,
+    pub(crate) version: String,
+    /// The [`VectorSet`] file.
+    pub(crate) file: String,
+    /// The graph file, for parts of [`ANN_MIN`] vectors or more.
+    pub(crate) ann: Option<String>,
+    pub(crate) count: usize,
+    /// A hash of what the part was made from (model, settings, each document's content
+    /// hash): an update keeps the part when it is the same.
+    #[serde(default)]
+    pub(crate) signature: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Catalog {
+    model_id: String,
+    dim: usize,
+    parts: Vec<PartRef>,
+}
+
+/// A part in memory.
+pub struct Part {
+    /// Product folder.
+    pub product: String,
+    /// Version folder.
+    pub version: String,
+    /// Its vectors.
+    pub set: VectorSet,
+    graph: Option<usearch::Index>,
+}
+
+/// All chunk vectors of one index generation.
+pub struct Vectors {
+    /// The model that made them.
+    pub model_id: String,
+    /// Vector length.
+    pub dim: usize,
+    /// The parts, by product and version.
+    pub parts: Vec<Part>,
+    mode: VectorIndex,
+}
+
+fn corrupt(path: &Path, reason: String) -> IndexError {
+    IndexError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn open_graph(path: &Path) -> Result<usearch::Index, IndexError> {
+    let text = path.to_string_lossy();
+    let index = usearch::Index::restore_view(&text)
+        .map_err(|e| corrupt(path, format!("vector graph: {e}")))?;
+    index.change_expansion_search(EXPANSION_SEARCH);
+    Ok(index)
+}
+
+impl Vectors {
+    /// Loads the generation `name` of the `vectors` folder `dir`: a catalog
+    /// (`gen-N.json`) and its parts, or a one-file set of the older format
+    /// (`gen-N.bin`), split into parts in memory (searched exactly until the next
+    /// update writes it anew).
+    pub fn load(dir: &Path, name: &str, mode: VectorIndex) -> Result<Vectors, IndexError> {
+        let path = dir.join(name);
+        if name.ends_with(".bin") {
+            let set = VectorSet::load(&path)?;
+            return Ok(Vectors::from_set(set, mode));
+        }
+        let bytes = std::fs::read(&path).map_err(IndexError::io(&path))?;
+        let catalog: Catalog = serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(&path, format!("vector catalog: {e}")))?;
+        let mut parts = Vec::with_capacity(catalog.parts.len());
+        for r in catalog.parts {
+            let set = VectorSet::load(&dir.join(&r.file))?;
+            if set.len() != r.count || set.dim != catalog.dim {
+                return Err(corrupt(
+                    &dir.join(&r.file),
+                    format!(
+                        "{} vectors of {} where the catalog says {} of {}",
+                        set.len(),
+                        set.dim,
+                        r.count,
+                        catalog.dim
+                    ),
+                ));
+            }
+            let graph = match (&r.ann, mode) {
+                (Some(g), VectorIndex::Auto) => Some(open_graph(&dir.join(g))?),
+                _ => None,
+            };
+            parts.push(Part {
+                product: r.product.clone(),
+                version: r.version.clone(),
+                set,
+                graph,
+            });
+        }
+        Ok(Vectors {
+            model_id: catalog.model_id,
+            dim: catalog.dim,
+            parts,
+            mode,
+        })
+    }
+
+    /// The parts of a one-file set, without graphs.
+    fn from_set(set: VectorSet, mode: VectorIndex) -> Vectors {
+        let mut parts: Vec<Part> = Vec::new();
+        for i in 0..set.len() {
+            let e = &set.entries[i];
+            let at = match parts
+                .iter()
+                .position(|p| p.product == e.product && p.version == e.version)
+            {
+                Some(at) => at,
+                None => {
+                    parts.push(Part {
+                        product: e.product.clone(),
+                        version: e.version.clone(),
+                        set: VectorSet::new(&set.model_id, set.dim),
+                        graph: None,
+                    });
+                    parts.len() - 1
+                }
+            };
+            parts[at].set.push(e.clone(), set.vector(i));
+        }
+        Vectors {
+            model_id: set.model_id.clone(),
+            dim: set.dim,
+            parts,
+            mode,
+        }
+    }
+
+    /// Number of vectors.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(|p| p.set.len()).sum()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Parts searched by their graph.
+    pub fn graphs(&self) -> usize {
+        self.parts.iter().filter(|p| p.graph.is_some()).count()
+    }
+
+    /// How vectors are searched from now on ([`VectorIndex::Exact`] ignores the graphs).
+    pub fn set_mode(&mut self, mode: VectorIndex) {
+        self.mode = mode;
+    }
+
+    /// The part of a product and version.
+    pub fn part(&self, product: &str, version: &str) -> Option<&Part> {
+        self.parts
+            .iter()
+            .find(|p| p.product == product && p.version == version)
+    }
+
+    /// The `limit` entries most similar to `query` (dot product) among those the filter
+    /// admits, best first.
+    pub fn nearest(&self, query: &[f32], filter: &Filter, limit: usize) -> Vec<(String, f32)> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let mut hits: Vec<(String, f32)> = Vec::new();
+        for part in &self.parts {
+            let admitted = filter.product.as_ref().is_none_or(|p| p == &part.product)
+                && filter.versions.as_ref().is_none_or(|pairs| {
+                    pairs
+                        .iter()
+                        .any(|(p, v)| p == &part.product && v == &part.version)
+                });
+            if admitted {
+                hits.extend(part.nearest(query, filter.doc_set.as_deref(), limit, self.mode));
+            }
+        }
+        let limit = limit.min(hits.len());
+        if limit == 0 {
+            return hits;
+        }
+        hits.select_nth_unstable_by(limit - 1, |a, b| b.1.total_cmp(&a.1));
+        hits.truncate(limit);
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+        hits
+    }
+}
+
+impl Part {
+    fn nearest(
+        &self,
+        query: &[f32],
+        doc_set: Option<&str>,
+        limit: usize,
+        mode: VectorIndex,
+    ) -> Vec<(String, f32)> {
+        let graph = self.graph.as_ref().filter(|_| mode == VectorIndex::Auto);
+        if let Some(graph) = graph {
+            let share = doc_set.map_or(1.0, |d| {
+                self.set.entries.iter().filter(|e| e.doc_set == d).count() as f64
+                    / self.set.len().max(1) as f64
+            });
+            if share >= FILTERED_SCAN_SHARE {
+                let found = match doc_set {
+                    None => graph.search(query, limit),
+                    Some(d) => {
+                        let entries = &self.set.entries;
+                        graph.filtered_search(query, limit, |key: u64| {
+                            entries.get(key as usize).is_some_and(|e| e.doc_set == d)
+                        })
+                    }
+                };
+                if let Ok(m) = found {
+                    return m
+                        .keys
+                        .iter()
+                        .zip(&m.distances)
+                        .filter_map(|(k, d)| {
+                            // Inner-product distance is 1 - dot.
+                            self.set
+                                .entries
+                                .get(*k as usize)
+                                .map(|e| (e.id.clone(), 1.0 - d))
+                        })
+                        .collect();
+                }
+            }
+        }
+        let only = |e: &VectorEntry| doc_set.is_none_or(|d| e.doc_set == d);
+        self.set.scan(query, &only, limit)
+    }
+}
+
+/// A part of a new generation: one whose files can be reused as they are, or one to
+/// write.
+pub(crate) enum NewPart {
+    /// Unchanged since the generation it comes from.
+    Kept(PartRef),
+    /// New or changed, with its signature.
+    Fresh(VectorSet, String),
+}
+
+/// The name of a part's files: a hash of the model, the ids and the vectors.
+fn part_hash(set: &VectorSet) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(set.model_id.as_bytes());
+    h.update(&(set.dim as u64).to_le_bytes());
+    for e in &set.entries {
+        h.update(e.id.as_bytes());
+        h.update(b"\0");
+        h.update(e.doc_set.as_bytes());
+        h.update(b"\0");
+    }
+    for i in 0..set.len() {
+        for x in set.vector(i) {
+            h.update(&x.to_le_bytes());
+        }
+    }
+    h.finalize().to_hex()[..24].to_string()
+}
+
+/// Builds a part's graph and writes it to `path` (through a temporary name, so the
+/// file is whole or absent).
+fn write_graph(set: &VectorSet, path: &Path) -> Result<(), IndexError> {
+    let failed = |e: String| corrupt(path, format!("building the vector graph: {e}"));
+    let options = usearch::IndexOptions {
+        dimensions: set.dim,
+        metric: usearch::MetricKind::IP,
+        // Half precision: the same recall as f32 at half the memory and a faster build
+        // (docs/performance.md).
+        quantization: usearch::ScalarKind::F16,
+        connectivity: CONNECTIVITY,
+        expansion_add: EXPANSION_ADD,
+        expansion_search: EXPANSION_SEARCH,
+        multi: false,
+    };
+    let index = usearch::Index::new(&options).map_err(|e| failed(e.to_string()))?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    index
+        .reserve_capacity_and_threads(set.len(), threads)
+        .map_err(|e| failed(e.to_string()))?;
+    let added: Result<(), String> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let index = &index;
+                s.spawn(move || {
+                    for i in (t..set.len()).step_by(threads) {
+                        index
+                            .add(i as u64, set.vector(i))
+                            .map_err(|e| e.to_string())?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .unwrap_or_else(|_| Err("a graph builder thread panicked".into()))
+        })
+    });
+    added.map_err(failed)?;
+    let tmp = path.with_extension("part");
+    index
+        .save(&tmp.to_string_lossy())
+        .map_err(|e| corrupt(&tmp, format!("saving the vector graph: {e}")))?;
+    std::fs::rename(&tmp, path).map_err(IndexError::io(path))
+}
+
+/// Writes a generation into the `vectors` folder `dir`: the files of fresh parts not on
+/// disk already (same content, same name), then the catalog `gen-{generation}.json`;
+/// returns the catalog's name and the files it names.
+pub(crate) fn write_generation(
+    dir: &Path,
+    model_id: &str,
+    dim: usize,
+    parts: Vec<NewPart>,
+    generation: u64,
+) -> Result<(String, Vec<String>), IndexError> {
+    std::fs::create_dir_all(dir).map_err(IndexError::io(dir))?;
+    let mut refs = Vec::with_capacity(parts.len());
+    for part in parts {
+        let r = match part {
+            NewPart::Kept(r) => r,
+            NewPart::Fresh(set, signature) => {
+                let Some(first) = set.entries.first() else {
+                    continue;
+                };
+                let (product, version) = (first.product.clone(), first.version.clone());
+                let hash = part_hash(&set);
+                let file = format!("part-{hash}.bin");
+                if !dir.join(&file).is_file() {
+                    set.save(&dir.join(&file))?;
+                }
+                let ann = (set.len() >= ANN_MIN).then(|| format!("ann-{hash}.usearch"));
+                if let Some(g) = &ann {
+                    if !dir.join(g).is_file() {
+                        write_graph(&set, &dir.join(g))?;
+                    }
+                }
+                PartRef {
+                    product,
+                    version,
+                    file,
+                    ann,
+                    count: set.len(),
+                    signature,
+                }
+            }
+        };
+        refs.push(r);
+    }
+    let files: Vec<String> = refs
+        .iter()
+        .flat_map(|r| std::iter::once(r.file.clone()).chain(r.ann.clone()))
+        .collect();
+    let name = format!("gen-{generation}.json");
+    let catalog = Catalog {
+        model_id: model_id.to_string(),
+        dim,
+        parts: refs,
+    };
+    let json = serde_json::to_vec(&catalog).expect("catalog serialises");
+    write_atomic(&dir.join(&name), |w| w.write_all(&json))?;
+    Ok((name, files))
+}
+
+/// The generation an update starts from: its catalog, whose parts are read only when
+/// a part changed (or, for the older one-file format, every vector, once).
+pub(crate) enum Previous {
+    /// A catalog in the `vectors` folder `dir`.
+    Catalog { dir: PathBuf, parts: Vec<PartRef> },
+    /// A one-file generation, split into parts.
+    Whole(Vectors),
+}
+
+impl Previous {
+    /// The generation `name` of the `vectors` folder `dir`.
+    pub(crate) fn open(dir: &Path, name: &str) -> Result<Previous, IndexError> {
+        if name.ends_with(".bin") {
+            return Vectors::load(dir, name, VectorIndex::Exact).map(Previous::Whole);
+        }
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(IndexError::io(&path))?;
+        let catalog: Catalog = serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(&path, format!("vector catalog: {e}")))?;
+        Ok(Previous::Catalog {
+            dir: dir.to_path_buf(),
+            parts: catalog.parts,
+        })
+    }
+
+    /// The part of a product and version when it was made from the same `signature`.
+    pub(crate) fn unchanged(
+        &self,
+        product: &str,
+        version: &str,
+        signature: &str,
+    ) -> Option<PartRef> {
+        match self {
+            Previous::Catalog { parts, .. } => parts
+                .iter()
+                .find(|r| r.product == product && r.version == version && r.signature == signature)
+                .cloned(),
+            Previous::Whole(_) => None,
+        }
+    }
+
+    /// The vectors of a product and version, read now.
+    pub(crate) fn vectors(&self, product: &str, version: &str) -> Option<VectorSet> {
+        match self {
+            Previous::Catalog { dir, parts } => parts
+                .iter()
+                .find(|r| r.product == product && r.version == version)
+                .and_then(|r| VectorSet::load(&dir.join(&r.file)).ok()),
+            Previous::Whole(v) => v.part(product, version).map(|p| p.set.clone()),
+        }
+    }
+}
+
+/// Files of the `vectors` folder that the current generation does not name (left by
+/// earlier generations, or by an update that crashed before its commit).
+pub(crate) fn unreferenced(dir: &Path, current: Option<&str>) -> Vec<PathBuf> {
+    let mut keep: Vec<String> = current.map(str::to_string).into_iter().collect();
+    if let Some(name) = current.filter(|n| n.ends_with(".json")) {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            match serde_json::from_slice::<Catalog>(&bytes) {
+                Ok(c) => keep.extend(
+                    c.parts
+                        .into_iter()
+                        .flat_map(|r| std::iter::once(r.file).chain(r.ann)),
+                ),
+                // An unreadable catalog: remove nothing.
+                Err(_) => return Vec::new(),
+            }
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let ours =
+                name.starts_with("gen-") || name.starts_with("part-") || name.starts_with("ann-");
+            ours && !keep.contains(&name)
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: usize, version: &str, doc_set: &str) -> VectorEntry {
+        VectorEntry {
+            id: format!("p::{version}::{doc_set}::doc::{id}"),
+            product: "p".into(),
+            version: version.into(),
+            doc_set: doc_set.into(),
+        }
+    }
+
+    /// Deterministic pseudo-random unit vectors.
+    fn vector(i: usize, dim: usize) -> Vec<f32> {
+        let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut v: Vec<f32> = (0..dim)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+            })
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter_mut().for_each(|x| *x /= n);
+        v
+    }
+
+    fn set_of(version: &str, n: usize, dim: usize) -> VectorSet {
+        let mut set = VectorSet::new("m", dim);
+        for i in 0..n {
+            let doc_set = if i % 10 == 0 { "small" } else { "big" };
+            set.push(entry(i, version, doc_set), &vector(i, dim));
+        }
+        set
+    }
+
+    #[test]
+    fn parts_are_written_once_found_again_and_searched_like_an_exact_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let dim = 24;
+        let big = set_of("v2", ANN_MIN + 500, dim);
+        let small = set_of("v1", 300, dim);
+        let (name, files) = write_generation(
+            dir.path(),
+            "m",
+            dim,
+            vec![
+                NewPart::Fresh(small.clone(), "s1".into()),
+                NewPart::Fresh(big.clone(), "b1".into()),
+            ],
+            1,
+        )
+        .unwrap();
+        assert_eq!(name, "gen-1.json");
+        assert_eq!(files.len(), 3, "two sets and one graph: {files:?}");
+        let auto = Vectors::load(dir.path(), &name, VectorIndex::Auto).unwrap();
+        assert_eq!((auto.len(), auto.graphs()), (ANN_MIN + 800, 1));
+        let exact = Vectors::load(dir.path(), &name, VectorIndex::Exact).unwrap();
+        assert_eq!(exact.graphs(), 0);
+
+        // The graph finds what the exact scan finds, with and without filters.
+        let filters = [
+            Filter::default(),
+            Filter {
+                versions: Some(vec![("p".into(), "v2".into())]),
+                ..Default::default()
+            },
+            Filter {
+                doc_set: Some("small".into()),
+                ..Default::default()
+            },
+        ];
+        for filter in &filters {
+            let (mut hit, mut all) = (0, 0);
+            for q in 0..40 {
+                let query = vector(q * 37 + 11, dim);
+                let want = exact.nearest(&query, filter, 10);
+                let got = auto.nearest(&query, filter, 10);
+                assert!(got.iter().all(|(id, _)| filter
+                    .doc_set
+                    .as_deref()
+                    .is_none_or(|d| id.contains(&format!("::{d}::")))));
+                all += want.len();
+                hit += want
+                    .iter()
+                    .filter(|w| got.iter().any(|g| g.0 == w.0))
+                    .count();
+            }
+            let recall = hit as f64 / all as f64;
+            assert!(recall >= 0.95, "recall {recall} with {filter:?}");
+        }
+
+        // A second generation with one part changed writes only that part; the other
+        // files are reused, and the first generation's graph is left to be removed.
+        let mut changed = small.clone();
+        changed.push(entry(300, "v1", "big"), &vector(300, dim));
+        let kept = Previous::open(dir.path(), &name)
+            .unwrap()
+            .unchanged("p", "v2", "b1")
+            .unwrap();
+        assert!(Previous::open(dir.path(), &name)
+            .unwrap()
+            .unchanged("p", "v2", "other")
+            .is_none());
+        let (name2, files2) = write_generation(
+            dir.path(),
+            "m",
+            dim,
+            vec![
+                NewPart::Fresh(changed, "s2".into()),
+                NewPart::Kept(kept.clone()),
+            ],
+            2,
+        )
+        .unwrap();
+        assert!(files2.contains(&kept.file) && files2.contains(kept.ann.as_ref().unwrap()));
+        let stale = unreferenced(dir.path(), Some(&name2));
+        let stale: Vec<String> = stale
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(stale.len(), 2, "gen-1.json and the old v1 set: {stale:?}");
+        assert!(stale.contains(&"gen-1.json".to_string()));
+        let again = Vectors::load(dir.path(), &name2, VectorIndex::Auto).unwrap();
+        assert_eq!(again.len(), ANN_MIN + 801);
+    }
+
+    #[test]
+    fn a_one_file_generation_of_the_older_format_loads_as_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = set_of("v1", 5, 4);
+        for i in 0..3 {
+            set.push(entry(100 + i, "v2", "big"), &vector(i, 4));
+        }
+        set.save(&dir.path().join("gen-7.bin")).unwrap();
+        let v = Vectors::load(dir.path(), "gen-7.bin", VectorIndex::Auto).unwrap();
+        assert_eq!(v.parts.len(), 2);
+        assert_eq!((v.len(), v.graphs()), (8, 0));
+        let only = v.nearest(
+            &vector(0, 4),
+            &Filter {
+                versions: Some(vec![("p".into(), "v2".into())]),
+                ..Default::default()
+            },
+            2,
+        );
+        assert!(only.iter().all(|(id, _)| id.contains("::v2::")));
+    }
+
+    #[test]
+    fn a_broken_catalog_or_part_is_corrupt_and_removes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("gen-3.json"), b"{not json").unwrap();
+        std::fs::write(dir.path().join("part-x.bin"), b"x").unwrap();
+        let e = Vectors::load(dir.path(), "gen-3.json", VectorIndex::Auto)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("corrupt"), "{e}");
+        assert!(unreferenced(dir.path(), Some("gen-3.json")).is_empty());
+    }
+}
