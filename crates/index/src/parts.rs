@@ -85,6 +85,14 @@ struct Catalog {
     parts: Vec<PartRef>,
 }
 
+/// A chunk's key in the graphs: the first 8 bytes of the BLAKE3 of its id, stable
+/// across generations, so a part's graph can be changed in place when a few of its
+/// documents change.
+fn key_of(id: &str) -> u64 {
+    let h = blake3::hash(id.as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
 /// A part in memory.
 pub struct Part {
     /// Product folder.
@@ -94,6 +102,8 @@ pub struct Part {
     /// Its vectors.
     pub set: VectorSet,
     graph: Option<usearch::Index>,
+    /// Entry of each graph key.
+    by_key: std::collections::HashMap<u64, u32>,
 }
 
 /// All chunk vectors of one index generation.
@@ -155,11 +165,21 @@ impl Vectors {
                 (Some(g), VectorIndex::Auto) => Some(open_graph(&dir.join(g))?),
                 _ => None,
             };
+            let by_key = match graph {
+                Some(_) => set
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (key_of(&e.id), i as u32))
+                    .collect(),
+                None => Default::default(),
+            };
             parts.push(Part {
                 product: r.product.clone(),
                 version: r.version.clone(),
                 set,
                 graph,
+                by_key,
             });
         }
         Ok(Vectors {
@@ -186,6 +206,7 @@ impl Vectors {
                         version: e.version.clone(),
                         set: VectorSet::new(&set.model_id, set.dim),
                         graph: None,
+                        by_key: Default::default(),
                     });
                     parts.len() - 1
                 }
@@ -274,9 +295,11 @@ impl Part {
                 let found = match doc_set {
                     None => graph.search(query, limit),
                     Some(d) => {
-                        let entries = &self.set.entries;
+                        let (entries, by_key) = (&self.set.entries, &self.by_key);
                         graph.filtered_search(query, limit, |key: u64| {
-                            entries.get(key as usize).is_some_and(|e| e.doc_set == d)
+                            by_key
+                                .get(&key)
+                                .is_some_and(|&i| entries[i as usize].doc_set == d)
                         })
                     }
                 };
@@ -287,10 +310,9 @@ impl Part {
                         .zip(&m.distances)
                         .filter_map(|(k, d)| {
                             // Inner-product distance is 1 - dot.
-                            self.set
-                                .entries
-                                .get(*k as usize)
-                                .map(|e| (e.id.clone(), 1.0 - d))
+                            self.by_key
+                                .get(k)
+                                .map(|&i| (self.set.entries[i as usize].id.clone(), 1.0 - d))
                         })
                         .collect();
                 }
@@ -306,8 +328,9 @@ impl Part {
 pub(crate) enum NewPart {
     /// Unchanged since the generation it comes from.
     Kept(PartRef),
-    /// New or changed, with its signature.
-    Fresh(VectorSet, String),
+    /// New or changed, with its signature and, for a changed part, its previous
+    /// generation.
+    Fresh(VectorSet, String, Option<Base>),
 }
 
 /// The name of a part's files: a hash of the model, the ids and the vectors.
@@ -329,12 +352,19 @@ fn part_hash(set: &VectorSet) -> String {
     h.finalize().to_hex()[..24].to_string()
 }
 
-/// Builds a part's graph and writes it to `path` (through a temporary name, so the
-/// file is whole or absent).
-fn write_graph(set: &VectorSet, path: &Path) -> Result<(), IndexError> {
-    let failed = |e: String| corrupt(path, format!("building the vector graph: {e}"));
-    let options = usearch::IndexOptions {
-        dimensions: set.dim,
+/// The graph of a part's previous generation and its vectors, to change in place.
+pub(crate) struct Base {
+    pub(crate) graph: PathBuf,
+    pub(crate) set: VectorSet,
+}
+
+/// Above this share of a part's vectors removed or changed, its graph is built anew
+/// rather than changed in place (removed nodes linger in a graph as tombstones).
+const REBUILD_SHARE: f64 = 0.3;
+
+fn graph_options(dim: usize) -> usearch::IndexOptions {
+    usearch::IndexOptions {
+        dimensions: dim,
         metric: usearch::MetricKind::IP,
         // Half precision: the same recall as f32 at half the memory and a faster build
         // (docs/performance.md).
@@ -343,22 +373,24 @@ fn write_graph(set: &VectorSet, path: &Path) -> Result<(), IndexError> {
         expansion_add: EXPANSION_ADD,
         expansion_search: EXPANSION_SEARCH,
         multi: false,
-    };
-    let index = usearch::Index::new(&options).map_err(|e| failed(e.to_string()))?;
+    }
+}
+
+/// Adds the vectors `add` (entry positions in `set`) to `index`, on every core.
+fn add_all(index: &usearch::Index, set: &VectorSet, add: &[usize]) -> Result<(), String> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     index
-        .reserve_capacity_and_threads(set.len(), threads)
-        .map_err(|e| failed(e.to_string()))?;
-    let added: Result<(), String> = std::thread::scope(|s| {
+        .reserve_capacity_and_threads(index.size() + add.len(), threads)
+        .map_err(|e| e.to_string())?;
+    std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
-                let index = &index;
                 s.spawn(move || {
-                    for i in (t..set.len()).step_by(threads) {
+                    for &i in add.iter().skip(t).step_by(threads) {
                         index
-                            .add(i as u64, set.vector(i))
+                            .add(key_of(&set.entries[i].id), set.vector(i))
                             .map_err(|e| e.to_string())?;
                     }
                     Ok(())
@@ -369,8 +401,59 @@ fn write_graph(set: &VectorSet, path: &Path) -> Result<(), IndexError> {
             w.join()
                 .unwrap_or_else(|_| Err("a graph builder thread panicked".into()))
         })
-    });
-    added.map_err(failed)?;
+    })
+}
+
+/// The previous graph with the vectors of `set` that are gone or changed removed and
+/// the new ones added; `None` when too much changed (or the old graph cannot be read).
+fn changed_graph(set: &VectorSet, base: &Base) -> Option<usearch::Index> {
+    let old: std::collections::HashMap<&str, usize> = base
+        .set
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    let mut add = Vec::new();
+    let mut kept = std::collections::HashSet::new();
+    for (i, e) in set.entries.iter().enumerate() {
+        match old.get(e.id.as_str()) {
+            Some(&j) if base.set.vector(j) == set.vector(i) => {
+                kept.insert(j);
+            }
+            _ => add.push(i),
+        }
+    }
+    let gone: Vec<u64> = (0..base.set.len())
+        .filter(|j| !kept.contains(j))
+        .map(|j| key_of(&base.set.entries[j].id))
+        .collect();
+    if (gone.len() as f64) > REBUILD_SHARE * base.set.len() as f64 {
+        return None;
+    }
+    let index = usearch::Index::new(&graph_options(set.dim)).ok()?;
+    index.load(&base.graph.to_string_lossy()).ok()?;
+    for key in gone {
+        index.remove(key).ok()?;
+    }
+    add_all(&index, set, &add).ok()?;
+    Some(index)
+}
+
+/// Builds a part's graph — changing the previous one in place when `base` allows — and
+/// writes it to `path` (through a temporary name, so the file is whole or absent).
+fn write_graph(set: &VectorSet, base: Option<&Base>, path: &Path) -> Result<(), IndexError> {
+    let failed = |e: String| corrupt(path, format!("building the vector graph: {e}"));
+    let index = match base.and_then(|b| changed_graph(set, b)) {
+        Some(index) => index,
+        None => {
+            let index =
+                usearch::Index::new(&graph_options(set.dim)).map_err(|e| failed(e.to_string()))?;
+            let all: Vec<usize> = (0..set.len()).collect();
+            add_all(&index, set, &all).map_err(failed)?;
+            index
+        }
+    };
     let tmp = path.with_extension("part");
     index
         .save(&tmp.to_string_lossy())
@@ -393,7 +476,7 @@ pub(crate) fn write_generation(
     for part in parts {
         let r = match part {
             NewPart::Kept(r) => r,
-            NewPart::Fresh(set, signature) => {
+            NewPart::Fresh(set, signature, base) => {
                 let Some(first) = set.entries.first() else {
                     continue;
                 };
@@ -406,7 +489,7 @@ pub(crate) fn write_generation(
                 let ann = (set.len() >= ANN_MIN).then(|| format!("ann-{hash}.usearch"));
                 if let Some(g) = &ann {
                     if !dir.join(g).is_file() {
-                        write_graph(&set, &dir.join(g))?;
+                        write_graph(&set, base.as_ref(), &dir.join(g))?;
                     }
                 }
                 PartRef {
@@ -473,6 +556,18 @@ impl Previous {
                 .iter()
                 .find(|r| r.product == product && r.version == version && r.signature == signature)
                 .cloned(),
+            Previous::Whole(_) => None,
+        }
+    }
+
+    /// The graph file of a product and version, when it has one.
+    pub(crate) fn graph(&self, product: &str, version: &str) -> Option<PathBuf> {
+        match self {
+            Previous::Catalog { dir, parts } => parts
+                .iter()
+                .find(|r| r.product == product && r.version == version)
+                .and_then(|r| r.ann.as_ref())
+                .map(|g| dir.join(g)),
             Previous::Whole(_) => None,
         }
     }
@@ -570,8 +665,8 @@ mod tests {
             "m",
             dim,
             vec![
-                NewPart::Fresh(small.clone(), "s1".into()),
-                NewPart::Fresh(big.clone(), "b1".into()),
+                NewPart::Fresh(small.clone(), "s1".into(), None),
+                NewPart::Fresh(big.clone(), "b1".into(), None),
             ],
             1,
         )
@@ -632,7 +727,7 @@ mod tests {
             "m",
             dim,
             vec![
-                NewPart::Fresh(changed, "s2".into()),
+                NewPart::Fresh(changed, "s2".into(), None),
                 NewPart::Kept(kept.clone()),
             ],
             2,
@@ -648,6 +743,61 @@ mod tests {
         assert!(stale.contains(&"gen-1.json".to_string()));
         let again = Vectors::load(dir.path(), &name2, VectorIndex::Auto).unwrap();
         assert_eq!(again.len(), ANN_MIN + 801);
+
+        // The big part with a few vectors changed, removed and added: its graph is the
+        // previous one changed in place, and still finds what an exact scan finds.
+        let mut bigger = VectorSet::new("m", dim);
+        for i in 0..big.len() {
+            match i {
+                0..=9 => {}                                                               // removed
+                10..=19 => bigger.push(big.entries[i].clone(), &vector(i + 50_000, dim)), // changed
+                _ => bigger.push(big.entries[i].clone(), big.vector(i)),
+            }
+        }
+        for i in 0..20 {
+            bigger.push(entry(90_000 + i, "v2", "big"), &vector(90_000 + i, dim));
+        }
+        let base = Base {
+            graph: Previous::open(dir.path(), &name2)
+                .unwrap()
+                .graph("p", "v2")
+                .unwrap(),
+            set: big.clone(),
+        };
+        assert!(changed_graph(&bigger, &base).is_some(), "changed in place");
+        let (name3, _) = write_generation(
+            dir.path(),
+            "m",
+            dim,
+            vec![NewPart::Fresh(bigger.clone(), "b2".into(), Some(base))],
+            3,
+        )
+        .unwrap();
+        let auto = Vectors::load(dir.path(), &name3, VectorIndex::Auto).unwrap();
+        let exact = Vectors::load(dir.path(), &name3, VectorIndex::Exact).unwrap();
+        assert_eq!((auto.len(), auto.graphs()), (bigger.len(), 1));
+        let (mut hit, mut all) = (0, 0);
+        for q in 0..40 {
+            let query = vector(90_000 + q % 20, dim);
+            let want = exact.nearest(&query, &Filter::default(), 10);
+            let got = auto.nearest(&query, &Filter::default(), 10);
+            all += want.len();
+            hit += want
+                .iter()
+                .filter(|w| got.iter().any(|g| g.0 == w.0))
+                .count();
+        }
+        assert!(hit as f64 / all as f64 >= 0.95, "{hit} of {all}");
+        // Too much changed: built anew.
+        let small_base = Base {
+            graph: PathBuf::from("unused"),
+            set: big.clone(),
+        };
+        let mut half = VectorSet::new("m", dim);
+        for i in 0..big.len() / 2 {
+            half.push(big.entries[i].clone(), big.vector(i));
+        }
+        assert!(changed_graph(&half, &small_base).is_none());
     }
 
     #[test]

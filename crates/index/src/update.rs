@@ -1,6 +1,6 @@
 //! Incremental update of the store from a library folder.
 
-use crate::parts::{unreferenced, write_generation, NewPart, Previous};
+use crate::parts::{unreferenced, write_generation, Base, NewPart, Previous};
 use crate::store::Store;
 use crate::vectors::{VectorEntry, VectorSet};
 use crate::IndexError;
@@ -62,7 +62,7 @@ fn build_vectors(
     let mut cache = embedding.open_cache(Some(store.data_dir()));
     let mut parts: Vec<Option<NewPart>> = Vec::new();
     type Placed = Vec<(VectorEntry, Option<Vec<f32>>)>;
-    let mut building: Vec<(usize, Placed, String)> = Vec::new();
+    let mut building: Vec<(usize, Placed, String, Option<Base>)> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     let mut total = 0;
     for ((product, version), docs) in &groups {
@@ -120,12 +120,18 @@ fn build_vectors(
         }
         total += placed.len();
         parts.push(None);
-        building.push((parts.len() - 1, placed, sig));
+        // The previous graph is changed in place rather than built anew.
+        let base = previous
+            .as_ref()
+            .and_then(|p| p.graph(product, version))
+            .zip(prev)
+            .map(|(graph, set)| Base { graph, set });
+        building.push((parts.len() - 1, placed, sig, base));
     }
     // One vector per text, in order: they fill the places without one, in order.
     let (computed, embedded) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
     let mut computed = computed.into_iter();
-    for (at, placed, sig) in building {
+    for (at, placed, sig, base) in building {
         let mut set = VectorSet::new(model_id, embedder.dim());
         for (e, v) in placed {
             let v = v
@@ -133,7 +139,7 @@ fn build_vectors(
                 .unwrap_or_else(|| vec![0.0; embedder.dim()]);
             set.push(e, &v);
         }
-        parts[at] = Some(NewPart::Fresh(set, sig));
+        parts[at] = Some(NewPart::Fresh(set, sig, base));
     }
     if let Err(err) = cache.save() {
         tracing::warn!(target: "mcdewey::index", "embedding cache not saved: {err}");
