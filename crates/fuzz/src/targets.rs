@@ -25,11 +25,20 @@ pub enum Target {
     Pdf,
     /// Search requests (query text and filters) against a small hybrid index.
     Query,
+    /// The vector files of the embedded store: a generation's catalog (`gen-N.json`)
+    /// or a part's vector file, then a search over what loaded.
+    Vectors,
 }
 
 impl Target {
     /// Every target, in the order `all` runs them.
-    pub const ALL: [Target; 4] = [Target::Markdown, Target::Html, Target::Pdf, Target::Query];
+    pub const ALL: [Target; 5] = [
+        Target::Markdown,
+        Target::Html,
+        Target::Pdf,
+        Target::Query,
+        Target::Vectors,
+    ];
 
     /// Its name on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -38,6 +47,7 @@ impl Target {
             Target::Html => "html",
             Target::Pdf => "pdf",
             Target::Query => "query",
+            Target::Vectors => "vectors",
         }
     }
 
@@ -48,6 +58,7 @@ impl Target {
             Target::Html => &["html", "htm"],
             Target::Pdf => &["pdf"],
             Target::Query => &["query"],
+            Target::Vectors => &["vectors"],
         }
     }
 
@@ -147,6 +158,15 @@ impl Target {
                 b"latest",
                 b"\0",
             ],
+            Target::Vectors => &[
+                b"{\"model_id\":\"m\",\"dim\":8,\"parts\":[",
+                b"{\"product\":\"p\",\"version\":\"v1\",\"file\":\"part-a.bin\",\"ann\":null,\"count\":2}",
+                b"\"count\":4294967296",
+                b"\"dim\":0",
+                b"\"file\":\"../../etc/passwd\"",
+                b"]}",
+                b"\xff\xff\xff\xff\xff\xff\xff\x7f",
+            ],
         }
     }
 
@@ -163,6 +183,11 @@ impl Target {
                 b"<main><h1>T</h1><ul><li>one<li>two</ul><dl><dt>k<dd>v</dl></main>".to_vec(),
             ],
             Target::Pdf => pdf_seeds(),
+            Target::Vectors => vec![
+                // A catalog (first byte C) and a part file (first byte P), as written.
+                [b"C".as_slice(), br#"{"model_id":"m","dim":4,"parts":[{"product":"p","version":"v1","file":"part-a.bin","ann":null,"count":2,"signature":"s"}]}"#].concat(),
+                [b"P".as_slice(), &vector_part_bytes()].concat(),
+            ],
             Target::Query => vec![
                 b"how do I enable mixed mode with the CLI".to_vec(),
                 b"\"utils ctl update CTLFile\"".to_vec(),
@@ -170,6 +195,29 @@ impl Target {
             ],
         }
     }
+}
+
+/// A valid part file of two 4-dimension vectors.
+fn vector_part_bytes() -> Vec<u8> {
+    let mut set = mcdewey_index::VectorSet::new("m", 4);
+    for (i, v) in [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]
+        .iter()
+        .enumerate()
+    {
+        set.push(
+            mcdewey_index::VectorEntry {
+                id: format!("p::v1::d::doc::{i}"),
+                product: "p".into(),
+                version: "v1".into(),
+                doc_set: "d".into(),
+            },
+            v,
+        );
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("part.bin");
+    set.save(&path).expect("a part file");
+    std::fs::read(path).expect("the part file")
 }
 
 fn pdf_seeds() -> Vec<Vec<u8>> {
@@ -206,6 +254,9 @@ pub enum Prepared {
     /// The search engine over a small library, kept for the whole run (with the folder
     /// holding its index, removed when the run ends).
     Query(Box<Engine>, #[allow(dead_code)] tempfile::TempDir),
+    /// A `vectors` folder holding a valid part file, where each input is written as
+    /// the catalog or the part.
+    Vectors(tempfile::TempDir),
 }
 
 /// Sets a target up (for `query`: indexes a small library with a hash embedder).
@@ -231,6 +282,11 @@ pub fn prepare(target: Target) -> Result<Prepared> {
         }
         Target::Html => Prepared::Document(file("fuzz/v1/docs/input.html", Format::Html)?, opts),
         Target::Pdf => Prepared::Document(file("fuzz/v1/docs/input.pdf", Format::Pdf)?, opts),
+        Target::Vectors => {
+            let dir = tempfile::tempdir()?;
+            std::fs::write(dir.path().join("part-a.bin"), vector_part_bytes())?;
+            Prepared::Vectors(dir)
+        }
         Target::Query => {
             let dir = tempfile::tempdir()?;
             let lib = dir.path().join("library");
@@ -303,6 +359,28 @@ pub fn run_one(prepared: &Prepared, input: &[u8]) {
                 let _ = engine.search(&req);
             }
             let _ = engine.facets(&query, Mode::Hybrid);
+        }
+        Prepared::Vectors(dir) => {
+            // C: the bytes are the catalog (naming the valid part); P: they are the
+            // part the valid catalog names.
+            let (catalog, part) = match input.split_first() {
+                Some((b'P', rest)) => (
+                    br#"{"model_id":"m","dim":4,"parts":[{"product":"p","version":"v1","file":"part-x.bin","ann":null,"count":2}]}"#.to_vec(),
+                    rest.to_vec(),
+                ),
+                Some((_, rest)) => (rest.to_vec(), vector_part_bytes()),
+                None => return,
+            };
+            let written = std::fs::write(dir.path().join("gen-1.json"), &catalog)
+                .and_then(|()| std::fs::write(dir.path().join("part-x.bin"), &part));
+            if written.is_err() {
+                return;
+            }
+            let mode = mcdewey_index::VectorIndex::Exact;
+            if let Ok(v) = mcdewey_index::Vectors::load(dir.path(), "gen-1.json", mode) {
+                let query: Vec<f32> = (0..v.dim.min(4096)).map(|i| (i % 3) as f32).collect();
+                let _ = v.nearest(&query, &Default::default(), 10);
+            }
         }
     }
 }

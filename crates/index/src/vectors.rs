@@ -115,7 +115,12 @@ impl VectorSet {
             serde_json::from_slice(&header).map_err(|_| corrupt("header is not valid"))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(IndexError::io(path))?;
-        if bytes.len() != header.entries.len() * header.dim * 4 {
+        let expected = header
+            .entries
+            .len()
+            .checked_mul(header.dim)
+            .and_then(|n| n.checked_mul(4));
+        if expected != Some(bytes.len()) {
             return Err(corrupt("vector data length does not match the header"));
         }
         let data = bytes
