@@ -19,13 +19,17 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Parts with at least this many vectors get a graph; smaller ones are scanned.
-pub const ANN_MIN: usize = 4096;
+pub const ANN_MIN: usize = 20_000;
 /// Graph degree (HNSW M).
 const CONNECTIVITY: usize = 16;
 /// Breadth of the graph search while building (HNSW ef_construction).
 const EXPANSION_ADD: usize = 128;
 /// Breadth of the graph search at query time; at least the number of results asked.
-const EXPANSION_SEARCH: usize = 128;
+const EXPANSION_SEARCH: usize = 256;
+/// The graph is asked for this many times the results wanted; they are scored again
+/// exactly with the part's own f32 vectors (the graph's are half precision) and the
+/// best kept.
+const OVERFETCH: usize = 4;
 /// Below this share of a part's vectors, a doc-set filter scans them exactly instead
 /// of searching the graph (a graph search through mostly filtered-out nodes is slow
 /// and loses recall).
@@ -83,6 +87,10 @@ struct Catalog {
     model_id: String,
     dim: usize,
     parts: Vec<PartRef>,
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// A chunk's key in the graphs: the first 8 bytes of the BLAKE3 of its id, stable
@@ -241,6 +249,14 @@ impl Vectors {
         self.mode = mode;
     }
 
+    /// Breadth of the graph searches from now on (default 128; at least the number of
+    /// results asked for).
+    pub fn set_search_breadth(&self, ef: usize) {
+        for g in self.parts.iter().filter_map(|p| p.graph.as_ref()) {
+            g.change_expansion_search(ef);
+        }
+    }
+
     /// The part of a product and version.
     pub fn part(&self, product: &str, version: &str) -> Option<&Part> {
         self.parts
@@ -292,11 +308,12 @@ impl Part {
                     / self.set.len().max(1) as f64
             });
             if share >= FILTERED_SCAN_SHARE {
+                let count = (limit * OVERFETCH).max(40);
                 let found = match doc_set {
-                    None => graph.search(query, limit),
+                    None => graph.search(query, count),
                     Some(d) => {
                         let (entries, by_key) = (&self.set.entries, &self.by_key);
-                        graph.filtered_search(query, limit, |key: u64| {
+                        graph.filtered_search(query, count, |key: u64| {
                             by_key
                                 .get(&key)
                                 .is_some_and(|&i| entries[i as usize].doc_set == d)
@@ -304,16 +321,17 @@ impl Part {
                     }
                 };
                 if let Ok(m) = found {
-                    return m
+                    let mut hits: Vec<(usize, f32)> = m
                         .keys
                         .iter()
-                        .zip(&m.distances)
-                        .filter_map(|(k, d)| {
-                            // Inner-product distance is 1 - dot.
-                            self.by_key
-                                .get(k)
-                                .map(|&i| (self.set.entries[i as usize].id.clone(), 1.0 - d))
-                        })
+                        .filter_map(|k| self.by_key.get(k))
+                        .map(|&i| (i as usize, dot(self.set.vector(i as usize), query)))
+                        .collect();
+                    hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    hits.truncate(limit);
+                    return hits
+                        .into_iter()
+                        .map(|(i, score)| (self.set.entries[i].id.clone(), score))
                         .collect();
                 }
             }
