@@ -77,28 +77,30 @@ fn upload_type() -> String {
     format!("multipart/form-data; boundary={BOUNDARY}")
 }
 
+/// Uploads `files` into cucm/v15/admin-guide through `uri`, with `extra` fields.
+async fn upload_to(
+    r: &axum::Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+    extra: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut fields = extra.to_vec();
+    fields.extend([
+        ("product", "cucm"),
+        ("version", "v15"),
+        ("doc_set", "admin-guide"),
+    ]);
+    let body = multipart(&fields, files);
+    send(r, "POST", uri, headers, &upload_type(), body).await
+}
+
 async fn upload(
     r: &axum::Router,
     auth: (&str, &str),
     files: &[(&str, &[u8])],
 ) -> (StatusCode, Value) {
-    let body = multipart(
-        &[
-            ("product", "cucm"),
-            ("version", "v15"),
-            ("doc_set", "admin-guide"),
-        ],
-        files,
-    );
-    let (s, _, v) = send(
-        r,
-        "POST",
-        "/api/admin/upload",
-        &[HOST, auth],
-        &upload_type(),
-        body,
-    )
-    .await;
+    let (s, _, v) = upload_to(r, "/api/admin/upload", &[HOST, auth], &[], files).await;
     (s, v)
 }
 
@@ -162,21 +164,12 @@ async fn an_admin_uploads_a_document_watches_its_job_searches_it_and_removes_it(
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert_eq!(v["error"]["code"], "forbidden");
 
-    let body = multipart(
-        &[
-            ("product", "cucm"),
-            ("version", "v15"),
-            ("doc_set", "admin-guide"),
-        ],
-        &[("Gate Keepers.md", &gatekeeper_guide())],
-    );
-    let (s, headers, job) = send(
+    let (s, headers, job) = upload_to(
         &r,
-        "POST",
         "/api/admin/upload",
         &[HOST, ADMIN],
-        &upload_type(),
-        body,
+        &[],
+        &[("Gate Keepers.md", &gatekeeper_guide())],
     )
     .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{job}");
@@ -474,22 +467,12 @@ async fn the_admin_page_forms_carry_the_session_csrf_token() {
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
 
     // The upload form: to the job page, which shows the job and its progress.
-    let body = multipart(
-        &[
-            ("csrf", &token),
-            ("product", "cucm"),
-            ("version", "v15"),
-            ("doc_set", "admin-guide"),
-        ],
-        &[("gk.md", &gatekeeper_guide())],
-    );
-    let (s, headers, _) = send(
+    let (s, headers, _) = upload_to(
         &r,
-        "POST",
         "/admin/upload",
         &[HOST, cookie],
-        &upload_type(),
-        body,
+        &[("csrf", &token)],
+        &[("gk.md", &gatekeeper_guide())],
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
