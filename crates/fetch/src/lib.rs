@@ -440,7 +440,8 @@ pub(crate) fn transport(url: &str, e: ureq::Error) -> FetchError {
     }
 }
 
-pub(crate) fn now() -> u64 {
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())

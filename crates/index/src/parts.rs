@@ -89,10 +89,6 @@ struct Catalog {
     parts: Vec<PartRef>,
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 /// A chunk's key in the graphs: the first 8 bytes of the BLAKE3 of its id, stable
 /// across generations, so a part's graph can be changed in place when a few of its
 /// documents change.
@@ -325,7 +321,12 @@ impl Part {
                         .keys
                         .iter()
                         .filter_map(|k| self.by_key.get(k))
-                        .map(|&i| (i as usize, dot(self.set.vector(i as usize), query)))
+                        .map(|&i| {
+                            (
+                                i as usize,
+                                mcdewey_embed::dot(self.set.vector(i as usize), query),
+                            )
+                        })
                         .collect();
                     hits.sort_by(|a, b| b.1.total_cmp(&a.1));
                     hits.truncate(limit);

@@ -163,7 +163,7 @@ impl VectorSet {
             .iter()
             .enumerate()
             .filter(|(_, e)| admits(e))
-            .map(|(i, _)| (i, dot(self.vector(i), query)))
+            .map(|(i, _)| (i, mcdewey_embed::dot(self.vector(i), query)))
             .collect();
         let limit = limit.min(scored.len());
         if limit == 0 {
@@ -177,10 +177,6 @@ impl VectorSet {
             .map(|(i, s)| (self.entries[i].id.clone(), s))
             .collect()
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]

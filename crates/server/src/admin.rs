@@ -356,12 +356,7 @@ fn job_of(state: &AppState, id: &str) -> Result<Job, ApiError> {
     let n: u64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", format!("{id:?} is not a job number")))?;
-    state.jobs()?.get(n).ok_or_else(|| {
-        ApiError::new(
-            "job_not_found",
-            format!("no job {n} (jobs are kept until the server restarts)"),
-        )
-    })
+    state.jobs()?.get(n)
 }
 
 async fn job_api(

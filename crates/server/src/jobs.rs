@@ -248,7 +248,7 @@ impl Jobs {
             phase: "waiting".into(),
             done: 0,
             total: 0,
-            created_at: unix_now(),
+            created_at: mcdewey_fetch::now(),
             finished_at: None,
             documents: Vec::new(),
             index: None,
@@ -276,21 +276,23 @@ impl Jobs {
         lock(&self.list).iter().rev().cloned().collect()
     }
 
-    /// One job.
-    pub(crate) fn get(&self, id: u64) -> Option<Job> {
-        lock(&self.list).iter().find(|j| j.id == id).cloned()
+    /// One job, or `job_not_found`.
+    pub(crate) fn get(&self, id: u64) -> Result<Job, crate::ApiError> {
+        lock(&self.list)
+            .iter()
+            .find(|j| j.id == id)
+            .cloned()
+            .ok_or_else(|| {
+                crate::ApiError::new(
+                    "job_not_found",
+                    format!("no job {id} (jobs are kept until the server restarts)"),
+                )
+            })
     }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// The worker thread's side.
@@ -354,7 +356,7 @@ impl Worker {
                 });
             }
         }
-        self.set(id, |j| j.finished_at = Some(unix_now()));
+        self.set(id, |j| j.finished_at = Some(mcdewey_fetch::now()));
     }
 
     /// Changes the library folder as the work asks; what happened to each document.

@@ -292,11 +292,9 @@ impl McdeweyMcp {
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait.into());
         loop {
-            let Some(job) = jobs.get(id) else {
-                return Ok(api_error(ApiError::new(
-                    "job_not_found",
-                    format!("no job {id} (jobs are kept until the server restarts)"),
-                )));
+            let job = match jobs.get(id) {
+                Ok(job) => job,
+                Err(e) => return Ok(api_error(e)),
             };
             if job.finished() || std::time::Instant::now() >= deadline {
                 return Ok(super::structured(&job, job_text(&job)));
