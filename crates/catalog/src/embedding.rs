@@ -24,8 +24,11 @@ pub fn embedding_text_of(heading: &[String], text: &str) -> String {
     }
 }
 
-/// Texts embedded per call, so progress moves and memory stays flat.
-const EMBED_BATCH: usize = 32;
+/// Texts a worker embeds per call. One: on two cores a single unpadded sequence keeps
+/// the model's activations in cache and runs twice as fast as batches of 32 (21.8 vs
+/// 11.0 chunks/s, `mcdewey bench-embed`, docs/performance.md), and a text's vector no
+/// longer depends on the texts batched with it.
+pub const EMBED_BATCH: usize = 1;
 
 /// The model that embeds chunks during an update, and how many threads run it.
 #[derive(Clone, Copy)]

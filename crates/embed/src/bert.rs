@@ -8,8 +8,9 @@ use candle_transformers::models::bert::{BertModel, Config, DTYPE};
 use std::path::{Path, PathBuf};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
-/// Texts embedded per forward pass. Sorting a batch by length keeps padding small.
-const BATCH: usize = 16;
+/// Texts embedded per forward pass. One: an unpadded sequence keeps the activations in
+/// cache and is the fastest on the CPU (see `EMBED_BATCH` in mcdewey-catalog).
+const BATCH: usize = 1;
 
 /// A sentence-embedding model loaded from a local sentence-transformers folder
 /// (`config.json`, `tokenizer.json`, `model.safetensors`, optional pooling, normalise
@@ -19,7 +20,32 @@ pub struct BertEmbedder {
     tokenizer: Tokenizer,
     settings: ModelSettings,
     dim: usize,
+    shape: EncoderShape,
     id: String,
+}
+
+/// The sizes of a BERT encoder that decide the work of a forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncoderShape {
+    /// Transformer layers.
+    pub layers: usize,
+    /// Hidden size (the vector length).
+    pub hidden: usize,
+    /// Feed-forward size.
+    pub intermediate: usize,
+}
+
+impl EncoderShape {
+    /// Floating-point operations (a multiply-add is two) of one sequence of `tokens`
+    /// tokens through the encoder: per layer the four attention projections, the two
+    /// feed-forward matrices, and the two attention products (scores and weighted sum).
+    /// Embedding lookups, layer norms, softmax and activations are left out: they are
+    /// a few percent of the work and no matrix unit runs them.
+    pub fn flops(&self, tokens: usize) -> f64 {
+        let (l, h, i) = (tokens as f64, self.hidden as f64, self.intermediate as f64);
+        let per_layer = 8.0 * l * h * h + 4.0 * l * h * i + 4.0 * l * l * h;
+        per_layer * self.layers as f64
+    }
 }
 
 fn runtime(e: impl std::fmt::Display) -> EmbedError {
@@ -57,14 +83,22 @@ impl BertEmbedder {
                 path: config_path.clone(),
                 reason: format!("not a BERT config ({e})"),
             })?;
-        let dim: usize = serde_json::from_str::<serde_json::Value>(&config_text)
-            .ok()
-            .and_then(|v| v["hidden_size"].as_u64())
-            .map(|n| n as usize)
-            .ok_or_else(|| EmbedError::Invalid {
-                path: config_path.clone(),
-                reason: "no hidden_size".into(),
-            })?;
+        let raw = serde_json::from_str::<serde_json::Value>(&config_text).unwrap_or_default();
+        let size = |key: &str| {
+            raw[key]
+                .as_u64()
+                .map(|n| n as usize)
+                .ok_or_else(|| EmbedError::Invalid {
+                    path: config_path.clone(),
+                    reason: format!("no {key}"),
+                })
+        };
+        let dim = size("hidden_size")?;
+        let shape = EncoderShape {
+            layers: size("num_hidden_layers")?,
+            hidden: dim,
+            intermediate: size("intermediate_size")?,
+        };
         let mut tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| EmbedError::Invalid {
                 path: tokenizer_path.clone(),
@@ -115,8 +149,27 @@ impl BertEmbedder {
             tokenizer,
             settings,
             dim,
+            shape,
             id,
         })
+    }
+
+    /// The encoder's sizes.
+    pub fn shape(&self) -> EncoderShape {
+        self.shape
+    }
+
+    /// How many tokens the model reads of each passage: with the passage prompt and the
+    /// special tokens, cut at the model's sequence length.
+    pub fn passage_tokens(&self, texts: &[&str]) -> Result<Vec<usize>, EmbedError> {
+        let inputs: Vec<String> = texts
+            .iter()
+            .map(|t| format!("{}{t}", self.settings.passage_prefix))
+            .collect();
+        let mut tokenizer = self.tokenizer.clone();
+        tokenizer.with_padding(None);
+        let enc = tokenizer.encode_batch(inputs, true).map_err(runtime)?;
+        Ok(enc.iter().map(|e| e.get_ids().len()).collect())
     }
 
     /// The settings read from the model folder.

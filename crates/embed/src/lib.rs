@@ -11,13 +11,15 @@ mod config;
 mod hashed;
 #[cfg(feature = "hub")]
 mod hub;
+mod limit;
 mod parallel;
 
-pub use bert::BertEmbedder;
+pub use bert::{BertEmbedder, EncoderShape};
 pub use config::{ModelSettings, Pooling};
 pub use hashed::HashEmbedder;
 #[cfg(feature = "hub")]
 pub use hub::fetch_from_hub;
+pub use limit::matmul_gflops;
 pub use parallel::{default_workers, embed_passages_parallel};
 
 use std::path::PathBuf;

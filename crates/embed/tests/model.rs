@@ -1,7 +1,7 @@
 //! The real all-MiniLM-L6-v2 model, fetched by `scripts/fetch-model`, against values
 //! computed independently (numpy BERT, sentence-transformers reference).
 
-use mcdewey_embed::{dot, BertEmbedder, EmbedError, Embedder};
+use mcdewey_embed::{dot, BertEmbedder, EmbedError, Embedder, EncoderShape};
 use std::path::PathBuf;
 
 fn model_dir() -> PathBuf {
@@ -41,6 +41,31 @@ fn minilm_gives_reference_similarities() {
     }
     let q = e.embed_query(texts[0]).unwrap();
     assert!(dot(&q, &v[0]) > 0.9999, "no query prompt for MiniLM");
+}
+
+#[test]
+fn minilm_shape_tokens_and_work_per_chunk() {
+    let e = BertEmbedder::load(&model_dir()).unwrap();
+    let shape = e.shape();
+    assert_eq!(
+        shape,
+        EncoderShape {
+            layers: 6,
+            hidden: 384,
+            intermediate: 1536
+        }
+    );
+    // Six layers of 8·L·h² + 4·L·h·i + 4·L²·h at L = 128: 2.87 GFLOP.
+    let want = 6.0 * (8.0 * 128.0 * 384.0f64.powi(2) + 4.0 * 128.0 * 384.0 * 1536.0
+        + 4.0 * 128.0f64.powi(2) * 384.0);
+    assert_eq!(shape.flops(128), want);
+    assert!((shape.flops(128) / 1e9 - 2.87).abs() < 0.01);
+    // [CLS] + words + [SEP]; long texts are cut at the model's 256 tokens.
+    let long = "word ".repeat(1000);
+    assert_eq!(
+        e.passage_tokens(&["hello world", &long]).unwrap(),
+        vec![4, 256]
+    );
 }
 
 #[test]

@@ -190,13 +190,19 @@ fn update_in_batches(
     progress: &mut dyn FnMut(Progress),
     min_batch: usize,
 ) -> Result<UpdateSummary, IndexError> {
+    let clock = std::time::Instant::now();
+    let stage = |name: &str| {
+        tracing::debug!(target: "mcdewey::index", "{name} done at {:.3} s", clock.elapsed().as_secs_f64());
+    };
     let mut writer = store.writer()?;
     let mut scanner = Scanner::start(&store.manifest()?, library, opts, &mut writer, progress)?;
+    stage("walk and compare");
     let (mut embedded, mut vectors) = (0, 0);
     loop {
         let budget = (!scanner.scan.summary.rebuilt)
             .then(|| min_batch.max(usize::try_from(store.chunk_count() / 4).unwrap_or(usize::MAX)));
         let complete = scanner.next_batch(opts, &mut writer, progress, budget)?;
+        stage("read and chunk");
         let mut manifest = scanner.scan.manifest.clone();
         let committed = store.manifest()?;
         if let Some(embedding) = embedding {
@@ -209,6 +215,7 @@ fn update_in_batches(
                 embedding,
                 progress,
             )?;
+            stage("vectors gathered and embedded");
             let generation = committed
                 .vectors
                 .as_deref()
@@ -223,6 +230,7 @@ fn update_in_batches(
             let dir = store.data_dir().join("vectors");
             let (name, _) =
                 write_generation(&dir, embedder.model_id(), embedder.dim(), parts, generation)?;
+            stage("vector parts and graphs written");
             embedded += n;
             vectors = total;
             manifest.vectors = Some(name);
@@ -230,8 +238,10 @@ fn update_in_batches(
         }
         progress(Progress::Committing);
         writer.checkpoint(&manifest)?;
+        stage("text index committed");
         store.reload()?;
         remove_old_generations(store.data_dir(), manifest.vectors.as_deref());
+        stage("reloaded");
         scanner.scan.fresh.clear();
         if complete {
             break;

@@ -132,14 +132,17 @@ impl ModelArgs {
 
     /// Loads the model.
     pub fn load(&self) -> anyhow::Result<std::sync::Arc<dyn mcdewey_embed::Embedder>> {
+        Ok(std::sync::Arc::new(self.load_bert()?))
+    }
+
+    /// Loads the model as what it is, with its shape and tokenizer.
+    pub fn load_bert(&self) -> anyhow::Result<mcdewey_embed::BertEmbedder> {
         let dir = self.dir();
         let dir = match dir.to_str().and_then(|s| s.strip_prefix("hf:")) {
             Some(spec) => hub_folder(spec)?,
             None => dir,
         };
-        Ok(std::sync::Arc::new(mcdewey_embed::BertEmbedder::load(
-            &dir,
-        )?))
+        Ok(mcdewey_embed::BertEmbedder::load(&dir)?)
     }
 }
 

@@ -38,6 +38,25 @@ pub struct BenchArgs {
     pub model: ModelArgs,
 }
 
+/// Flags of the internal `mcdewey bench-embed`.
+#[derive(Args, Debug)]
+pub struct BenchEmbedArgs {
+    /// A data folder whose chunks are embedded again.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Texts a worker embeds per call.
+    #[arg(long, default_value_t = EMBED_BATCH)]
+    pub batch: usize,
+    /// Embed only this many chunks, spread evenly over the library (default: all).
+    #[arg(long)]
+    pub sample: Option<usize>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
 /// Flags of the internal `mcdewey bench-probe`.
 #[derive(Args, Debug)]
 pub struct BenchProbeArgs {
@@ -66,6 +85,29 @@ impl BenchArgs {
     }
 }
 
+impl BenchEmbedArgs {
+    /// Runs the command: the model's throughput on the chunks of `--data` against the
+    /// machine's matrix-multiply rate, printed as JSON.
+    pub fn run(self) -> Result<()> {
+        let paths = Paths {
+            library: PathBuf::new(),
+            data: self.data,
+            store: None,
+        };
+        let texts = chunk_texts(&paths)?;
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let refs = match self.sample {
+            Some(n) => spread_sample(&refs, n),
+            None => refs,
+        };
+        let model = self.model.load_bert()?;
+        let workers = self.workers.unwrap_or_else(mcdewey_embed::default_workers);
+        let report = embedding_limit(&model, &refs, workers, self.batch)?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        Ok(())
+    }
+}
+
 impl BenchProbeArgs {
     /// Runs the command.
     pub fn run(self) -> Result<()> {
@@ -74,8 +116,10 @@ impl BenchProbeArgs {
 }
 
 use anyhow::{Context, Result};
-use mcdewey_catalog::{embedding_text, Embedding};
-use mcdewey_embed::{embed_passages_parallel, Embedder, HashEmbedder};
+use mcdewey_catalog::{embedding_text, Embedding, EMBED_BATCH};
+use mcdewey_embed::{
+    embed_passages_parallel, matmul_gflops, BertEmbedder, Embedder, HashEmbedder,
+};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_measure::latency::{
     load_queries, mib, percentile, query_latency, round, status_kib, DEFAULT_QUERIES,
@@ -114,15 +158,8 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Embeds every indexed chunk again, outside the index, and a sample with one and two
-/// workers: how much of the index time is the model's.
-fn embedding_baseline(
-    paths: &Paths,
-    embedder: &dyn Embedder,
-    workers: usize,
-    sample_size: usize,
-    index_secs: f64,
-) -> Result<Value> {
+/// The text embedded for every chunk of the store at `paths`.
+fn chunk_texts(paths: &Paths) -> Result<Vec<String>> {
     let store = paths.open_store()?;
     let mut texts = Vec::new();
     for entry in store.manifest()?.documents.values() {
@@ -130,24 +167,84 @@ fn embedding_baseline(
             texts.push(embedding_text(&chunk));
         }
     }
-    drop(store);
+    Ok(texts)
+}
+
+/// At most `n` of `items`, spread evenly over them.
+fn spread_sample<'a>(items: &[&'a str], n: usize) -> Vec<&'a str> {
+    items
+        .iter()
+        .step_by((items.len() / n.max(1)).max(1))
+        .copied()
+        .take(n)
+        .collect()
+}
+
+/// Embeds `texts` with `workers` threads and compares the work done with the machine's
+/// matrix-multiply rate: tokens, floating-point operations per chunk (from the model's
+/// shape), chunks and GFLOP/s reached, and the fraction of the measured limit.
+fn embedding_limit(
+    model: &BertEmbedder,
+    texts: &[&str],
+    workers: usize,
+    batch: usize,
+) -> Result<Value> {
+    let shape = model.shape();
+    // The model's largest product, the feed-forward layer, for one long sequence and for
+    // a batch of them, on as many threads as workers: the better rate is the ceiling.
+    let limit = [256, 2048]
+        .into_iter()
+        .map(|rows| matmul_gflops(rows, shape.hidden, shape.intermediate, workers, 2.0))
+        .try_fold(0.0f64, |best, r| r.map(|r| best.max(r)))?;
+    let tokens = model.passage_tokens(texts)?;
+    let flops: f64 = tokens.iter().map(|&t| shape.flops(t)).sum();
+    let total_tokens: usize = tokens.iter().sum();
+    eprintln!(
+        "bench: embedding {} chunks ({total_tokens} tokens) with {workers} worker(s), batches of {batch}",
+        texts.len()
+    );
+    let t = Instant::now();
+    embed_passages_parallel(model, texts, workers, batch, &mut |_| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    let reached = flops / secs / 1e9;
+    Ok(json!({
+        "chunks": texts.len(),
+        "tokens": total_tokens,
+        "mean_tokens": round(total_tokens as f64 / texts.len().max(1) as f64, 1),
+        "gflop_per_chunk": round(flops / texts.len().max(1) as f64 / 1e9, 3),
+        "workers": workers,
+        "batch": batch,
+        "seconds": round(secs, 2),
+        "chunks_per_s": round(texts.len() as f64 / secs, 2),
+        "gflops_reached": round(reached, 1),
+        "matmul_gflops_limit": round(limit, 1),
+        "fraction_of_limit": round(reached / limit, 3),
+    }))
+}
+
+/// Embeds every indexed chunk again, outside the index, and a sample with one and two
+/// workers: how much of the index time is the model's, and how near the machine's
+/// limit the model runs.
+fn embedding_baseline(
+    paths: &Paths,
+    model: &BertEmbedder,
+    workers: usize,
+    sample_size: usize,
+    index_secs: f64,
+) -> Result<Value> {
+    let embedder: &dyn Embedder = model;
+    let texts = chunk_texts(paths)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     eprintln!("bench: pure embedding of the same {} chunks", refs.len());
-    let t = Instant::now();
-    embed_passages_parallel(embedder, &refs, workers, 32, &mut |_| {})?;
-    let embed_secs = t.elapsed().as_secs_f64();
+    let limit = embedding_limit(model, &refs, workers, EMBED_BATCH)?;
+    let embed_secs = limit["seconds"].as_f64().unwrap_or(f64::NAN);
 
-    let sample: Vec<&str> = refs
-        .iter()
-        .step_by((refs.len() / sample_size.max(1)).max(1))
-        .copied()
-        .take(sample_size)
-        .collect();
+    let sample = spread_sample(&refs, sample_size);
     let mut per_workers = Vec::new();
     for w in [1, 2] {
         eprintln!("bench: {} chunks with {w} worker(s)", sample.len());
         let t = Instant::now();
-        embed_passages_parallel(embedder, &sample, w, 32, &mut |_| {})?;
+        embed_passages_parallel(embedder, &sample, w, EMBED_BATCH, &mut |_| {})?;
         let secs = t.elapsed().as_secs_f64();
         per_workers.push(
             json!({"workers": w, "chunks": sample.len(), "seconds": round(secs, 2),
@@ -160,6 +257,7 @@ fn embedding_baseline(
         "index_over_embedding": round(index_secs / embed_secs, 3),
         "model_chunks_per_s": round(refs.len() as f64 / embed_secs, 2),
         "workers": per_workers,
+        "limit": limit,
     }))
 }
 
@@ -182,7 +280,8 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
             paths.store_name()
         );
     }
-    let embedder: Arc<dyn Embedder> = model.load()?;
+    let bert = Arc::new(model.load_bert()?);
+    let embedder: Arc<dyn Embedder> = bert.clone();
     let ingest = IngestOptions::default();
     let workers = mcdewey_embed::default_workers();
 
@@ -196,7 +295,7 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
 
     let mut baseline = json!(null);
     if opts.baseline {
-        baseline = embedding_baseline(&paths, embedder.as_ref(), workers, opts.sample, index_secs)?;
+        baseline = embedding_baseline(&paths, &bert, workers, opts.sample, index_secs)?;
     }
 
     // Touch one file: append a paragraph to the smallest text document (appending to a

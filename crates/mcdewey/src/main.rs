@@ -57,6 +57,10 @@ enum Command {
     /// pure embedding time, re-index after one change, warm hybrid query latency at 1
     /// and 8 clients, peak RSS, and search-side scaling; writes a JSON report.
     Bench(bench_cmd::BenchArgs),
+    /// (internal) The model's throughput on the chunks of a data folder against the
+    /// machine's matrix-multiply rate.
+    #[command(hide = true)]
+    BenchEmbed(bench_cmd::BenchEmbedArgs),
     /// (internal) One scaling measurement of `mcdewey bench`, in its own process.
     #[command(hide = true)]
     BenchProbe(bench_cmd::BenchProbeArgs),
@@ -82,10 +86,18 @@ impl Command {
             Command::Mcp(args) => args.run(),
             Command::Bench(args) => args.run(),
             Command::BenchProbe(args) => args.run(),
+            Command::BenchEmbed(args) => args.run(),
             Command::Beir(args) => args.run(),
         }
     }
 }
+
+// The model allocates and frees activation tensors of a few megabytes for every layer of
+// every chunk. glibc's allocator hands blocks that size back to the kernel on free, so
+// each one came back as fresh zeroed pages: a quarter of indexing time was page faults
+// (docs/performance.md). mimalloc keeps and reuses them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     // Candle splits each matrix product over rayon threads. For a model this small the
