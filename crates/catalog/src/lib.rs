@@ -7,8 +7,8 @@ mod manifest;
 mod scan;
 
 pub use embedding::{
-    EMBED_BATCH,
     embed_with_cache, embedding_text, embedding_text_of, write_atomic, Embedding, EmbeddingCache,
+    EMBED_BATCH,
 };
 pub use manifest::{Bm25Weights, DocEntry, Filter, Manifest, SkipEntry};
 pub use scan::{

@@ -40,7 +40,10 @@ pub fn matmul_gflops(
         let handles: Vec<_> = (0..threads.max(1)).map(|_| scope.spawn(one)).collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(runtime("matmul thread panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(runtime("matmul thread panicked")))
+            })
             .sum()
     })
 }

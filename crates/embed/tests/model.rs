@@ -56,8 +56,10 @@ fn minilm_shape_tokens_and_work_per_chunk() {
         }
     );
     // Six layers of 8·L·h² + 4·L·h·i + 4·L²·h at L = 128: 2.87 GFLOP.
-    let want = 6.0 * (8.0 * 128.0 * 384.0f64.powi(2) + 4.0 * 128.0 * 384.0 * 1536.0
-        + 4.0 * 128.0f64.powi(2) * 384.0);
+    let want = 6.0
+        * (8.0 * 128.0 * 384.0f64.powi(2)
+            + 4.0 * 128.0 * 384.0 * 1536.0
+            + 4.0 * 128.0f64.powi(2) * 384.0);
     assert_eq!(shape.flops(128), want);
     assert!((shape.flops(128) / 1e9 - 2.87).abs() < 0.01);
     // [CLS] + words + [SEP]; long texts are cut at the model's 256 tokens.

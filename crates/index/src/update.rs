@@ -103,6 +103,19 @@ fn build_vectors(
                 Some(c) => c.clone(),
                 None => store.document_chunks(&entry.document)?,
             };
+            // A document read again keeps the vectors of its unchanged text: its previous
+            // chunks (the store still holds them until the commit) give text → vector, so
+            // only new text goes to the cache and the model.
+            let mut known: HashMap<String, Vec<f32>> = HashMap::new();
+            if let (true, Some(prev)) = (fresh.contains_key(*source), &prev) {
+                if per_doc.contains_key(entry.document.as_str()) {
+                    for old in store.document_chunks(&entry.document)? {
+                        if let Some(&i) = by_id.get(old.id.to_string().as_str()) {
+                            known.insert(embedding_text(&old), prev.vector(i).to_vec());
+                        }
+                    }
+                }
+            }
             for chunk in chunks {
                 let e = VectorEntry {
                     id: chunk.id.to_string(),
@@ -111,7 +124,7 @@ fn build_vectors(
                     doc_set: chunk.doc_set.clone(),
                 };
                 let text = embedding_text(&chunk);
-                let cached = cache.get(&text).cloned();
+                let cached = known.get(&text).or_else(|| cache.get(&text)).cloned();
                 if cached.is_none() {
                     texts.push(text);
                 }
@@ -260,6 +273,8 @@ fn update_in_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mcdewey_catalog::Filter;
+    use mcdewey_embed::Embedder;
 
     /// A library of `n` small Markdown documents in one doc set.
     fn library(n: usize) -> tempfile::TempDir {
@@ -393,6 +408,55 @@ mod tests {
         let summary = update(&store);
         assert!(summary.changed.is_empty());
         assert_eq!(summary.vectors, 6);
+    }
+
+    #[test]
+    fn a_document_read_again_keeps_the_vectors_of_its_unchanged_text_without_the_cache() {
+        let lib = tempfile::tempdir().unwrap();
+        let set = lib.path().join("prod/v1/guide");
+        std::fs::create_dir_all(&set).unwrap();
+        let doc = set.join("doc.md");
+        let mut text: String = (0..4)
+            .map(|i| {
+                format!(
+                    "# Part {i}\n\n{}\n\n",
+                    format!("Paragraph {i} about trunks. ").repeat(60)
+                )
+            })
+            .collect();
+        std::fs::write(&doc, &text).unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(data.path()).unwrap();
+        let model = mcdewey_embed::HashEmbedder::new(32);
+        let opts = IngestOptions::default();
+        let update = |store: &Store| {
+            update_library(
+                store,
+                lib.path(),
+                &opts,
+                Some(Embedding::new(&model)),
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        let first = update(&store);
+        assert!(first.chunks >= 4, "{first:?}");
+        let before = store.vectors(crate::VectorIndex::Exact).unwrap().unwrap();
+        std::fs::remove_dir_all(data.path().join("embed-cache")).unwrap();
+        text.push_str("# Added\n\nA new section about dial plans.\n");
+        std::fs::write(&doc, &text).unwrap();
+        let summary = update(&store);
+        assert_eq!(summary.changed, ["prod/v1/guide/doc.md"]);
+        assert_eq!(summary.embedded, 1, "only the new section is embedded");
+        let after = store.vectors(crate::VectorIndex::Exact).unwrap().unwrap();
+        assert_eq!(after.len(), before.len() + 1);
+        let query = model.embed_query("Paragraph 2 about trunks").unwrap();
+        let filter = Filter::default();
+        assert_eq!(
+            before.nearest(&query, &filter, 3),
+            after.nearest(&query, &filter, 3),
+            "the kept vectors are the same"
+        );
     }
 
     #[test]

@@ -117,9 +117,7 @@ impl BenchProbeArgs {
 
 use anyhow::{Context, Result};
 use mcdewey_catalog::{embedding_text, Embedding, EMBED_BATCH};
-use mcdewey_embed::{
-    embed_passages_parallel, matmul_gflops, BertEmbedder, Embedder, HashEmbedder,
-};
+use mcdewey_embed::{embed_passages_parallel, matmul_gflops, BertEmbedder, Embedder, HashEmbedder};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_measure::latency::{
     load_queries, mib, percentile, query_latency, round, status_kib, DEFAULT_QUERIES,
