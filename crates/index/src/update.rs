@@ -349,6 +349,13 @@ mod tests {
         names
     }
 
+    /// An update of `store` from `lib` with 32-dimension hash vectors.
+    fn hashed_update(store: &Store, lib: &Path) -> UpdateSummary {
+        let model = mcdewey_embed::HashEmbedder::new(32);
+        let opts = IngestOptions::default();
+        update_library(store, lib, &opts, Some(Embedding::new(&model)), &mut |_| {}).unwrap()
+    }
+
     #[test]
     fn a_changed_document_rewrites_only_the_vectors_of_its_version() {
         let lib = tempfile::tempdir().unwrap();
@@ -362,18 +369,7 @@ mod tests {
         }
         let data = tempfile::tempdir().unwrap();
         let store = Store::open_or_create(data.path()).unwrap();
-        let model = mcdewey_embed::HashEmbedder::new(32);
-        let opts = IngestOptions::default();
-        let update = |store: &Store| {
-            update_library(
-                store,
-                lib.path(),
-                &opts,
-                Some(Embedding::new(&model)),
-                &mut |_| {},
-            )
-            .unwrap()
-        };
+        let update = |store: &Store| hashed_update(store, lib.path());
         update(&store);
         let first = vector_files(data.path());
         assert_eq!(first.len(), 3, "a catalog and two parts: {first:?}");
@@ -427,18 +423,7 @@ mod tests {
         std::fs::write(&doc, &text).unwrap();
         let data = tempfile::tempdir().unwrap();
         let store = Store::open_or_create(data.path()).unwrap();
-        let model = mcdewey_embed::HashEmbedder::new(32);
-        let opts = IngestOptions::default();
-        let update = |store: &Store| {
-            update_library(
-                store,
-                lib.path(),
-                &opts,
-                Some(Embedding::new(&model)),
-                &mut |_| {},
-            )
-            .unwrap()
-        };
+        let update = |store: &Store| hashed_update(store, lib.path());
         let first = update(&store);
         assert!(first.chunks >= 4, "{first:?}");
         let before = store.vectors(crate::VectorIndex::Exact).unwrap().unwrap();
@@ -450,7 +435,9 @@ mod tests {
         assert_eq!(summary.embedded, 1, "only the new section is embedded");
         let after = store.vectors(crate::VectorIndex::Exact).unwrap().unwrap();
         assert_eq!(after.len(), before.len() + 1);
-        let query = model.embed_query("Paragraph 2 about trunks").unwrap();
+        let query = mcdewey_embed::HashEmbedder::new(32)
+            .embed_query("Paragraph 2 about trunks")
+            .unwrap();
         let filter = Filter::default();
         assert_eq!(
             before.nearest(&query, &filter, 3),
