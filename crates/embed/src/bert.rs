@@ -48,7 +48,7 @@ impl EncoderShape {
     }
 }
 
-fn runtime(e: impl std::fmt::Display) -> EmbedError {
+pub(crate) fn runtime(e: impl std::fmt::Display) -> EmbedError {
     EmbedError::Runtime(e.to_string())
 }
 

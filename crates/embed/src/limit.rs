@@ -1,13 +1,10 @@
 //! The machine's matrix-multiply rate: the ceiling the model's throughput is measured
 //! against.
 
+use crate::bert::runtime;
 use crate::EmbedError;
 use candle_core::{DType, Device, Tensor};
 use std::time::Instant;
-
-fn runtime(e: impl std::fmt::Display) -> EmbedError {
-    EmbedError::Runtime(e.to_string())
-}
 
 /// Measures f32 matrix multiplication of an `m`×`k` by a `k`×`n` matrix on the CPU with
 /// the kernels the model uses, on `threads` threads at once (as the indexer's workers
