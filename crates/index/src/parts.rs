@@ -11,8 +11,14 @@
 //! doc-set filter applies inside a part's graph search, or by an exact scan where it
 //! admits few of the part's vectors; a part without a graph (small, or
 //! [`VectorIndex::Exact`]) is scanned exactly. The parts' hits are merged by score.
+//!
+//! Memory: a part searched by its graph keeps only its entries in memory; the graph is
+//! memory-mapped and the f32 vectors stay in their file, read by position for the few
+//! candidates re-scored (so opening a library reads headers, not vectors, and resident
+//! memory is the entries plus the graph pages in use). Parts scanned exactly are read
+//! into memory.
 
-use crate::vectors::{VectorEntry, VectorSet};
+use crate::vectors::{VectorEntry, VectorFile, VectorSet};
 use crate::IndexError;
 use mcdewey_catalog::{write_atomic, Filter};
 use serde::{Deserialize, Serialize};
@@ -97,17 +103,24 @@ fn key_of(id: &str) -> u64 {
     u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
 }
 
-/// A part in memory.
+/// A part, searchable.
 pub struct Part {
     /// Product folder.
     pub product: String,
     /// Version folder.
     pub version: String,
-    /// Its vectors.
-    pub set: VectorSet,
+    vectors: PartVectors,
     graph: Option<usearch::Index>,
     /// Entry of each graph key.
     by_key: std::collections::HashMap<u64, u32>,
+}
+
+/// Where a part's f32 vectors are: a part searched by its graph reads only the few
+/// candidates it re-scores, so its vectors stay on disk (resident memory does not grow
+/// with the library); a part scanned exactly keeps them in memory.
+enum PartVectors {
+    Memory(VectorSet),
+    Disk(VectorFile),
 }
 
 /// All chunk vectors of one index generation.
@@ -152,39 +165,45 @@ impl Vectors {
             .map_err(|e| corrupt(&path, format!("vector catalog: {e}")))?;
         let mut parts = Vec::with_capacity(catalog.parts.len());
         for r in catalog.parts {
-            let set = VectorSet::load(&dir.join(&r.file))?;
-            if set.len() != r.count || set.dim != catalog.dim {
-                return Err(corrupt(
-                    &dir.join(&r.file),
-                    format!(
-                        "{} vectors of {} where the catalog says {} of {}",
-                        set.len(),
-                        set.dim,
-                        r.count,
-                        catalog.dim
-                    ),
-                ));
-            }
             let graph = match (&r.ann, mode) {
                 (Some(g), VectorIndex::Auto) => Some(open_graph(&dir.join(g))?),
                 _ => None,
             };
-            let by_key = match graph {
-                Some(_) => set
-                    .entries
+            let path = dir.join(&r.file);
+            let vectors = match graph {
+                Some(_) => PartVectors::Disk(VectorFile::open(&path)?),
+                None => PartVectors::Memory(VectorSet::load(&path)?),
+            };
+            let (count, dim) = match &vectors {
+                PartVectors::Disk(f) => (f.entries.len(), f.dim),
+                PartVectors::Memory(set) => (set.len(), set.dim),
+            };
+            if count != r.count || dim != catalog.dim {
+                return Err(corrupt(
+                    &path,
+                    format!(
+                        "{count} vectors of {dim} where the catalog says {} of {}",
+                        r.count, catalog.dim
+                    ),
+                ));
+            }
+            let part = Part {
+                product: r.product.clone(),
+                version: r.version.clone(),
+                vectors,
+                graph,
+                by_key: Default::default(),
+            };
+            let by_key = match part.graph {
+                Some(_) => part
+                    .entries()
                     .iter()
                     .enumerate()
                     .map(|(i, e)| (key_of(&e.id), i as u32))
                     .collect(),
                 None => Default::default(),
             };
-            parts.push(Part {
-                product: r.product.clone(),
-                version: r.version.clone(),
-                set,
-                graph,
-                by_key,
-            });
+            parts.push(Part { by_key, ..part });
         }
         Ok(Vectors {
             model_id: catalog.model_id,
@@ -208,14 +227,16 @@ impl Vectors {
                     parts.push(Part {
                         product: e.product.clone(),
                         version: e.version.clone(),
-                        set: VectorSet::new(&set.model_id, set.dim),
+                        vectors: PartVectors::Memory(VectorSet::new(&set.model_id, set.dim)),
                         graph: None,
                         by_key: Default::default(),
                     });
                     parts.len() - 1
                 }
             };
-            parts[at].set.push(e.clone(), set.vector(i));
+            if let PartVectors::Memory(part) = &mut parts[at].vectors {
+                part.push(e.clone(), set.vector(i));
+            }
         }
         Vectors {
             model_id: set.model_id.clone(),
@@ -227,7 +248,7 @@ impl Vectors {
 
     /// Number of vectors.
     pub fn len(&self) -> usize {
-        self.parts.iter().map(|p| p.set.len()).sum()
+        self.parts.iter().map(Part::len).sum()
     }
 
     /// Whether there are none.
@@ -290,6 +311,52 @@ impl Vectors {
 }
 
 impl Part {
+    /// Number of vectors.
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entries, in the order of the vectors.
+    pub fn entries(&self) -> &[VectorEntry] {
+        match &self.vectors {
+            PartVectors::Memory(set) => &set.entries,
+            PartVectors::Disk(file) => &file.entries,
+        }
+    }
+
+    /// The vectors, when the part holds them in memory.
+    pub(crate) fn in_memory(&self) -> Option<&VectorSet> {
+        match &self.vectors {
+            PartVectors::Memory(set) => Some(set),
+            PartVectors::Disk(_) => None,
+        }
+    }
+
+    /// Entry `i`'s similarity to `query`.
+    fn score(&self, i: usize, query: &[f32]) -> Option<f32> {
+        match &self.vectors {
+            PartVectors::Memory(set) => Some(mcdewey_embed::dot(set.vector(i), query)),
+            PartVectors::Disk(file) => file.score(i, query),
+        }
+    }
+
+    fn scan(
+        &self,
+        query: &[f32],
+        admits: &dyn Fn(&VectorEntry) -> bool,
+        limit: usize,
+    ) -> Vec<(String, f32)> {
+        match &self.vectors {
+            PartVectors::Memory(set) => set.scan(query, admits, limit),
+            PartVectors::Disk(file) => file.scan(query, admits, limit),
+        }
+    }
+
     fn nearest(
         &self,
         query: &[f32],
@@ -299,16 +366,17 @@ impl Part {
     ) -> Vec<(String, f32)> {
         let graph = self.graph.as_ref().filter(|_| mode == VectorIndex::Auto);
         if let Some(graph) = graph {
+            let entries = self.entries();
             let share = doc_set.map_or(1.0, |d| {
-                self.set.entries.iter().filter(|e| e.doc_set == d).count() as f64
-                    / self.set.len().max(1) as f64
+                entries.iter().filter(|e| e.doc_set == d).count() as f64
+                    / entries.len().max(1) as f64
             });
             if share >= FILTERED_SCAN_SHARE {
                 let count = (limit * OVERFETCH).max(40);
                 let found = match doc_set {
                     None => graph.search(query, count),
                     Some(d) => {
-                        let (entries, by_key) = (&self.set.entries, &self.by_key);
+                        let by_key = &self.by_key;
                         graph.filtered_search(query, count, |key: u64| {
                             by_key
                                 .get(&key)
@@ -317,28 +385,24 @@ impl Part {
                     }
                 };
                 if let Ok(m) = found {
-                    let mut hits: Vec<(usize, f32)> = m
+                    let mut found: Vec<usize> = m
                         .keys
                         .iter()
                         .filter_map(|k| self.by_key.get(k))
-                        .map(|&i| {
-                            (
-                                i as usize,
-                                mcdewey_embed::dot(self.set.vector(i as usize), query),
-                            )
-                        })
+                        .map(|&i| i as usize)
                         .collect();
-                    hits.sort_by(|a, b| b.1.total_cmp(&a.1));
-                    hits.truncate(limit);
-                    return hits
+                    // In file order, so neighbouring reads from disk come together.
+                    found.sort_unstable();
+                    let scored = found
                         .into_iter()
-                        .map(|(i, score)| (self.set.entries[i].id.clone(), score))
+                        .filter_map(|i| Some((i, self.score(i, query)?)))
                         .collect();
+                    return crate::vectors::best(scored, limit, entries);
                 }
             }
         }
         let only = |e: &VectorEntry| doc_set.is_none_or(|d| e.doc_set == d);
-        self.set.scan(query, &only, limit)
+        self.scan(query, &only, limit)
     }
 }
 
@@ -598,7 +662,7 @@ impl Previous {
                 .iter()
                 .find(|r| r.product == product && r.version == version)
                 .and_then(|r| VectorSet::load(&dir.join(&r.file)).ok()),
-            Previous::Whole(v) => v.part(product, version).map(|p| p.set.clone()),
+            Previous::Whole(v) => v.part(product, version).and_then(Part::in_memory).cloned(),
         }
     }
 }
@@ -696,6 +760,31 @@ mod tests {
         assert_eq!((auto.len(), auto.graphs()), (ANN_MIN + 800, 1));
         let exact = Vectors::load(dir.path(), &name, VectorIndex::Exact).unwrap();
         assert_eq!(exact.graphs(), 0);
+        // The graph part's vectors stay on disk; the small part's and an exact load's are
+        // in memory.
+        let on_disk = |v: &Vectors| {
+            v.parts
+                .iter()
+                .map(|p| p.in_memory().is_none())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(on_disk(&auto), vec![false, true]);
+        assert_eq!(on_disk(&exact), vec![false, false]);
+        // An exact scan read from disk finds what the one in memory finds, filters and
+        // all.
+        let mut scanned = Vectors::load(dir.path(), &name, VectorIndex::Auto).unwrap();
+        scanned.set_mode(VectorIndex::Exact);
+        let small_only = Filter {
+            doc_set: Some("small".into()),
+            ..Default::default()
+        };
+        for filter in [Filter::default(), small_only] {
+            let query = vector(7, dim);
+            assert_eq!(
+                scanned.nearest(&query, &filter, 25),
+                exact.nearest(&query, &filter, 25)
+            );
+        }
 
         // The graph finds what the exact scan finds, with and without filters.
         let filters = [

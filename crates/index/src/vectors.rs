@@ -1,16 +1,15 @@
-//! Chunk vectors beside the tantivy index, and a cache of embeddings by text.
-//!
-//! Each update writes a new generation file `vectors/gen-N.bin` before the tantivy
-//! commit whose manifest names it, so the searchable index always names a complete
-//! vector file: a crash before the commit leaves an unused file, never a mix.
-//! Retrieval is an exact dot-product scan with filters applied per entry, before
+//! Vector files: a JSON header of entries (chunk id, product, version, doc set) and the
+//! vectors after it, f32 little-endian. A [`VectorSet`] holds a file's vectors in memory;
+//! a [`VectorFile`] leaves them on disk and reads the ones asked for. Files are written
+//! atomically and named by their content (`parts`), before the commit that names them.
+//! Retrieval here is an exact dot-product scan with filters applied per entry, before
 //! truncation.
 
 use crate::IndexError;
 use mcdewey_catalog::{write_atomic, Filter};
 use serde::{Deserialize, Serialize};
-use std::io::Read;
-use std::path::Path;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
 
 /// One chunk's vector entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,40 +96,14 @@ impl VectorSet {
 
     /// Reads a set written by [`VectorSet::save`].
     pub fn load(path: &Path) -> Result<VectorSet, IndexError> {
-        let corrupt = |reason: &str| IndexError::Corrupt {
-            path: path.to_path_buf(),
-            reason: reason.to_string(),
-        };
-        let mut file =
-            std::io::BufReader::new(std::fs::File::open(path).map_err(IndexError::io(path))?);
-        let mut len = [0u8; 8];
-        file.read_exact(&mut len).map_err(IndexError::io(path))?;
-        let len = usize::try_from(u64::from_le_bytes(len)).map_err(|_| corrupt("header length"))?;
-        if len > 1 << 31 {
-            return Err(corrupt("header too long"));
-        }
-        let mut header = vec![0u8; len];
-        file.read_exact(&mut header).map_err(IndexError::io(path))?;
-        let header: Header =
-            serde_json::from_slice(&header).map_err(|_| corrupt("header is not valid"))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(IndexError::io(path))?;
-        let expected = header
-            .entries
-            .len()
-            .checked_mul(header.dim)
-            .and_then(|n| n.checked_mul(4));
-        if expected != Some(bytes.len()) {
-            return Err(corrupt("vector data length does not match the header"));
-        }
-        let data = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let file = VectorFile::open(path)?;
+        let mut data = Vec::new();
+        file.read_run(0, file.entries.len(), &mut data)
+            .map_err(IndexError::io(path))?;
         Ok(VectorSet {
-            model_id: header.model_id,
-            dim: header.dim,
-            entries: header.entries,
+            model_id: file.model_id,
+            dim: file.dim,
+            entries: file.entries,
             data,
         })
     }
@@ -158,24 +131,153 @@ impl VectorSet {
         admits: &dyn Fn(&VectorEntry) -> bool,
         limit: usize,
     ) -> Vec<(String, f32)> {
-        let mut scored: Vec<(usize, f32)> = self
+        let scored: Vec<(usize, f32)> = self
             .entries
             .iter()
             .enumerate()
             .filter(|(_, e)| admits(e))
             .map(|(i, _)| (i, mcdewey_embed::dot(self.vector(i), query)))
             .collect();
-        let limit = limit.min(scored.len());
-        if limit == 0 {
-            return Vec::new();
+        best(scored, limit, &self.entries)
+    }
+}
+
+/// The `limit` best of `scored` (entry position, score), best first, as chunk ids.
+pub(crate) fn best(
+    mut scored: Vec<(usize, f32)>,
+    limit: usize,
+    entries: &[VectorEntry],
+) -> Vec<(String, f32)> {
+    let limit = limit.min(scored.len());
+    if limit == 0 {
+        return Vec::new();
+    }
+    scored.select_nth_unstable_by(limit - 1, |a, b| b.1.total_cmp(&a.1));
+    scored.truncate(limit);
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored
+        .into_iter()
+        .map(|(i, s)| (entries[i].id.clone(), s))
+        .collect()
+}
+
+/// Vectors read at most this many at a time by a scan from disk.
+const SCAN_RUN: usize = 512;
+
+/// A vector file left on disk: its entries in memory, its vectors read when asked for
+/// (positioned reads: the page cache holds them, not the process, and concurrent
+/// searches need no lock). An open file stays readable after an update removes it.
+#[derive(Debug)]
+pub struct VectorFile {
+    /// The model that made the vectors.
+    pub model_id: String,
+    /// Vector length.
+    pub dim: usize,
+    /// Entries, in the order of the vectors.
+    pub entries: Vec<VectorEntry>,
+    file: std::fs::File,
+    offset: u64,
+    path: PathBuf,
+}
+
+impl VectorFile {
+    /// Opens a file written by [`VectorSet::save`], reading only its header.
+    pub fn open(path: &Path) -> Result<VectorFile, IndexError> {
+        let corrupt = |reason: &str| IndexError::Corrupt {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        let file = std::fs::File::open(path).map_err(IndexError::io(path))?;
+        let size = file.metadata().map_err(IndexError::io(path))?.len();
+        let mut len = [0u8; 8];
+        file.read_exact_at(&mut len, 0)
+            .map_err(IndexError::io(path))?;
+        let len = u64::from_le_bytes(len);
+        if len > 1 << 31 || len + 8 > size {
+            return Err(corrupt("header length"));
         }
-        scored.select_nth_unstable_by(limit - 1, |a, b| b.1.total_cmp(&a.1));
-        scored.truncate(limit);
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-        scored
-            .into_iter()
-            .map(|(i, s)| (self.entries[i].id.clone(), s))
-            .collect()
+        let mut header = vec![0u8; len as usize];
+        file.read_exact_at(&mut header, 8)
+            .map_err(IndexError::io(path))?;
+        let header: Header =
+            serde_json::from_slice(&header).map_err(|_| corrupt("header is not valid"))?;
+        let expected = (header.entries.len() as u64)
+            .checked_mul(header.dim as u64)
+            .and_then(|n| n.checked_mul(4));
+        if expected != Some(size - 8 - len) {
+            return Err(corrupt("vector data length does not match the header"));
+        }
+        Ok(VectorFile {
+            model_id: header.model_id,
+            dim: header.dim,
+            entries: header.entries,
+            file,
+            offset: 8 + len,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The vectors of entries `first..first + count`, one after another, into `out`.
+    fn read_run(&self, first: usize, count: usize, out: &mut Vec<f32>) -> std::io::Result<()> {
+        let mut bytes = vec![0u8; count * self.dim * 4];
+        let at = self.offset + (first * self.dim * 4) as u64;
+        self.file.read_exact_at(&mut bytes, at)?;
+        out.clear();
+        out.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
+        Ok(())
+    }
+
+    /// The dot product of entry `i`'s vector with `query`; `None` (and a warning) when
+    /// the file cannot be read.
+    pub fn score(&self, i: usize, query: &[f32]) -> Option<f32> {
+        let mut v = Vec::with_capacity(self.dim);
+        match self.read_run(i, 1, &mut v) {
+            Ok(()) => Some(mcdewey_embed::dot(&v, query)),
+            Err(e) => {
+                self.unreadable(&e);
+                None
+            }
+        }
+    }
+
+    fn unreadable(&self, e: &std::io::Error) {
+        tracing::warn!(target: "mcdewey::index", "vectors of {} unreadable: {e}", self.path.display());
+    }
+
+    /// [`VectorSet::scan`] reading the admitted vectors from disk, runs of neighbours
+    /// at a time.
+    pub fn scan(
+        &self,
+        query: &[f32],
+        admits: &dyn Fn(&VectorEntry) -> bool,
+        limit: usize,
+    ) -> Vec<(String, f32)> {
+        let mut scored = Vec::new();
+        let mut run = Vec::new();
+        let mut i = 0;
+        while i < self.entries.len() {
+            if !admits(&self.entries[i]) {
+                i += 1;
+                continue;
+            }
+            let mut end = i + 1;
+            while end < self.entries.len() && end - i < SCAN_RUN && admits(&self.entries[end]) {
+                end += 1;
+            }
+            if let Err(e) = self.read_run(i, end - i, &mut run) {
+                self.unreadable(&e);
+                return Vec::new();
+            }
+            for (k, v) in run.chunks_exact(self.dim).enumerate() {
+                scored.push((i + k, mcdewey_embed::dot(v, query)));
+            }
+            i = end;
+        }
+        best(scored, limit, &self.entries)
     }
 }
 

@@ -27,6 +27,10 @@ pub struct BenchArgs {
     /// JSONL corpus whose "text" fields fill the synthetic libraries (e.g. SciFact).
     #[arg(long)]
     pub scaling_corpus: Option<PathBuf>,
+    /// Keep each synthetic library and its data folder under this folder (`<n>/library`,
+    /// `<n>/data`) instead of deleting them, to probe them again with `bench-probe`.
+    #[arg(long)]
+    pub scaling_keep: Option<PathBuf>,
     /// Chunks in the 1-vs-2-worker throughput sample.
     #[arg(long, default_value_t = 160)]
     pub sample: usize,
@@ -77,6 +81,7 @@ impl BenchArgs {
                 queries: self.queries,
                 scaling: self.scaling.into_iter().filter(|&n| n > 0).collect(),
                 scaling_corpus: self.scaling_corpus,
+                scaling_keep: self.scaling_keep,
                 sample: self.sample,
                 baseline: !self.no_baseline,
             },
@@ -137,6 +142,7 @@ pub struct BenchOptions {
     pub queries: Option<PathBuf>,
     pub scaling: Vec<usize>,
     pub scaling_corpus: Option<PathBuf>,
+    pub scaling_keep: Option<PathBuf>,
     pub sample: usize,
     /// Whether to measure the pure-embedding baseline and the worker sample.
     pub baseline: bool,
@@ -399,6 +405,28 @@ fn compare_bench(engine: &Engine, queries: &[String]) -> Result<Value> {
 
 /// Writes a synthetic library of about `chunks` chunks: files of 40 sections each, text
 /// taken in turn from `texts`, spread over five versions.
+/// The body of the `k`-th synthetic section: the first half of one corpus text and the
+/// second half of another, paired so that no two sections of a million are the same (a
+/// library repeating each text verbatim is a degenerate case for a vector graph: dozens
+/// of near-identical vectors per text crowd each other out of the neighbour lists).
+fn synthetic_section(texts: &[String], k: usize) -> String {
+    let n = texts.len();
+    let (a, round) = (k % n, k / n);
+    // For a given first half, each round pairs a different second half (while
+    // round * 17 < n: up to 5,183 × 304 sections with SciFact).
+    let b = (a + 1 + round * 17) % n;
+    let half = |t: &str, first: bool| -> String {
+        let chars: Vec<char> = t.chars().collect();
+        let mid = chars.len() / 2;
+        let (from, to) = if first { (0, mid) } else { (mid, chars.len()) };
+        chars[from..to].iter().collect()
+    };
+    if n < 2 {
+        return texts.first().cloned().unwrap_or_default();
+    }
+    format!("{} {}", half(&texts[a], true), half(&texts[b], false))
+}
+
 fn synthetic_library(root: &Path, texts: &[String], chunks: usize) -> Result<()> {
     let per_file = 40;
     let files = chunks.div_ceil(per_file);
@@ -411,7 +439,7 @@ fn synthetic_library(root: &Path, texts: &[String], chunks: usize) -> Result<()>
         std::fs::create_dir_all(&dir)?;
         let mut md = format!("# Synthetic manual {f}\n\n");
         for s in 0..per_file {
-            let body = &texts[k % texts.len()];
+            let body = synthetic_section(texts, k);
             md.push_str(&format!("## Section {s} of file {f}\n\n{body}\n\n"));
             k += 1;
         }
@@ -452,9 +480,21 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
     let mut rows = Vec::new();
     for &n in &opts.scaling {
         let work = tempfile::tempdir()?;
+        let root = match &opts.scaling_keep {
+            Some(keep) => {
+                let root = keep.join(n.to_string());
+                anyhow::ensure!(
+                    !root.exists(),
+                    "{} exists: remove it or keep elsewhere",
+                    root.display()
+                );
+                root
+            }
+            None => work.path().to_path_buf(),
+        };
         let paths = Paths {
-            library: work.path().join("library"),
-            data: work.path().join("data"),
+            library: root.join("library"),
+            data: root.join("data"),
             store: None,
         };
         eprintln!("bench: scaling, {n} chunks");
@@ -518,11 +558,15 @@ pub fn probe(data: &Path, queries: Option<&Path>) -> Result<()> {
     )?;
     engine.set_query_cache(0);
     let open_secs = t.elapsed().as_secs_f64();
+    let opened = mib(status_kib("VmRSS"));
     let queries = load_queries(queries)?;
     query_latency(&engine, &queries, 1, 1)?;
     let one = query_latency(&engine, &queries, 1, 3)?;
     let eight = query_latency(&engine, &queries, 8, 2)?;
     let (rss, peak) = (mib(status_kib("VmRSS")), mib(status_kib("VmHWM")));
+    // Resident memory of the process's own allocations, and of mapped files (the graphs
+    // and the text index) whose pages the kernel may drop and read again.
+    let (anon, file) = (mib(status_kib("RssAnon")), mib(status_kib("RssFile")));
     drop(engine);
     // Measured after the memory: it loads the vectors twice more.
     let graphs = graph_check(data, &queries, hash.as_ref())?;
@@ -532,6 +576,9 @@ pub fn probe(data: &Path, queries: Option<&Path>) -> Result<()> {
             "open_seconds": round(open_secs, 3),
             "hybrid_query_without_model": [one, eight],
             "rss_mib": rss,
+            "rss_after_open_mib": opened,
+            "rss_anon_mib": anon,
+            "rss_file_mib": file,
             "peak_rss_mib": peak,
             "vector_graphs": graphs,
         })
@@ -553,7 +600,7 @@ fn graph_check(data: &Path, queries: &[String], model: &dyn Embedder) -> Result<
     let one_version = graphs
         .parts
         .iter()
-        .max_by_key(|p| p.set.len())
+        .max_by_key(|p| p.len())
         .map(|p| vec![(p.product.clone(), p.version.clone())]);
     let mut rows = Vec::new();
     let filters = [
