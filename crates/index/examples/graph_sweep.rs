@@ -1,31 +1,76 @@
-//! Graph settings against an exact scan on one vector part: for each connectivity and
-//! build breadth, builds a usearch graph of the part's vectors and reports build time
-//! and recall@10 (by score, as `mcdewey bench` counts it) at several search breadths.
+//! Graph settings against an exact scan: for each connectivity and build breadth,
+//! builds a usearch graph of the vectors of the parts given and reports build time and
+//! recall@10 (by score, as `mcdewey bench` counts it) at several search breadths.
 //!
-//!   cargo run --release -p mcdewey-index --example graph_sweep -- PART.bin QUERIES.jsonl
+//!   cargo run --release -p mcdewey-index --example graph_sweep -- \
+//!       QUERIES.jsonl[,MORE.jsonl] hash|MODEL-DIR PART.bin [PART.bin...]
 //!
-//! Queries are embedded with the 384-dimension hash embedder, the one `mcdewey bench`
-//! builds its synthetic libraries with.
+//! The parts' vectors go into one graph. Queries (the "query" or "text" of each line)
+//! are embedded with the 384-dimension hash embedder `mcdewey bench` builds its
+//! synthetic libraries with (`hash`), or with the model in MODEL-DIR for parts that
+//! model made.
 
-use mcdewey_embed::{Embedder, HashEmbedder};
+use mcdewey_embed::{BertEmbedder, Embedder, HashEmbedder};
 use mcdewey_index::VectorSet;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let set = VectorSet::load(std::path::Path::new(&args[1]))?;
-    let hash = HashEmbedder::new(set.dim);
-    let queries: Vec<Vec<f32>> = std::fs::read_to_string(&args[2])?
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| {
-            v["query"]
-                .as_str()
-                .or(v["text"].as_str())
-                .map(str::to_string)
-        })
-        .map(|q| hash.embed_query(&q))
-        .collect::<Result<_, _>>()?;
+    let mut set = VectorSet::default();
+    for path in &args[3..] {
+        let part = VectorSet::load(std::path::Path::new(path))?;
+        if set.dim == 0 {
+            set = VectorSet::new(&part.model_id, part.dim);
+        }
+        for i in 0..part.len() {
+            set.push(part.entries[i].clone(), part.vector(i));
+        }
+    }
+    // MCDEWEY_SWEEP_GROW=N: grow the set to N vectors, each new one a mix of two of the
+    // parts' (0.7 and 0.3 of a random pair, normalised), so a graph the size of a large
+    // part can be tried on vectors shaped like the model's.
+    if let Some(n) = std::env::var("MCDEWEY_SWEEP_GROW")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        let base = set.len();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as usize
+        };
+        while set.len() < n {
+            let (a, b) = (next() % base, next() % base);
+            let mut v: Vec<f32> = set
+                .vector(a)
+                .iter()
+                .zip(set.vector(b))
+                .map(|(p, q)| 0.7 * p + 0.3 * q)
+                .collect();
+            mcdewey_embed::l2_normalize(&mut v);
+            let mut e = set.entries[a].clone();
+            e.id = format!("mix-{}", set.len());
+            set.push(e, &v);
+        }
+    }
+    let embedder: Box<dyn Embedder> = match args[2].as_str() {
+        "hash" => Box::new(HashEmbedder::new(set.dim)),
+        dir => Box::new(BertEmbedder::load(std::path::Path::new(dir))?),
+    };
+    let mut queries: Vec<Vec<f32>> = Vec::new();
+    for file in args[1].split(',') {
+        for line in std::fs::read_to_string(file)?.lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if let Some(q) = v["query"].as_str().or(v["text"].as_str()) {
+                queries.push(embedder.embed_query(q)?);
+            }
+        }
+    }
+    println!("{} vectors, {} queries", set.len(), queries.len());
     let truth: Vec<f32> = queries
         .iter()
         .map(|q| {
@@ -39,7 +84,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for (m, ef_add, quant) in [
         (16, 128, usearch::ScalarKind::F16),
-        (32, 128, usearch::ScalarKind::F16),
         (24, 128, usearch::ScalarKind::F16),
     ] {
         let index = usearch::Index::new(&usearch::IndexOptions {
@@ -64,7 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         });
         let build = t.elapsed().as_secs_f64();
-        for (ef, count) in [(128, 40), (128, 128), (256, 40), (256, 256), (512, 40)] {
+        for (ef, count) in [(32, 40), (64, 40), (128, 40), (256, 40), (512, 40)] {
             index.change_expansion_search(ef);
             let t = Instant::now();
             let (mut hit, mut all) = (0, 0);

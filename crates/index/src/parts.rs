@@ -32,10 +32,12 @@ const CONNECTIVITY: usize = 16;
 const EXPANSION_ADD: usize = 128;
 /// Breadth of the graph search at query time; at least the number of results asked.
 const EXPANSION_SEARCH: usize = 256;
-/// The graph is asked for this many times the results wanted; they are scored again
-/// exactly with the part's own f32 vectors (the graph's are half precision) and the
-/// best kept.
-const OVERFETCH: usize = 4;
+/// The graph is asked for half again the results wanted, and at least this many; they
+/// are scored again exactly with the part's own f32 vectors (the graph's are half
+/// precision) and the best kept. (Four times as many cost a hybrid search at 1M chunks,
+/// 100 vector candidates deep, 25 ms of vector search instead of 15: every extra candidate widens the
+/// graph search and is read from disk.)
+const MIN_CANDIDATES: usize = 40;
 /// Below this share of a part's vectors, a doc-set filter scans them exactly instead
 /// of searching the graph (a graph search through mostly filtered-out nodes is slow
 /// and loses recall).
@@ -132,6 +134,9 @@ pub struct Vectors {
     /// The parts, by product and version.
     pub parts: Vec<Part>,
     mode: VectorIndex,
+    gate: Gate,
+    /// Threads a search may use: the machine's cores, at most four.
+    threads: usize,
 }
 
 fn corrupt(path: &Path, reason: String) -> IndexError {
@@ -141,12 +146,56 @@ fn corrupt(path: &Path, reason: String) -> IndexError {
     }
 }
 
+/// Graph searches that may run at once. usearch keeps a search context per concurrent
+/// search and fails a search when none is free (a graph opens with one per core); each
+/// graph gets this many and [`Gate`] makes any further search wait for one.
+const GRAPH_SEARCHERS: usize = 32;
+
 fn open_graph(path: &Path) -> Result<usearch::Index, IndexError> {
     let text = path.to_string_lossy();
     let index = usearch::Index::restore_view(&text)
         .map_err(|e| corrupt(path, format!("vector graph: {e}")))?;
+    index
+        .reserve_capacity_and_threads(index.size(), GRAPH_SEARCHERS)
+        .map_err(|e| corrupt(path, format!("vector graph search contexts: {e}")))?;
     index.change_expansion_search(EXPANSION_SEARCH);
     Ok(index)
+}
+
+/// Above this many vectors in the parts a search admits, it searches them side by side.
+const PARALLEL_MIN: usize = 50_000;
+
+fn search_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// A counting semaphore over the graphs' search contexts: a search holds one while it
+/// runs (one part at a time), so no graph search fails for want of a context.
+#[derive(Default)]
+struct Gate {
+    busy: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+struct Pass<'a>(&'a Gate);
+
+impl Gate {
+    fn enter(&self) -> Pass<'_> {
+        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy >= GRAPH_SEARCHERS {
+            busy = self.freed.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy += 1;
+        Pass(self)
+    }
+}
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        let mut busy = self.0.busy.lock().unwrap_or_else(|e| e.into_inner());
+        *busy -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 impl Vectors {
@@ -210,6 +259,8 @@ impl Vectors {
             dim: catalog.dim,
             parts,
             mode,
+            gate: Gate::default(),
+            threads: search_threads(),
         })
     }
 
@@ -243,6 +294,8 @@ impl Vectors {
             dim: set.dim,
             parts,
             mode,
+            gate: Gate::default(),
+            threads: search_threads(),
         }
     }
 
@@ -287,18 +340,43 @@ impl Vectors {
         if limit == 0 {
             return Vec::new();
         }
-        let mut hits: Vec<(String, f32)> = Vec::new();
-        for part in &self.parts {
-            let admitted = filter.product.as_ref().is_none_or(|p| p == &part.product)
-                && filter.versions.as_ref().is_none_or(|pairs| {
-                    pairs
-                        .iter()
-                        .any(|(p, v)| p == &part.product && v == &part.version)
-                });
-            if admitted {
-                hits.extend(part.nearest(query, filter.doc_set.as_deref(), limit, self.mode));
+        let admitted: Vec<&Part> = self
+            .parts
+            .iter()
+            .filter(|part| {
+                filter.product.as_ref().is_none_or(|p| p == &part.product)
+                    && filter.versions.as_ref().is_none_or(|pairs| {
+                        pairs
+                            .iter()
+                            .any(|(p, v)| p == &part.product && v == &part.version)
+                    })
+            })
+            .collect();
+        let doc_set = filter.doc_set.as_deref();
+        let search = |part: &&Part| part.nearest(query, doc_set, limit, self.mode, &self.gate);
+        // Large parts are searched side by side, one thread a core.
+        let size: usize = admitted.iter().map(|p| p.len()).sum();
+        let threads = match (admitted.len(), size >= PARALLEL_MIN) {
+            (2.., true) => self.threads.min(admitted.len()),
+            _ => 1,
+        };
+        let mut hits: Vec<(String, f32)> = std::thread::scope(|s| {
+            let others: Vec<_> = (1..threads)
+                .map(|t| {
+                    let (admitted, search) = (&admitted, &search);
+                    s.spawn(move || {
+                        let mine = admitted.iter().skip(t).step_by(threads);
+                        mine.flat_map(search).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut hits: Vec<_> = admitted.iter().step_by(threads).flat_map(search).collect();
+            for other in others {
+                // A search thread that panicked loses its parts' hits, not the search.
+                hits.extend(other.join().unwrap_or_default());
             }
-        }
+            hits
+        });
         let limit = limit.min(hits.len());
         if limit == 0 {
             return hits;
@@ -363,6 +441,7 @@ impl Part {
         doc_set: Option<&str>,
         limit: usize,
         mode: VectorIndex,
+        gate: &Gate,
     ) -> Vec<(String, f32)> {
         let graph = self.graph.as_ref().filter(|_| mode == VectorIndex::Auto);
         if let Some(graph) = graph {
@@ -372,7 +451,8 @@ impl Part {
                     / entries.len().max(1) as f64
             });
             if share >= FILTERED_SCAN_SHARE {
-                let count = (limit * OVERFETCH).max(40);
+                let count = (limit + limit / 2).max(MIN_CANDIDATES);
+                let pass = gate.enter();
                 let found = match doc_set {
                     None => graph.search(query, count),
                     Some(d) => {
@@ -384,20 +464,29 @@ impl Part {
                         })
                     }
                 };
-                if let Ok(m) = found {
-                    let mut found: Vec<usize> = m
-                        .keys
-                        .iter()
-                        .filter_map(|k| self.by_key.get(k))
-                        .map(|&i| i as usize)
-                        .collect();
-                    // In file order, so neighbouring reads from disk come together.
-                    found.sort_unstable();
-                    let scored = found
-                        .into_iter()
-                        .filter_map(|i| Some((i, self.score(i, query)?)))
-                        .collect();
-                    return crate::vectors::best(scored, limit, entries);
+                drop(pass);
+                match found {
+                    Err(e) => tracing::warn!(
+                        target: "mcdewey::index",
+                        "vector graph of {} {} failed ({e}); scanning its vectors instead",
+                        self.product,
+                        self.version
+                    ),
+                    Ok(m) => {
+                        let mut found: Vec<usize> = m
+                            .keys
+                            .iter()
+                            .filter_map(|k| self.by_key.get(k))
+                            .map(|&i| i as usize)
+                            .collect();
+                        // In file order, so neighbouring reads from disk come together.
+                        found.sort_unstable();
+                        let scored = found
+                            .into_iter()
+                            .filter_map(|i| Some((i, self.score(i, query)?)))
+                            .collect();
+                        return crate::vectors::best(scored, limit, entries);
+                    }
                 }
             }
         }
@@ -906,6 +995,73 @@ mod tests {
             half.push(big.entries[i].clone(), big.vector(i));
         }
         assert!(changed_graph(&half, &small_base).is_none());
+    }
+
+    #[test]
+    fn many_searches_at_once_all_search_the_graph() {
+        let dir = tempfile::tempdir().unwrap();
+        let dim = 16;
+        let set = set_of("v1", ANN_MIN, dim);
+        let (name, files) = write_generation(
+            dir.path(),
+            "m",
+            dim,
+            vec![NewPart::Fresh(set, "s".into(), None)],
+            1,
+        )
+        .unwrap();
+        let graph = open_graph(&dir.path().join(&files[1])).unwrap();
+        // More searches at once than a graph opens with contexts for (one per core): none
+        // fails, so none falls back to a scan.
+        let failed = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for t in 0..GRAPH_SEARCHERS {
+                let (graph, failed) = (&graph, &failed);
+                s.spawn(move || {
+                    for q in 0..50 {
+                        if graph.search(&vector(t * 1000 + q, dim), 10).is_err() {
+                            failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(failed.into_inner(), 0);
+        // And through the gate, more searches than contexts wait for one.
+        let vectors = Vectors::load(dir.path(), &name, VectorIndex::Auto).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..GRAPH_SEARCHERS * 2 {
+                let vectors = &vectors;
+                s.spawn(move || {
+                    for q in 0..10 {
+                        let hits =
+                            vectors.nearest(&vector(t * 100 + q, dim), &Filter::default(), 5);
+                        assert_eq!(hits.len(), 5);
+                    }
+                });
+            }
+        });
+        assert_eq!(*vectors.gate.busy.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn large_parts_searched_side_by_side_find_what_one_scan_finds() {
+        let dim = 8;
+        let mut whole = VectorSet::new("m", dim);
+        for i in 0..PARALLEL_MIN + 2_000 {
+            let version = ["v1", "v2", "v3"][i % 3];
+            whole.push(entry(i, version, "big"), &vector(i, dim));
+        }
+        let mut parts = Vectors::from_set(whole.clone(), VectorIndex::Auto);
+        assert_eq!(parts.parts.len(), 3);
+        for threads in [1, 2, 3] {
+            parts.threads = threads;
+            for q in 0..5 {
+                let query = vector(900_000 + q, dim);
+                let one_scan = whole.nearest(&query, &Filter::default(), 20);
+                assert_eq!(parts.nearest(&query, &Filter::default(), 20), one_scan);
+            }
+        }
     }
 
     #[test]

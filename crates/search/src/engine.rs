@@ -374,8 +374,16 @@ impl Engine {
                 (v.clone(), Some(v))
             }
             Mode::Hybrid => {
+                let t = std::time::Instant::now();
                 let keyword = self.store.keyword(query, filter, self.weights, depth)?;
+                let keyword_time = t.elapsed();
                 let semantic = self.vector_hits(query, filter, depth)?;
+                tracing::debug!(
+                    target: "mcdewey::search",
+                    keyword_ms = keyword_time.as_secs_f64() * 1000.0,
+                    vector_ms = (t.elapsed() - keyword_time).as_secs_f64() * 1000.0,
+                    "first stage"
+                );
                 (self.fusion.fuse(&keyword, &semantic), Some(semantic))
             }
         };
