@@ -408,7 +408,7 @@ impl Part {
     }
 
     /// The vectors, when the part holds them in memory.
-    pub(crate) fn in_memory(&self) -> Option<&VectorSet> {
+    pub fn in_memory(&self) -> Option<&VectorSet> {
         match &self.vectors {
             PartVectors::Memory(set) => Some(set),
             PartVectors::Disk(_) => None,

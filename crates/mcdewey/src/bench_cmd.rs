@@ -31,6 +31,11 @@ pub struct BenchArgs {
     /// `<n>/data`) instead of deleting them, to probe them again with `bench-probe`.
     #[arg(long)]
     pub scaling_keep: Option<PathBuf>,
+    /// A data folder indexed with the model (e.g. SciFact's): the synthetic libraries
+    /// get vectors shaped like the model's (each section a mix of two of that folder's
+    /// vectors) and queries are embedded by the model, instead of hash vectors.
+    #[arg(long)]
+    pub scaling_vectors: Option<PathBuf>,
     /// Chunks in the 1-vs-2-worker throughput sample.
     #[arg(long, default_value_t = 160)]
     pub sample: usize,
@@ -68,6 +73,11 @@ pub struct BenchProbeArgs {
     pub data: PathBuf,
     #[arg(long)]
     pub queries: Option<PathBuf>,
+    /// See `bench --scaling-vectors`.
+    #[arg(long)]
+    pub scaling_vectors: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 impl BenchArgs {
@@ -82,6 +92,7 @@ impl BenchArgs {
                 scaling: self.scaling.into_iter().filter(|&n| n > 0).collect(),
                 scaling_corpus: self.scaling_corpus,
                 scaling_keep: self.scaling_keep,
+                scaling_vectors: self.scaling_vectors,
                 sample: self.sample,
                 baseline: !self.no_baseline,
             },
@@ -116,7 +127,8 @@ impl BenchEmbedArgs {
 impl BenchProbeArgs {
     /// Runs the command.
     pub fn run(self) -> Result<()> {
-        probe(&self.data, self.queries.as_deref())
+        let embedder = scaling_embedder(self.scaling_vectors.as_deref(), &self.model)?;
+        probe(&self.data, self.queries.as_deref(), embedder)
     }
 }
 
@@ -143,6 +155,7 @@ pub struct BenchOptions {
     pub scaling: Vec<usize>,
     pub scaling_corpus: Option<PathBuf>,
     pub scaling_keep: Option<PathBuf>,
+    pub scaling_vectors: Option<PathBuf>,
     pub sample: usize,
     /// Whether to measure the pure-embedding baseline and the worker sample.
     pub baseline: bool,
@@ -475,8 +488,95 @@ fn scaling_texts(corpus: Option<&Path>) -> Result<Vec<String>> {
 /// Search-side scaling: synthetic libraries with hash vectors (the model's query
 /// embedding cost is measured separately); each size is measured in a child process so
 /// its peak RSS is its own.
-fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
+/// Vectors shaped like a model's for synthetic libraries: a passage gets a mix of two
+/// of the model's vectors of a real library (0.7 and 0.3, picked by the text's hash,
+/// normalised), a query the model's own vector. Hash vectors are near-orthogonal and
+/// high-dimensional, the hardest case a vector graph meets; these keep the clustered,
+/// low-dimensional shape of sentence embeddings the graphs are built for.
+struct ModelShaped {
+    id: String,
+    dim: usize,
+    base: Vec<f32>,
+    model: Arc<dyn Embedder>,
+}
+
+impl ModelShaped {
+    fn new(data: &Path, model: Arc<dyn Embedder>) -> Result<ModelShaped> {
+        let store = mcdewey_index::Store::open(data)?;
+        let vectors = store
+            .vectors(mcdewey_index::VectorIndex::Exact)?
+            .with_context(|| format!("{} has no vectors", data.display()))?;
+        anyhow::ensure!(
+            vectors.model_id == model.model_id(),
+            "{} was indexed with {}, not the model loaded ({})",
+            data.display(),
+            vectors.model_id,
+            model.model_id()
+        );
+        let mut base = Vec::new();
+        for part in &vectors.parts {
+            let set = part.in_memory().context("an exact load holds vectors")?;
+            for i in 0..set.len() {
+                base.extend_from_slice(set.vector(i));
+            }
+        }
+        anyhow::ensure!(!base.is_empty(), "{} has no vectors", data.display());
+        Ok(ModelShaped {
+            id: format!("shaped-{}-{}", base.len() / vectors.dim, model.model_id()),
+            dim: vectors.dim,
+            base,
+            model,
+        })
+    }
+
+    fn passage(&self, text: &str) -> Vec<f32> {
+        use std::hash::{Hash, Hasher};
+        let n = self.base.len() / self.dim;
+        let pick = |salt: u8| {
+            let mut h = std::hash::DefaultHasher::new();
+            (salt, text).hash(&mut h);
+            (h.finish() % n as u64) as usize
+        };
+        let (a, b) = (pick(0), pick(1));
+        let row = |i: usize| &self.base[i * self.dim..(i + 1) * self.dim];
+        let mut v: Vec<f32> = row(a)
+            .iter()
+            .zip(row(b))
+            .map(|(x, y)| 0.7 * x + 0.3 * y)
+            .collect();
+        mcdewey_embed::l2_normalize(&mut v);
+        v
+    }
+}
+
+impl Embedder for ModelShaped {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, mcdewey_embed::EmbedError> {
+        Ok(texts.iter().map(|t| self.passage(t)).collect())
+    }
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, mcdewey_embed::EmbedError> {
+        self.model.embed_query(text)
+    }
+}
+
+/// The embedder of the synthetic libraries: hash vectors, or vectors shaped like the
+/// model's from the data folder `vectors`.
+fn scaling_embedder(vectors: Option<&Path>, model: &ModelArgs) -> Result<Arc<dyn Embedder>> {
+    Ok(match vectors {
+        None => Arc::new(HashEmbedder::new(384)),
+        Some(data) => Arc::new(ModelShaped::new(data, model.load()?)?),
+    })
+}
+
+fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> Result<()> {
     let texts = scaling_texts(opts.scaling_corpus.as_deref())?;
+    let embedder = scaling_embedder(opts.scaling_vectors.as_deref(), model)?;
+    report["scaling_vectors"] = json!(embedder.model_id());
     let mut rows = Vec::new();
     for &n in &opts.scaling {
         let work = tempfile::tempdir()?;
@@ -499,12 +599,11 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
         };
         eprintln!("bench: scaling, {n} chunks");
         synthetic_library(&paths.library, &texts, n)?;
-        let hash = HashEmbedder::new(384);
         let t = Instant::now();
         let summary = index_library(
             &paths,
             &IngestOptions::default(),
-            Some(Embedding::new(&hash)),
+            Some(Embedding::new(embedder.as_ref())),
         )?;
         let index_secs = t.elapsed().as_secs_f64();
         // One document changed: what an update costs at this size.
@@ -516,7 +615,7 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
         let update = index_library(
             &paths,
             &IngestOptions::default(),
-            Some(Embedding::new(&hash)),
+            Some(Embedding::new(embedder.as_ref())),
         )?;
         let update_secs = t.elapsed().as_secs_f64();
         anyhow::ensure!(
@@ -527,6 +626,12 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
         let exe = std::env::current_exe()?;
         let mut cmd = std::process::Command::new(exe);
         cmd.arg("bench-probe").arg("--data").arg(&paths.data);
+        if let Some(v) = &opts.scaling_vectors {
+            cmd.arg("--scaling-vectors").arg(v);
+            if let Some(m) = &model.model {
+                cmd.arg("--model").arg(m);
+            }
+        }
         if let Some(q) = &opts.queries {
             cmd.arg("--queries").arg(q);
         }
@@ -549,17 +654,19 @@ fn scaling_bench(opts: &BenchOptions, report: &mut Value) -> Result<()> {
 
 /// The child of the scaling bench: opens an index made with hash vectors and measures
 /// hybrid query latency and memory; prints JSON.
-pub fn probe(data: &Path, queries: Option<&Path>) -> Result<()> {
-    let hash: Arc<dyn Embedder> = Arc::new(HashEmbedder::new(384));
+pub fn probe(data: &Path, queries: Option<&Path>, embedder: Arc<dyn Embedder>) -> Result<()> {
+    let hash = embedder;
     let t = Instant::now();
     let mut engine = Engine::with_embedder(
         StoreSpec::Embedded(data.to_path_buf()).open()?,
         hash.clone(),
     )?;
-    engine.set_query_cache(0);
     let open_secs = t.elapsed().as_secs_f64();
     let opened = mib(status_kib("VmRSS"));
     let queries = load_queries(queries)?;
+    // Query vectors are kept from the warm-up round on: latency here is the search's
+    // own, without the query's embedding (measured by the main bench).
+    engine.set_query_cache(queries.len());
     query_latency(&engine, &queries, 1, 1)?;
     let one = query_latency(&engine, &queries, 1, 3)?;
     let eight = query_latency(&engine, &queries, 8, 2)?;
@@ -674,7 +781,7 @@ pub fn run(opts: &BenchOptions, model: &ModelArgs) -> Result<()> {
     library_bench(opts, model, &mut report)?;
     report["library"]["peak_rss_mib"] = mib(status_kib("VmHWM"));
     if !opts.scaling.is_empty() {
-        scaling_bench(opts, &mut report)?;
+        scaling_bench(opts, model, &mut report)?;
     }
     let text = serde_json::to_string_pretty(&report)?;
     std::fs::write(&opts.out, &text).with_context(|| format!("report {}", opts.out.display()))?;
