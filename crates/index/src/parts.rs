@@ -65,6 +65,14 @@ impl std::str::FromStr for VectorIndex {
 }
 
 impl VectorIndex {
+    /// The name `from_str` reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            VectorIndex::Auto => "auto",
+            VectorIndex::Exact => "exact",
+        }
+    }
+
     /// From `MCDEWEY_VECTOR_INDEX` (auto or exact; auto when unset or unreadable).
     pub fn from_env() -> VectorIndex {
         std::env::var("MCDEWEY_VECTOR_INDEX")

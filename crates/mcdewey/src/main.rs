@@ -17,6 +17,16 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "mcdewey", version, about, long_about = None)]
 struct Cli {
+    /// How vectors are searched: auto (the graphs of parts of 20,000 vectors or more,
+    /// exact scans of smaller ones) or exact (every vector, what the graphs are
+    /// measured against).
+    #[arg(
+        long,
+        global = true,
+        env = "MCDEWEY_VECTOR_INDEX",
+        value_name = "auto|exact"
+    )]
+    vector_index: Option<mcdewey_index::VectorIndex>,
     #[command(subcommand)]
     command: Command,
 }
@@ -115,7 +125,12 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let result = Cli::parse().command.run();
+    let cli = Cli::parse();
+    if let Some(mode) = cli.vector_index {
+        // Read where the index is opened; still one thread here.
+        std::env::set_var("MCDEWEY_VECTOR_INDEX", mode.name());
+    }
+    let result = cli.command.run();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -726,6 +726,38 @@ fn every_mode_answers_and_a_missing_model_says_how_to_fetch_it() {
             .all(|h| h["version"] == "v15"),
         "filters apply to vector retrieval"
     );
+    // The exact scan is there to measure the graphs against; on this library (no part
+    // big enough for a graph) it finds the same.
+    let exact = ok_json(mcdewey(
+        &[
+            "search",
+            "mixed mode",
+            "--json",
+            "--mode",
+            "vector",
+            "--version",
+            "latest",
+            "--vector-index",
+            "exact",
+        ],
+        &lib,
+        data,
+    ));
+    let ids = |r: &Value| {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["chunk_id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&exact), ids(&v));
+    let bad = mcdewey(&["search", "x", "--vector-index", "fuzzy"], &lib, data);
+    assert!(
+        !bad.status.success() && stderr(&bad).contains("--vector-index"),
+        "{}",
+        stderr(&bad)
+    );
     // --mode is a value enum: clap refuses others and lists those it takes.
     let bad = mcdewey(&["search", "x", "--mode", "fuzzy"], &lib, data);
     assert!(
