@@ -381,6 +381,14 @@ pub fn run_one(prepared: &Prepared, input: &[u8]) {
                 let query: Vec<f32> = (0..v.dim.min(4096)).map(|i| (i % 3) as f32).collect();
                 let _ = v.nearest(&query, &Default::default(), 10);
             }
+            // The part read in place, as a graph part is: a scan and single reads.
+            if let Ok(f) = mcdewey_index::VectorFile::open(&dir.path().join("part-x.bin")) {
+                let query: Vec<f32> = (0..f.dim.min(4096)).map(|i| (i % 3) as f32).collect();
+                let _ = f.scan(&query, &|_| true, 10);
+                for i in 0..f.entries.len().min(4) {
+                    let _ = f.score(i, &query);
+                }
+            }
         }
     }
 }

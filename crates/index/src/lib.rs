@@ -12,7 +12,7 @@ pub mod vectors;
 pub use parts::{VectorIndex, Vectors};
 pub use store::{Store, StoreWriter};
 pub use update::update_library;
-pub use vectors::{VectorEntry, VectorSet};
+pub use vectors::{VectorEntry, VectorFile, VectorSet};
 
 /// The store errors, shared with the catalog (both stores report the same ones).
 pub use mcdewey_catalog::IndexError;

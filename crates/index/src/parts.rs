@@ -26,6 +26,15 @@ use std::path::{Path, PathBuf};
 
 /// Parts with at least this many vectors get a graph; smaller ones are scanned.
 pub const ANN_MIN: usize = 20_000;
+
+/// [`ANN_MIN`], or `MCDEWEY_ANN_MIN` when set to a number (for tests that need graphs on
+/// a small library, such as the crash test, and for measuring where a graph pays).
+fn ann_min() -> usize {
+    std::env::var("MCDEWEY_ANN_MIN")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(ANN_MIN)
+}
 /// Graph degree (HNSW M).
 const CONNECTIVITY: usize = 16;
 /// Breadth of the graph search while building (HNSW ef_construction).
@@ -666,7 +675,7 @@ pub(crate) fn write_generation(
                 if !dir.join(&file).is_file() {
                     set.save(&dir.join(&file))?;
                 }
-                let ann = (set.len() >= ANN_MIN).then(|| format!("ann-{hash}.usearch"));
+                let ann = (set.len() >= ann_min()).then(|| format!("ann-{hash}.usearch"));
                 if let Some(g) = &ann {
                     if !dir.join(g).is_file() {
                         write_graph(&set, base.as_ref(), &dir.join(g))?;
