@@ -705,19 +705,16 @@ fn every_mode_answers_and_a_missing_model_says_how_to_fetch_it() {
         ));
         assert_eq!(r["results"].as_array().unwrap().len(), 10, "{mode}");
     }
-    let v = ok_json(mcdewey(
-        &[
-            "search",
-            "mixed mode",
-            "--json",
-            "--mode",
-            "vector",
-            "--version",
-            "latest",
-        ],
-        &lib,
-        data,
-    ));
+    let latest = [
+        "search",
+        "mixed mode",
+        "--json",
+        "--mode",
+        "vector",
+        "--version",
+        "latest",
+    ];
+    let v = ok_json(mcdewey(&latest, &lib, data));
     assert!(
         v["results"]
             .as_array()
@@ -729,17 +726,7 @@ fn every_mode_answers_and_a_missing_model_says_how_to_fetch_it() {
     // The exact scan is there to measure the graphs against; on this library (no part
     // big enough for a graph) it finds the same.
     let exact = ok_json(mcdewey(
-        &[
-            "search",
-            "mixed mode",
-            "--json",
-            "--mode",
-            "vector",
-            "--version",
-            "latest",
-            "--vector-index",
-            "exact",
-        ],
+        &[&latest[..], &["--vector-index", "exact"]].concat(),
         &lib,
         data,
     ));
