@@ -44,8 +44,8 @@ const EXPANSION_SEARCH: usize = 256;
 /// The graph is asked for half again the results wanted, and at least this many; they
 /// are scored again exactly with the part's own f32 vectors (the graph's are half
 /// precision) and the best kept. (Four times as many cost a hybrid search at 1M chunks,
-/// 100 vector candidates deep, 25 ms of vector search instead of 15: every extra candidate widens the
-/// graph search and is read from disk.)
+/// 100 vector candidates deep, 25 ms of vector search instead of 15: every extra
+/// candidate widens the graph search and is read from disk.)
 const MIN_CANDIDATES: usize = 40;
 /// Below this share of a part's vectors, a doc-set filter scans them exactly instead
 /// of searching the graph (a graph search through mostly filtered-out nodes is slow
@@ -253,23 +253,22 @@ impl Vectors {
                     ),
                 ));
             }
-            let part = Part {
+            let mut part = Part {
                 product: r.product.clone(),
                 version: r.version.clone(),
                 vectors,
                 graph,
                 by_key: Default::default(),
             };
-            let by_key = match part.graph {
-                Some(_) => part
+            if part.graph.is_some() {
+                part.by_key = part
                     .entries()
                     .iter()
                     .enumerate()
                     .map(|(i, e)| (key_of(&e.id), i as u32))
-                    .collect(),
-                None => Default::default(),
-            };
-            parts.push(Part { by_key, ..part });
+                    .collect();
+            }
+            parts.push(part);
         }
         Ok(Vectors {
             model_id: catalog.model_id,

@@ -416,8 +416,6 @@ fn compare_bench(engine: &Engine, queries: &[String]) -> Result<Value> {
     }))
 }
 
-/// Writes a synthetic library of about `chunks` chunks: files of 40 sections each, text
-/// taken in turn from `texts`, spread over five versions.
 /// The body of the `k`-th synthetic section: the first half of one corpus text and the
 /// second half of another, paired so that no two sections of a million are the same (a
 /// library repeating each text verbatim is a degenerate case for a vector graph: dozens
@@ -440,6 +438,8 @@ fn synthetic_section(texts: &[String], k: usize) -> String {
     format!("{} {}", half(&texts[a], true), half(&texts[b], false))
 }
 
+/// Writes a synthetic library of about `chunks` chunks: files of 40 sections each, text
+/// from `texts` ([`synthetic_section`]), spread over five versions.
 fn synthetic_library(root: &Path, texts: &[String], chunks: usize) -> Result<()> {
     let per_file = 40;
     let files = chunks.div_ceil(per_file);
@@ -485,9 +485,6 @@ fn scaling_texts(corpus: Option<&Path>) -> Result<Vec<String>> {
     Ok(texts)
 }
 
-/// Search-side scaling: synthetic libraries with hash vectors (the model's query
-/// embedding cost is measured separately); each size is measured in a child process so
-/// its peak RSS is its own.
 /// Vectors shaped like a model's for synthetic libraries: a passage gets a mix of two
 /// of the model's vectors of a real library (0.7 and 0.3, picked by the text's hash,
 /// normalised), a query the model's own vector. Hash vectors are near-orthogonal and
@@ -573,6 +570,9 @@ fn scaling_embedder(vectors: Option<&Path>, model: &ModelArgs) -> Result<Arc<dyn
     })
 }
 
+/// Search-side scaling: synthetic libraries with hash vectors or vectors shaped like the
+/// model's (the model's query embedding cost is measured separately); each size is
+/// measured in a child process so its peak RSS is its own.
 fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> Result<()> {
     let texts = scaling_texts(opts.scaling_corpus.as_deref())?;
     let embedder = scaling_embedder(opts.scaling_vectors.as_deref(), model)?;
@@ -652,14 +652,13 @@ fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
     Ok(())
 }
 
-/// The child of the scaling bench: opens an index made with hash vectors and measures
+/// The child of the scaling bench: opens an index made with `embedder` and measures
 /// hybrid query latency and memory; prints JSON.
 pub fn probe(data: &Path, queries: Option<&Path>, embedder: Arc<dyn Embedder>) -> Result<()> {
-    let hash = embedder;
     let t = Instant::now();
     let mut engine = Engine::with_embedder(
         StoreSpec::Embedded(data.to_path_buf()).open()?,
-        hash.clone(),
+        embedder.clone(),
     )?;
     let open_secs = t.elapsed().as_secs_f64();
     let opened = mib(status_kib("VmRSS"));
@@ -676,7 +675,7 @@ pub fn probe(data: &Path, queries: Option<&Path>, embedder: Arc<dyn Embedder>) -
     let (anon, file) = (mib(status_kib("RssAnon")), mib(status_kib("RssFile")));
     drop(engine);
     // Measured after the memory: it loads the vectors twice more.
-    let graphs = graph_check(data, &queries, hash.as_ref())?;
+    let graphs = graph_check(data, &queries, embedder.as_ref())?;
     println!(
         "{}",
         json!({
