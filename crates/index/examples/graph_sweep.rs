@@ -1,17 +1,18 @@
-//! Graph settings against an exact scan: for each connectivity and build breadth,
-//! builds a usearch graph of the vectors of the parts given and reports build time and
+//! Graph settings against an exact scan: for each kind of graph vector, builds a
+//! usearch graph of the vectors of the parts given and reports build time, memory and
 //! recall@10 (by score, as `mcdewey bench` counts it) at several search breadths.
 //!
 //!   cargo run --release -p mcdewey-index --example graph_sweep -- \
 //!       QUERIES.jsonl[,MORE.jsonl] hash|MODEL-DIR PART.bin [PART.bin...]
 //!
-//! The parts' vectors go into one graph. Queries (the "query" or "text" of each line)
-//! are embedded with the 384-dimension hash embedder `mcdewey bench` builds its
-//! synthetic libraries with (`hash`), or with the model in MODEL-DIR for parts that
-//! model made.
+//! The parts' vectors go into one graph, once for each kind of graph vector: half
+//! precision, and 8 bits at several scales (`MCDEWEY_SWEEP_M` sets the degree, 16).
+//! Queries (the "query" or "text" of each line) are embedded with the 384-dimension
+//! hash embedder `mcdewey bench` builds its synthetic libraries with (`hash`), or with
+//! the model in MODEL-DIR for parts that model made.
 
 use mcdewey_embed::{BertEmbedder, Embedder, HashEmbedder};
-use mcdewey_index::VectorSet;
+use mcdewey_index::{parts, VectorSet};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -82,10 +83,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for (m, ef_add, quant) in [
-        (16, 128, usearch::ScalarKind::F16),
-        (24, 128, usearch::ScalarKind::F16),
-    ] {
+    // Graph vectors: half precision (given f32), or 8 bits at the set's own scale for a
+    // quantile of its components (mcdewey_index::parts::graph_scale; None: usearch's
+    // own conversion of f32 to 8 bits).
+    let kinds: [(usearch::ScalarKind, Option<f64>); 5] = [
+        (usearch::ScalarKind::F16, None),
+        (usearch::ScalarKind::I8, Some(parts::GRAPH_QUANTILE)),
+        (usearch::ScalarKind::I8, Some(1.0)),
+        (usearch::ScalarKind::I8, Some(0.999)),
+        (usearch::ScalarKind::I8, None),
+    ];
+    let m: usize = std::env::var("MCDEWEY_SWEEP_M")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(16);
+    for (quant, quantile) in kinds {
+        let ef_add = 128;
+        let scale = quantile.map(|q| parts::graph_scale(&set, q));
         let index = usearch::Index::new(&usearch::IndexOptions {
             dimensions: set.dim,
             metric: usearch::MetricKind::IP,
@@ -102,18 +116,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (index, set) = (&index, &set);
                 s.spawn(move || {
                     for i in (w..set.len()).step_by(threads) {
-                        index.add(i as u64, set.vector(i)).expect("add");
+                        match scale {
+                            Some(q) => index.add(i as u64, &parts::quantize(set.vector(i), q)),
+                            None => index.add(i as u64, set.vector(i)),
+                        }
+                        .expect("add");
                     }
                 });
             }
         });
         let build = t.elapsed().as_secs_f64();
-        for (ef, count) in [(32, 40), (64, 40), (128, 40), (256, 40), (512, 40)] {
+        for (ef, count) in [(64, 40), (128, 40), (256, 40), (512, 40)] {
             index.change_expansion_search(ef);
             let t = Instant::now();
             let (mut hit, mut all) = (0, 0);
             for (q, kth) in queries.iter().zip(&truth) {
-                let found = index.search(q, count)?;
+                let found = match scale {
+                    Some(s) => index.search(&parts::quantize(q, s), count)?,
+                    None => index.search(q, count)?,
+                };
                 let mut scores: Vec<f32> = found
                     .keys
                     .iter()
@@ -124,7 +145,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 hit += scores.iter().take(10).filter(|&&s| s >= kth - 1e-5).count();
             }
             println!(
-                "M {m:2} ef_add {ef_add:3} {quant:?}: build {build:5.1} s, memory {:4} MiB, ef {ef:3} count {count:3}: recall {:.3}, {:.2} ms/query",
+                "M {m:2} ef_add {ef_add:3} {quant:?} scale {:>8}: build {build:5.1} s, memory {:4} MiB, ef {ef:3} count {count:3}: recall {:.3}, {:.2} ms/query",
+                scale.map_or("usearch".to_string(), |s| format!("{s:.1}")),
                 index.memory_usage() >> 20,
                 hit as f64 / all as f64,
                 t.elapsed().as_secs_f64() * 1000.0 / queries.len() as f64

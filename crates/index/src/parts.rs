@@ -92,7 +92,7 @@ impl VectorIndex {
 }
 
 /// One part as the catalog records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PartRef {
     pub(crate) product: String,
     pub(crate) version: String,
@@ -100,6 +100,10 @@ pub(crate) struct PartRef {
     pub(crate) file: String,
     /// The graph file, for parts of [`ANN_MIN`] vectors or more.
     pub(crate) ann: Option<String>,
+    /// The scale of the graph's 8-bit vectors ([`quantize`]); absent for the half
+    /// precision graphs of earlier generations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) scale: Option<f32>,
     pub(crate) count: usize,
     /// A hash of what the part was made from (model, settings, each document's content
     /// hash): an update keeps the part when it is the same.
@@ -130,6 +134,9 @@ pub struct Part {
     pub version: String,
     vectors: PartVectors,
     graph: Option<usearch::Index>,
+    /// The scale of the graph's 8-bit vectors (queries are quantised with it); `None`
+    /// for a half-precision graph, searched with the f32 query.
+    scale: Option<f32>,
     /// Entry of each graph key.
     by_key: std::collections::HashMap<u64, u32>,
 }
@@ -168,10 +175,21 @@ fn corrupt(path: &Path, reason: String) -> IndexError {
 /// graph gets this many and [`Gate`] makes any further search wait for one.
 const GRAPH_SEARCHERS: usize = 32;
 
-fn open_graph(path: &Path) -> Result<usearch::Index, IndexError> {
+fn open_graph(path: &Path, scale: Option<f32>) -> Result<usearch::Index, IndexError> {
     let text = path.to_string_lossy();
     let index = usearch::Index::restore_view(&text)
         .map_err(|e| corrupt(path, format!("vector graph: {e}")))?;
+    let kind = index.scalar_kind();
+    let expected = match scale {
+        Some(_) => usearch::ScalarKind::I8,
+        None => usearch::ScalarKind::F16,
+    };
+    if kind != expected {
+        return Err(corrupt(
+            path,
+            format!("vector graph of {kind:?} where the catalog says {expected:?}"),
+        ));
+    }
     index
         .reserve_capacity_and_threads(index.size(), GRAPH_SEARCHERS)
         .map_err(|e| corrupt(path, format!("vector graph search contexts: {e}")))?;
@@ -232,7 +250,7 @@ impl Vectors {
         let mut parts = Vec::with_capacity(catalog.parts.len());
         for r in catalog.parts {
             let graph = match (&r.ann, mode) {
-                (Some(g), VectorIndex::Auto) => Some(open_graph(&dir.join(g))?),
+                (Some(g), VectorIndex::Auto) => Some(open_graph(&dir.join(g), r.scale)?),
                 _ => None,
             };
             let path = dir.join(&r.file);
@@ -258,6 +276,7 @@ impl Vectors {
                 version: r.version.clone(),
                 vectors,
                 graph,
+                scale: r.scale,
                 by_key: Default::default(),
             };
             if part.graph.is_some() {
@@ -287,15 +306,16 @@ impl Vectors {
             let e = &set.entries[i];
             let at = match parts
                 .iter()
-                .position(|p| p.product == e.product && p.version == e.version)
+                .position(|p| *p.product == *e.product && *p.version == *e.version)
             {
                 Some(at) => at,
                 None => {
                     parts.push(Part {
-                        product: e.product.clone(),
-                        version: e.version.clone(),
+                        product: e.product.to_string(),
+                        version: e.version.to_string(),
                         vectors: PartVectors::Memory(VectorSet::new(&set.model_id, set.dim)),
                         graph: None,
+                        scale: None,
                         by_key: Default::default(),
                     });
                     parts.len() - 1
@@ -463,22 +483,27 @@ impl Part {
         if let Some(graph) = graph {
             let entries = self.entries();
             let share = doc_set.map_or(1.0, |d| {
-                entries.iter().filter(|e| e.doc_set == d).count() as f64
+                entries.iter().filter(|e| &*e.doc_set == d).count() as f64
                     / entries.len().max(1) as f64
             });
             if share >= FILTERED_SCAN_SHARE {
                 let count = (limit + limit / 2).max(MIN_CANDIDATES);
+                let by_key = &self.by_key;
+                let admits = |key: u64| {
+                    doc_set.is_none_or(|d| {
+                        by_key
+                            .get(&key)
+                            .is_some_and(|&i| &*entries[i as usize].doc_set == d)
+                    })
+                };
                 let pass = gate.enter();
-                let found = match doc_set {
-                    None => graph.search(query, count),
-                    Some(d) => {
-                        let by_key = &self.by_key;
-                        graph.filtered_search(query, count, |key: u64| {
-                            by_key
-                                .get(&key)
-                                .is_some_and(|&i| entries[i as usize].doc_set == d)
-                        })
+                let found = match (self.scale, doc_set) {
+                    (Some(scale), None) => graph.search(&quantize(query, scale), count),
+                    (Some(scale), Some(_)) => {
+                        graph.filtered_search(&quantize(query, scale), count, admits)
                     }
+                    (None, None) => graph.search(query, count),
+                    (None, Some(_)) => graph.filtered_search(query, count, admits),
                 };
                 drop(pass);
                 match found {
@@ -506,7 +531,7 @@ impl Part {
                 }
             }
         }
-        let only = |e: &VectorEntry| doc_set.is_none_or(|d| e.doc_set == d);
+        let only = |e: &VectorEntry| doc_set.is_none_or(|d| &*e.doc_set == d);
         self.scan(query, &only, limit)
     }
 }
@@ -543,6 +568,9 @@ fn part_hash(set: &VectorSet) -> String {
 /// The graph of a part's previous generation and its vectors, to change in place.
 pub(crate) struct Base {
     pub(crate) graph: PathBuf,
+    /// The scale of its 8-bit vectors (`None`: an earlier half-precision graph, which
+    /// is built anew rather than changed).
+    pub(crate) scale: Option<f32>,
     pub(crate) set: VectorSet,
 }
 
@@ -550,13 +578,50 @@ pub(crate) struct Base {
 /// rather than changed in place (removed nodes linger in a graph as tombstones).
 const REBUILD_SHARE: f64 = 0.3;
 
+/// Share of a part's vector components that [`graph_scale`] maps inside ±127 without
+/// clamping.
+pub const GRAPH_QUANTILE: f64 = 0.9999;
+
+/// The scale of a part's 8-bit graph vectors: 127 over the magnitude of the component
+/// at [`GRAPH_QUANTILE`] (of a sample of at most 20,000 vectors), so all but the rarest
+/// components keep their full resolution. (usearch's own conversion to 8 bits divides
+/// each vector by its length and truncates: a unit vector of 384 dimensions keeps about
+/// five levels a component, and the graph's recall stops near 0.9.)
+pub fn graph_scale(set: &VectorSet, quantile: f64) -> f32 {
+    let step = (set.len() / 20_000).max(1);
+    let mut mags: Vec<f32> = (0..set.len())
+        .step_by(step)
+        .flat_map(|i| set.vector(i).iter().map(|x| x.abs()))
+        .filter(|x| x.is_finite())
+        .collect();
+    if mags.is_empty() {
+        return 127.0;
+    }
+    let at = ((mags.len() - 1) as f64 * quantile.clamp(0.0, 1.0)) as usize;
+    let (_, &mut top, _) = mags.select_nth_unstable_by(at, f32::total_cmp);
+    if top > 0.0 {
+        127.0 / top
+    } else {
+        127.0
+    }
+}
+
+/// A vector as the graph holds it: each component times `scale`, rounded, within ±127.
+/// The graph's inner product of two such vectors orders them as the f32 vectors' does,
+/// up to rounding; candidates are scored again with the f32 vectors.
+pub fn quantize(v: &[f32], scale: f32) -> Vec<i8> {
+    v.iter()
+        .map(|x| (x * scale).round().clamp(-127.0, 127.0) as i8)
+        .collect()
+}
+
 fn graph_options(dim: usize) -> usearch::IndexOptions {
     usearch::IndexOptions {
         dimensions: dim,
         metric: usearch::MetricKind::IP,
-        // Half precision: the same recall as f32 at half the memory and a faster build
-        // (docs/performance.md).
-        quantization: usearch::ScalarKind::F16,
+        // 8-bit vectors at the part's own scale: half the memory of half precision,
+        // the same recall once candidates are scored again (docs/performance.md).
+        quantization: usearch::ScalarKind::I8,
         connectivity: CONNECTIVITY,
         expansion_add: EXPANSION_ADD,
         expansion_search: EXPANSION_SEARCH,
@@ -564,8 +629,14 @@ fn graph_options(dim: usize) -> usearch::IndexOptions {
     }
 }
 
-/// Adds the vectors `add` (entry positions in `set`) to `index`, on every core.
-fn add_all(index: &usearch::Index, set: &VectorSet, add: &[usize]) -> Result<(), String> {
+/// Adds the vectors `add` (entry positions in `set`), quantised at `scale`, to `index`,
+/// on every core.
+fn add_all(
+    index: &usearch::Index,
+    set: &VectorSet,
+    scale: f32,
+    add: &[usize],
+) -> Result<(), String> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -578,7 +649,7 @@ fn add_all(index: &usearch::Index, set: &VectorSet, add: &[usize]) -> Result<(),
                 s.spawn(move || {
                     for &i in add.iter().skip(t).step_by(threads) {
                         index
-                            .add(key_of(&set.entries[i].id), set.vector(i))
+                            .add(key_of(&set.entries[i].id), &quantize(set.vector(i), scale))
                             .map_err(|e| e.to_string())?;
                     }
                     Ok(())
@@ -593,8 +664,10 @@ fn add_all(index: &usearch::Index, set: &VectorSet, add: &[usize]) -> Result<(),
 }
 
 /// The previous graph with the vectors of `set` that are gone or changed removed and
-/// the new ones added; `None` when too much changed (or the old graph cannot be read).
+/// the new ones added (at the previous graph's scale); `None` when too much changed,
+/// the old graph is of the earlier half-precision kind, or it cannot be read.
 fn changed_graph(set: &VectorSet, base: &Base) -> Option<usearch::Index> {
+    let scale = base.scale?;
     let old: std::collections::HashMap<&str, usize> = base
         .set
         .entries
@@ -624,13 +697,26 @@ fn changed_graph(set: &VectorSet, base: &Base) -> Option<usearch::Index> {
     for key in gone {
         index.remove(key).ok()?;
     }
-    add_all(&index, set, &add).ok()?;
+    add_all(&index, set, scale, &add).ok()?;
     Some(index)
 }
 
-/// Builds a part's graph — changing the previous one in place when `base` allows — and
-/// writes it to `path` (through a temporary name, so the file is whole or absent).
-fn write_graph(set: &VectorSet, base: Option<&Base>, path: &Path) -> Result<(), IndexError> {
+/// The scale of a part's graph: the previous graph's, so that it can be changed in
+/// place, or the part's own.
+fn scale_for(set: &VectorSet, base: Option<&Base>) -> f32 {
+    base.and_then(|b| b.scale)
+        .unwrap_or_else(|| graph_scale(set, GRAPH_QUANTILE))
+}
+
+/// Builds a part's graph at `scale` — changing the previous one in place when `base`
+/// allows — and writes it to `path` (through a temporary name, so the file is whole or
+/// absent).
+fn write_graph(
+    set: &VectorSet,
+    base: Option<&Base>,
+    scale: f32,
+    path: &Path,
+) -> Result<(), IndexError> {
     let failed = |e: String| corrupt(path, format!("building the vector graph: {e}"));
     let index = match base.and_then(|b| changed_graph(set, b)) {
         Some(index) => index,
@@ -638,7 +724,7 @@ fn write_graph(set: &VectorSet, base: Option<&Base>, path: &Path) -> Result<(), 
             let index =
                 usearch::Index::new(&graph_options(set.dim)).map_err(|e| failed(e.to_string()))?;
             let all: Vec<usize> = (0..set.len()).collect();
-            add_all(&index, set, &all).map_err(failed)?;
+            add_all(&index, set, scale, &all).map_err(failed)?;
             index
         }
     };
@@ -668,16 +754,18 @@ pub(crate) fn write_generation(
                 let Some(first) = set.entries.first() else {
                     continue;
                 };
-                let (product, version) = (first.product.clone(), first.version.clone());
+                let (product, version) = (first.product.to_string(), first.version.to_string());
                 let hash = part_hash(&set);
                 let file = format!("part-{hash}.bin");
                 if !dir.join(&file).is_file() {
                     set.save(&dir.join(&file))?;
                 }
-                let ann = (set.len() >= ann_min()).then(|| format!("ann-{hash}.usearch"));
-                if let Some(g) = &ann {
+                // The graph's name holds its scale: a file of that name was built at it.
+                let scale = (set.len() >= ann_min()).then(|| scale_for(&set, base.as_ref()));
+                let ann = scale.map(|q| format!("ann-{hash}-{:08x}.usearch", q.to_bits()));
+                if let (Some(g), Some(q)) = (&ann, scale) {
                     if !dir.join(g).is_file() {
-                        write_graph(&set, base.as_ref(), &dir.join(g))?;
+                        write_graph(&set, base.as_ref(), q, &dir.join(g))?;
                     }
                 }
                 PartRef {
@@ -685,6 +773,7 @@ pub(crate) fn write_generation(
                     version,
                     file,
                     ann,
+                    scale,
                     count: set.len(),
                     signature,
                 }
@@ -748,14 +837,13 @@ impl Previous {
         }
     }
 
-    /// The graph file of a product and version, when it has one.
-    pub(crate) fn graph(&self, product: &str, version: &str) -> Option<PathBuf> {
+    /// The graph file of a product and version, when it has one, and its scale.
+    pub(crate) fn graph(&self, product: &str, version: &str) -> Option<(PathBuf, Option<f32>)> {
         match self {
             Previous::Catalog { dir, parts } => parts
                 .iter()
                 .find(|r| r.product == product && r.version == version)
-                .and_then(|r| r.ann.as_ref())
-                .map(|g| dir.join(g)),
+                .and_then(|r| Some((dir.join(r.ann.as_ref()?), r.scale))),
             Previous::Whole(_) => None,
         }
     }
@@ -970,11 +1058,14 @@ mod tests {
         for i in 0..20 {
             bigger.push(entry(90_000 + i, "v2", "big"), &vector(90_000 + i, dim));
         }
+        let (graph, scale) = Previous::open(dir.path(), &name2)
+            .unwrap()
+            .graph("p", "v2")
+            .unwrap();
+        assert!(scale.is_some(), "an 8-bit graph");
         let base = Base {
-            graph: Previous::open(dir.path(), &name2)
-                .unwrap()
-                .graph("p", "v2")
-                .unwrap(),
+            graph,
+            scale,
             set: big.clone(),
         };
         assert!(changed_graph(&bigger, &base).is_some(), "changed in place");
@@ -1004,6 +1095,7 @@ mod tests {
         // Too much changed: built anew.
         let small_base = Base {
             graph: PathBuf::from("unused"),
+            scale: Some(127.0),
             set: big.clone(),
         };
         let mut half = VectorSet::new("m", dim);
@@ -1011,6 +1103,91 @@ mod tests {
             half.push(big.entries[i].clone(), big.vector(i));
         }
         assert!(changed_graph(&half, &small_base).is_none());
+    }
+
+    #[test]
+    fn graph_vectors_are_quantised_at_the_parts_own_scale() {
+        let mut set = VectorSet::new("m", 4);
+        for i in 0..1000 {
+            let x = i as f32 / 1000.0 * 0.25;
+            set.push(entry(i, "v1", "d"), &[x, -x, 0.01, 0.0]);
+        }
+        // The largest component (0.25) maps to 127 when nothing is clamped.
+        let scale = graph_scale(&set, 1.0);
+        assert!((scale - 127.0 / 0.25).abs() < 1.0, "{scale}");
+        assert_eq!(
+            quantize(&[0.25, -0.25, 0.01, 0.0], scale),
+            vec![127, -127, 5, 0]
+        );
+        // Beyond the scale's range a component is clamped, not wrapped.
+        assert_eq!(quantize(&[1.0, -1.0], scale), vec![127, -127]);
+        // A lower quantile widens the scale and clamps the rarest components.
+        assert!(graph_scale(&set, 0.5) > scale);
+        // Nothing to measure: a scale that maps 1.0 to 127.
+        assert_eq!(graph_scale(&VectorSet::new("m", 4), GRAPH_QUANTILE), 127.0);
+    }
+
+    #[test]
+    fn half_precision_graphs_of_earlier_generations_are_still_searched() {
+        let dir = tempfile::tempdir().unwrap();
+        let dim = 16;
+        let set = set_of("v1", 2_000, dim);
+        set.save(&dir.path().join("part-old.bin")).unwrap();
+        let graph = usearch::Index::new(&usearch::IndexOptions {
+            quantization: usearch::ScalarKind::F16,
+            ..graph_options(dim)
+        })
+        .unwrap();
+        graph.reserve(set.len()).unwrap();
+        for (i, e) in set.entries.iter().enumerate() {
+            graph.add(key_of(&e.id), set.vector(i)).unwrap();
+        }
+        graph
+            .save(&dir.path().join("ann-old.usearch").to_string_lossy())
+            .unwrap();
+        let catalog = |scale: Option<f32>| Catalog {
+            model_id: "m".into(),
+            dim,
+            parts: vec![PartRef {
+                product: "p".into(),
+                version: "v1".into(),
+                file: "part-old.bin".into(),
+                ann: Some("ann-old.usearch".into()),
+                scale,
+                count: set.len(),
+                signature: "old".into(),
+            }],
+        };
+        let write = |name: &str, c: Catalog| {
+            std::fs::write(dir.path().join(name), serde_json::to_vec(&c).unwrap()).unwrap()
+        };
+        write("gen-1.json", catalog(None));
+        let auto = Vectors::load(dir.path(), "gen-1.json", VectorIndex::Auto).unwrap();
+        let exact = Vectors::load(dir.path(), "gen-1.json", VectorIndex::Exact).unwrap();
+        assert_eq!(auto.graphs(), 1);
+        for q in 0..10 {
+            let query = vector(q, dim);
+            let want = exact.nearest(&query, &Filter::default(), 5);
+            assert_eq!(auto.nearest(&query, &Filter::default(), 5)[0], want[0]);
+        }
+        // It is not changed in place: the next update builds an 8-bit graph.
+        let (graph, scale) = Previous::open(dir.path(), "gen-1.json")
+            .unwrap()
+            .graph("p", "v1")
+            .unwrap();
+        let base = Base {
+            graph,
+            scale,
+            set: set.clone(),
+        };
+        assert!(changed_graph(&set, &base).is_none());
+        // A catalog whose kind of graph does not match the file is refused by name.
+        write("gen-2.json", catalog(Some(500.0)));
+        let err = Vectors::load(dir.path(), "gen-2.json", VectorIndex::Auto)
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("ann-old.usearch"), "{err}");
+        assert!(err.to_string().contains("F16"), "{err}");
     }
 
     #[test]
@@ -1026,7 +1203,12 @@ mod tests {
             1,
         )
         .unwrap();
-        let graph = open_graph(&dir.path().join(&files[1])).unwrap();
+        let (_, scale) = Previous::open(dir.path(), &name)
+            .unwrap()
+            .graph("p", "v1")
+            .unwrap();
+        let scale = scale.expect("an 8-bit graph");
+        let graph = open_graph(&dir.path().join(&files[1]), Some(scale)).unwrap();
         // More searches at once than a graph opens with contexts for (one per core): none
         // fails, so none falls back to a scan.
         let failed = std::sync::atomic::AtomicUsize::new(0);
@@ -1035,7 +1217,8 @@ mod tests {
                 let (graph, failed) = (&graph, &failed);
                 s.spawn(move || {
                     for q in 0..50 {
-                        if graph.search(&vector(t * 1000 + q, dim), 10).is_err() {
+                        let query = quantize(&vector(t * 1000 + q, dim), scale);
+                        if graph.search(&query, 10).is_err() {
                             failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                     }

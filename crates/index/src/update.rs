@@ -119,9 +119,9 @@ fn build_vectors(
             for chunk in chunks {
                 let e = VectorEntry {
                     id: chunk.id.to_string(),
-                    product: chunk.product.clone(),
-                    version: chunk.version.clone(),
-                    doc_set: chunk.doc_set.clone(),
+                    product: chunk.product.as_str().into(),
+                    version: chunk.version.as_str().into(),
+                    doc_set: chunk.doc_set.as_str().into(),
                 };
                 let text = embedding_text(&chunk);
                 let cached = known.get(&text).or_else(|| cache.get(&text)).cloned();
@@ -138,7 +138,7 @@ fn build_vectors(
             .as_ref()
             .and_then(|p| p.graph(product, version))
             .zip(prev)
-            .map(|(graph, set)| Base { graph, set });
+            .map(|((graph, scale), set)| Base { graph, scale, set });
         building.push((parts.len() - 1, placed, sig, base));
     }
     // One vector per text, in order: they fill the places without one, in order.

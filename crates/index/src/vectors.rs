@@ -8,27 +8,90 @@
 use crate::IndexError;
 use mcdewey_catalog::{write_atomic, Filter};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// One chunk's vector entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One chunk's vector entry. Its product, version and doc set are shared with the
+/// other entries of the file that name the same (a file read from disk holds one
+/// copy of each name, however many entries it has).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VectorEntry {
     /// Chunk id.
     pub id: String,
     /// Product folder, for filtering.
-    pub product: String,
+    #[serde(serialize_with = "name")]
+    pub product: Arc<str>,
     /// Version folder.
-    pub version: String,
+    #[serde(serialize_with = "name")]
+    pub version: Arc<str>,
     /// Doc-set folder.
-    pub doc_set: String,
+    #[serde(serialize_with = "name")]
+    pub doc_set: Arc<str>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Header {
+fn name<S: serde::Serializer>(name: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(name)
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    model_id: &'a str,
+    dim: usize,
+    entries: &'a [VectorEntry],
+}
+
+/// A header as read: its strings borrowed from the bytes where they need no unescaping.
+#[derive(Deserialize)]
+struct RawHeader<'a> {
     model_id: String,
     dim: usize,
-    entries: Vec<VectorEntry>,
+    #[serde(borrow)]
+    entries: Vec<RawEntry<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawEntry<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    product: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+    #[serde(borrow)]
+    doc_set: Cow<'a, str>,
+}
+
+/// One shared copy of each name.
+#[derive(Default)]
+struct Names(HashSet<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.0.get(name) {
+            return n.clone();
+        }
+        let n: Arc<str> = name.into();
+        self.0.insert(n.clone());
+        n
+    }
+}
+
+impl RawHeader<'_> {
+    fn entries(&self) -> Vec<VectorEntry> {
+        let mut names = Names::default();
+        self.entries
+            .iter()
+            .map(|e| VectorEntry {
+                id: e.id.clone().into_owned(),
+                product: names.get(&e.product),
+                version: names.get(&e.version),
+                doc_set: names.get(&e.doc_set),
+            })
+            .collect()
+    }
 }
 
 /// All chunk vectors of one index generation.
@@ -79,9 +142,9 @@ impl VectorSet {
     /// Writes the set to `path` atomically.
     pub fn save(&self, path: &Path) -> Result<(), IndexError> {
         let header = serde_json::to_vec(&Header {
-            model_id: self.model_id.clone(),
+            model_id: &self.model_id,
             dim: self.dim,
-            entries: self.entries.clone(),
+            entries: &self.entries,
         })
         .expect("header serialises");
         write_atomic(path, |w| {
@@ -112,12 +175,12 @@ impl VectorSet {
     /// admits, best first.
     pub fn nearest(&self, query: &[f32], filter: &Filter, limit: usize) -> Vec<(String, f32)> {
         let admits = |e: &VectorEntry| {
-            filter.product.as_ref().is_none_or(|p| p == &e.product)
-                && filter.doc_set.as_ref().is_none_or(|d| d == &e.doc_set)
+            filter.product.as_deref().is_none_or(|p| p == &*e.product)
+                && filter.doc_set.as_deref().is_none_or(|d| d == &*e.doc_set)
                 && filter.versions.as_ref().is_none_or(|pairs| {
                     pairs
                         .iter()
-                        .any(|(p, v)| p == &e.product && v == &e.version)
+                        .any(|(p, v)| p == &*e.product && v == &*e.version)
                 })
         };
         self.scan(query, &admits, limit)
@@ -199,8 +262,9 @@ impl VectorFile {
         let mut header = vec![0u8; len as usize];
         file.read_exact_at(&mut header, 8)
             .map_err(IndexError::io(path))?;
-        let header: Header =
+        let header: RawHeader =
             serde_json::from_slice(&header).map_err(|_| corrupt("header is not valid"))?;
+        let entries = header.entries();
         let expected = (header.entries.len() as u64)
             .checked_mul(header.dim as u64)
             .and_then(|n| n.checked_mul(4));
@@ -210,7 +274,7 @@ impl VectorFile {
         Ok(VectorFile {
             model_id: header.model_id,
             dim: header.dim,
-            entries: header.entries,
+            entries,
             file,
             offset: 8 + len,
             path: path.to_path_buf(),

@@ -36,6 +36,11 @@ pub struct BenchArgs {
     /// vectors) and queries are embedded by the model, instead of hash vectors.
     #[arg(long)]
     pub scaling_vectors: Option<PathBuf>,
+    /// Index the synthetic library into this PostgreSQL database instead of a data
+    /// folder (an empty database; `--scaling` then takes one size), to measure the
+    /// PostgreSQL store at scale.
+    #[arg(long)]
+    pub scaling_store: Option<String>,
     /// Chunks in the 1-vs-2-worker throughput sample.
     #[arg(long, default_value_t = 160)]
     pub sample: usize,
@@ -76,6 +81,9 @@ pub struct BenchProbeArgs {
     /// See `bench --scaling-vectors`.
     #[arg(long)]
     pub scaling_vectors: Option<PathBuf>,
+    /// A PostgreSQL store to probe instead of `--data` (see `bench --scaling-store`).
+    #[arg(long)]
+    pub store: Option<String>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -93,6 +101,7 @@ impl BenchArgs {
                 scaling_corpus: self.scaling_corpus,
                 scaling_keep: self.scaling_keep,
                 scaling_vectors: self.scaling_vectors,
+                scaling_store: self.scaling_store,
                 sample: self.sample,
                 baseline: !self.no_baseline,
             },
@@ -128,7 +137,9 @@ impl BenchProbeArgs {
     /// Runs the command.
     pub fn run(self) -> Result<()> {
         let embedder = scaling_embedder(self.scaling_vectors.as_deref(), &self.model)?;
-        probe(&self.data, self.queries.as_deref(), embedder)
+        let spec =
+            StoreSpec::parse(self.store.as_deref(), &self.data).map_err(anyhow::Error::msg)?;
+        probe(spec, self.queries.as_deref(), embedder)
     }
 }
 
@@ -156,6 +167,8 @@ pub struct BenchOptions {
     pub scaling_corpus: Option<PathBuf>,
     pub scaling_keep: Option<PathBuf>,
     pub scaling_vectors: Option<PathBuf>,
+    /// `--scaling-store`: a PostgreSQL database for the (one) scaling run.
+    pub scaling_store: Option<String>,
     pub sample: usize,
     /// Whether to measure the pure-embedding baseline and the worker sample.
     pub baseline: bool,
@@ -278,6 +291,19 @@ fn embedding_baseline(
     }))
 }
 
+/// Refuses a store that holds documents already (the benchmarks index from scratch).
+fn empty_store(paths: &Paths, flag: &str) -> Result<()> {
+    let documents = paths.spec()?.documents()?;
+    if documents > 0 {
+        anyhow::bail!(
+            "{flag}: {} already holds {documents} documents; the benchmark indexes from \
+             scratch, so give it an empty database",
+            paths.store_name()
+        );
+    }
+    Ok(())
+}
+
 /// Model throughput, full index, re-index after one change, and warm query latency on
 /// `opts.library`.
 fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> Result<()> {
@@ -289,14 +315,7 @@ fn library_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
         data: work.path().join("data"),
         store: opts.store.clone(),
     };
-    let documents = paths.spec()?.documents()?;
-    if documents > 0 {
-        anyhow::bail!(
-            "--store: {} already holds {documents} documents; the benchmark indexes from \
-             scratch, so give it an empty database",
-            paths.store_name()
-        );
-    }
+    empty_store(&paths, "--store")?;
     let bert = Arc::new(model.load_bert()?);
     let embedder: Arc<dyn Embedder> = bert.clone();
     let ingest = IngestOptions::default();
@@ -577,6 +596,10 @@ fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
     let texts = scaling_texts(opts.scaling_corpus.as_deref())?;
     let embedder = scaling_embedder(opts.scaling_vectors.as_deref(), model)?;
     report["scaling_vectors"] = json!(embedder.model_id());
+    anyhow::ensure!(
+        opts.scaling_store.is_none() || opts.scaling.len() == 1,
+        "--scaling-store takes one size in --scaling (each size needs an empty database)"
+    );
     let mut rows = Vec::new();
     for &n in &opts.scaling {
         let work = tempfile::tempdir()?;
@@ -595,8 +618,9 @@ fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
         let paths = Paths {
             library: root.join("library"),
             data: root.join("data"),
-            store: None,
+            store: opts.scaling_store.clone(),
         };
+        empty_store(&paths, "--scaling-store")?;
         eprintln!("bench: scaling, {n} chunks");
         synthetic_library(&paths.library, &texts, n)?;
         let t = Instant::now();
@@ -626,6 +650,9 @@ fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
         let exe = std::env::current_exe()?;
         let mut cmd = std::process::Command::new(exe);
         cmd.arg("bench-probe").arg("--data").arg(&paths.data);
+        if let Some(store) = &paths.store {
+            cmd.arg("--store").arg(store);
+        }
         if let Some(v) = &opts.scaling_vectors {
             cmd.arg("--scaling-vectors").arg(v);
             if let Some(m) = &model.model {
@@ -654,12 +681,9 @@ fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
 
 /// The child of the scaling bench: opens an index made with `embedder` and measures
 /// hybrid query latency and memory; prints JSON.
-pub fn probe(data: &Path, queries: Option<&Path>, embedder: Arc<dyn Embedder>) -> Result<()> {
+pub fn probe(spec: StoreSpec, queries: Option<&Path>, embedder: Arc<dyn Embedder>) -> Result<()> {
     let t = Instant::now();
-    let mut engine = Engine::with_embedder(
-        StoreSpec::Embedded(data.to_path_buf()).open()?,
-        embedder.clone(),
-    )?;
+    let mut engine = Engine::with_embedder(spec.open()?, embedder.clone())?;
     let open_secs = t.elapsed().as_secs_f64();
     let opened = mib(status_kib("VmRSS"));
     let queries = load_queries(queries)?;
@@ -674,8 +698,12 @@ pub fn probe(data: &Path, queries: Option<&Path>, embedder: Arc<dyn Embedder>) -
     // and the text index) whose pages the kernel may drop and read again.
     let (anon, file) = (mib(status_kib("RssAnon")), mib(status_kib("RssFile")));
     drop(engine);
-    // Measured after the memory: it loads the vectors twice more.
-    let graphs = graph_check(data, &queries, embedder.as_ref())?;
+    // Measured after the memory: it loads the vectors twice more. (The PostgreSQL
+    // store's graphs are pgvector's, inside the server.)
+    let graphs = match &spec {
+        StoreSpec::Embedded(data) => graph_check(data, &queries, embedder.as_ref())?,
+        _ => Value::Null,
+    };
     println!(
         "{}",
         json!({
