@@ -596,10 +596,6 @@ fn scaling_bench(opts: &BenchOptions, model: &ModelArgs, report: &mut Value) -> 
     let texts = scaling_texts(opts.scaling_corpus.as_deref())?;
     let embedder = scaling_embedder(opts.scaling_vectors.as_deref(), model)?;
     report["scaling_vectors"] = json!(embedder.model_id());
-    anyhow::ensure!(
-        opts.scaling_store.is_none() || opts.scaling.len() == 1,
-        "--scaling-store takes one size in --scaling (each size needs an empty database)"
-    );
     let mut rows = Vec::new();
     for &n in &opts.scaling {
         let work = tempfile::tempdir()?;
@@ -805,6 +801,13 @@ pub fn run(opts: &BenchOptions, model: &ModelArgs) -> Result<()> {
             })
             .unwrap_or_default(),
     });
+    // Refused before any work: each size would need an empty database.
+    anyhow::ensure!(
+        opts.scaling_store.is_none() || opts.scaling.len() == 1,
+        "--scaling-store takes one size in --scaling, not {} (each size needs an empty \
+         database)",
+        opts.scaling.len()
+    );
     library_bench(opts, model, &mut report)?;
     report["library"]["peak_rss_mib"] = mib(status_kib("VmHWM"));
     if !opts.scaling.is_empty() {

@@ -739,6 +739,20 @@ fn every_mode_answers_and_a_missing_model_says_how_to_fetch_it() {
             .collect::<Vec<_>>()
     };
     assert_eq!(ids(&exact), ids(&v));
+    // The PostgreSQL scaling bench measures one size into one empty database: two sizes
+    // are refused before anything is indexed.
+    let bad = Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+        .args(["bench", "--scaling-store", "postgres://127.0.0.1:1/none"])
+        .args(["--scaling", "10000,20000", "--library"])
+        .arg(&lib)
+        .env_remove("MCDEWEY_STORE")
+        .output()
+        .expect("mcdewey runs");
+    assert!(
+        !bad.status.success() && stderr(&bad).contains("--scaling-store takes one size"),
+        "{}",
+        stderr(&bad)
+    );
     let bad = mcdewey(&["search", "x", "--vector-index", "fuzzy"], &lib, data);
     assert!(
         !bad.status.success() && stderr(&bad).contains("--vector-index"),
