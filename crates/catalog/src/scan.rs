@@ -56,8 +56,11 @@ pub struct UpdateSummary {
     pub added: Vec<String>,
     /// Files whose content changed and were indexed again.
     pub changed: Vec<String>,
-    /// Files whose content hash was unchanged, not read again.
+    /// Files whose content hash was unchanged, not indexed again.
     pub unchanged: usize,
+    /// Of those, the files not even read: the same size as when indexed and no change
+    /// of content or metadata since (status-change time before that run began).
+    pub unread: usize,
     /// Files gone from the library, removed from the index.
     pub removed: Vec<String>,
     /// Files not indexed: unsupported, misplaced or unreadable, with reasons.
@@ -201,6 +204,16 @@ impl DocSetPass {
 
 /// Reads one library file: `None` when it is indexed as it is now, else its new
 /// document. Pages of an HTML doc set whose furniture was learnt come parsed already.
+/// Whether `file` is as it was when its entry was indexed without reading it: the same
+/// size, and its status last changed in a second before the run that read it began
+/// (every write, rename or replacement moves that time, and no tool can set it back;
+/// the same second is read again). Not for a stale entry, whose file failed to read.
+fn unchanged_on_disk(file: &LibraryFile, previous: Option<&DocEntry>) -> bool {
+    previous.is_some_and(|p| {
+        p.stale.is_none() && p.bytes == file.size && file.changed.is_some_and(|c| c < p.indexed_at)
+    })
+}
+
 fn read_page(
     file: &LibraryFile,
     previous: Option<&DocEntry>,
@@ -226,6 +239,9 @@ fn read_page(
         // began: the pages keep the furniture they were indexed under, unread again.
         Some(pass) if pass.unchanged => Ok(None),
         _ => {
+            if unchanged_on_disk(file, previous) {
+                return Ok(None);
+            }
             let bytes = read_bytes(file, opts)?;
             if indexed_as(&mcdewey_ingest::content_hash(&bytes)) {
                 return Ok(None);
@@ -420,7 +436,13 @@ impl Scanner {
                 .filter(|p| file.format == Format::Html && source.starts_with(&p.prefix));
             let outcome = read_page(file, previous.as_ref(), pass, opts);
             match outcome {
-                Ok(None) => summary.unchanged += 1,
+                Ok(None) => {
+                    summary.unchanged += 1;
+                    // (An HTML page's doc set was read as a whole to learn its furniture.)
+                    summary.unread += usize::from(
+                        file.format != Format::Html && unchanged_on_disk(file, previous.as_ref()),
+                    );
+                }
                 Ok(Some(doc)) => {
                     sink.replace(&source, &doc.chunks)?;
                     if let Some(f) = &doc.fidelity {
@@ -540,6 +562,47 @@ mod tests {
              <p>{body}</p>{footer}</body></html>"
         );
         std::fs::write(set.join(format!("p{i}.html")), html).unwrap();
+    }
+
+    #[test]
+    fn unchanged_files_are_not_read_again_and_a_same_size_edit_is_still_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = dir.path().join("prod/v1/guide");
+        std::fs::create_dir_all(&set).unwrap();
+        for i in 0..3 {
+            std::fs::write(
+                set.join(format!("d{i}.md")),
+                format!("# D{i}\n\nAbout trunks.\n"),
+            )
+            .unwrap();
+        }
+        // The files' status changes in a second before the run that indexes them.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let opts = IngestOptions::default();
+        let mut sink = Collect::default();
+        let scan = |old: &Manifest, sink: &mut Collect| {
+            scan_library(old, dir.path(), &opts, sink, &mut |_| {}).unwrap()
+        };
+        let first = scan(&Manifest::default(), &mut sink);
+        assert_eq!(first.summary.added.len(), 3);
+        let second = scan(&first.manifest, &mut sink);
+        assert_eq!((second.summary.unchanged, second.summary.unread), (3, 3));
+        // Rewritten in place with the same size: its status-change time moved, so it
+        // is read, and the new text indexed.
+        std::fs::write(set.join("d1.md"), "# D1\n\nAbout routes.\n").unwrap();
+        let third = scan(&second.manifest, &mut sink);
+        assert_eq!(third.summary.changed, ["prod/v1/guide/d1.md"]);
+        assert_eq!((third.summary.unchanged, third.summary.unread), (2, 2));
+        assert!(sink.0["prod/v1/guide/d1.md"][0].text.contains("routes"));
+        // A stale entry (its file failed to read) is always read again.
+        let mut stale = third.manifest.clone();
+        stale
+            .documents
+            .get_mut("prod/v1/guide/d0.md")
+            .unwrap()
+            .stale = Some("x".into());
+        let fourth = scan(&stale, &mut sink);
+        assert_eq!(fourth.summary.changed, ["prod/v1/guide/d0.md"]);
     }
 
     #[test]

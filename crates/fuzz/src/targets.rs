@@ -272,6 +272,7 @@ pub fn prepare(target: Target) -> Result<Prepared> {
             stem: path.stem(),
             abs: PathBuf::from("/fuzz").join(rel),
             size: 0,
+            changed: None,
             format,
             path,
         })

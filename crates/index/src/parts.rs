@@ -599,11 +599,9 @@ pub fn graph_scale(set: &VectorSet, quantile: f64) -> f32 {
     }
     let at = ((mags.len() - 1) as f64 * quantile.clamp(0.0, 1.0)) as usize;
     let (_, &mut top, _) = mags.select_nth_unstable_by(at, f32::total_cmp);
-    if top > 0.0 {
-        127.0 / top
-    } else {
-        127.0
-    }
+    Some(127.0 / top)
+        .filter(|s| top > 0.0 && s.is_finite())
+        .unwrap_or(127.0)
 }
 
 /// A vector as the graph holds it: each component times `scale`, rounded, within ±127.

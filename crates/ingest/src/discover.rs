@@ -40,6 +40,11 @@ pub struct LibraryFile {
     pub abs: PathBuf,
     /// Size in bytes at discovery.
     pub size: u64,
+    /// When its content or metadata last changed (the later status-change time of the
+    /// file and of a link to it, in seconds since 1970), where the file system says.
+    /// Unlike the modification time, no tool can set it back: a file changed since it
+    /// was indexed has a later one.
+    pub changed: Option<u64>,
     /// Its format.
     pub format: Format,
     /// The `file-stem` part of its chunk ids, unique within its doc set.
@@ -247,6 +252,7 @@ pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
         let stem = doc_path.stem();
         out.files.push(LibraryFile {
             path: doc_path,
+            changed: status_changed(entry.path()),
             abs: entry.path().to_path_buf(),
             size,
             format,
@@ -255,6 +261,14 @@ pub fn discover(root: &Path) -> Result<Discovery, IngestError> {
     }
     disambiguate_stems(&mut out.files);
     Ok(out)
+}
+
+/// The later status-change time of `path` and of what it links to.
+fn status_changed(path: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let link = std::fs::symlink_metadata(path).ok()?.ctime();
+    let target = std::fs::metadata(path).ok()?.ctime();
+    u64::try_from(link.max(target)).ok()
 }
 
 fn disambiguate_stems(files: &mut [LibraryFile]) {

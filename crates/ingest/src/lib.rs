@@ -484,6 +484,7 @@ mod tests {
             format: Format::from_extension(&path.extension().unwrap()).unwrap(),
             abs: PathBuf::from("/nowhere").join(rel),
             size: 0,
+            changed: None,
             path,
         }
     }

@@ -241,6 +241,7 @@ fn summary_json(s: &UpdateSummary) -> serde_json::Value {
         "added": s.added,
         "changed": s.changed,
         "unchanged": s.unchanged,
+        "unread": s.unread,
         "removed": s.removed,
         "rebuilt": s.rebuilt,
         "embedded": s.embedded,

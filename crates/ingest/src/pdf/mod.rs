@@ -367,6 +367,7 @@ mod tests {
             stem: path.stem(),
             abs: "/nowhere/scan.pdf".into(),
             size: 0,
+            changed: None,
             format: Format::Pdf,
             path,
         };
