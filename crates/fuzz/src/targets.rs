@@ -250,7 +250,7 @@ fn pdf_seeds() -> Vec<Vec<u8>> {
 /// A prepared target: what one input runs against.
 pub enum Prepared {
     /// A document parser: the file the bytes pose as.
-    Document(LibraryFile, IngestOptions),
+    Document(Box<LibraryFile>, IngestOptions),
     /// The search engine over a small library, kept for the whole run (with the folder
     /// holding its index, removed when the run ends).
     Query(Box<Engine>, #[allow(dead_code)] tempfile::TempDir),
@@ -278,11 +278,17 @@ pub fn prepare(target: Target) -> Result<Prepared> {
         })
     };
     Ok(match target {
-        Target::Markdown => {
-            Prepared::Document(file("fuzz/v1/docs/input.md", Format::Markdown)?, opts)
+        Target::Markdown => Prepared::Document(
+            Box::new(file("fuzz/v1/docs/input.md", Format::Markdown)?),
+            opts,
+        ),
+        Target::Html => Prepared::Document(
+            Box::new(file("fuzz/v1/docs/input.html", Format::Html)?),
+            opts,
+        ),
+        Target::Pdf => {
+            Prepared::Document(Box::new(file("fuzz/v1/docs/input.pdf", Format::Pdf)?), opts)
         }
-        Target::Html => Prepared::Document(file("fuzz/v1/docs/input.html", Format::Html)?, opts),
-        Target::Pdf => Prepared::Document(file("fuzz/v1/docs/input.pdf", Format::Pdf)?, opts),
         Target::Vectors => {
             let dir = tempfile::tempdir()?;
             std::fs::write(dir.path().join("part-a.bin"), vector_part_bytes())?;
