@@ -76,6 +76,15 @@ pub fn l2_normalize(v: &mut [f32]) {
     }
 }
 
+/// `wa`·`a` + `wb`·`b`, normalised: with `wa` the larger, a vector near `a` shaped like
+/// the vectors it is made from (the benchmarks' synthetic libraries grow a real
+/// library's model vectors this way).
+pub fn blend(a: &[f32], wa: f32, b: &[f32], wb: f32) -> Vec<f32> {
+    let mut v: Vec<f32> = a.iter().zip(b).map(|(x, y)| wa * x + wb * y).collect();
+    l2_normalize(&mut v);
+    v
+}
+
 /// Dot product of two vectors of equal length.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()

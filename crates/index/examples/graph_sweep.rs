@@ -44,13 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         while set.len() < n {
             let (a, b) = (next() % base, next() % base);
-            let mut v: Vec<f32> = set
-                .vector(a)
-                .iter()
-                .zip(set.vector(b))
-                .map(|(p, q)| 0.7 * p + 0.3 * q)
-                .collect();
-            mcdewey_embed::l2_normalize(&mut v);
+            let v = mcdewey_embed::blend(set.vector(a), 0.7, set.vector(b), 0.3);
             let mut e = set.entries[a].clone();
             e.id = format!("mix-{}", set.len());
             set.push(e, &v);

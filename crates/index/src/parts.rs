@@ -42,8 +42,8 @@ const EXPANSION_ADD: usize = 128;
 /// Breadth of the graph search at query time; at least the number of results asked.
 const EXPANSION_SEARCH: usize = 256;
 /// The graph is asked for half again the results wanted, and at least this many; they
-/// are scored again exactly with the part's own f32 vectors (the graph's are half
-/// precision) and the best kept. (Four times as many cost a hybrid search at 1M chunks,
+/// are scored again exactly with the part's own f32 vectors (the graph's are 8-bit)
+/// and the best kept. (Four times as many cost a hybrid search at 1M chunks,
 /// 100 vector candidates deep, 25 ms of vector search instead of 15: every extra
 /// candidate widens the graph search and is read from disk.)
 const MIN_CANDIDATES: usize = 40;

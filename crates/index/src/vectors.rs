@@ -79,19 +79,17 @@ impl Names {
     }
 }
 
-impl RawHeader<'_> {
-    fn entries(&self) -> Vec<VectorEntry> {
-        let mut names = Names::default();
-        self.entries
-            .iter()
-            .map(|e| VectorEntry {
-                id: e.id.clone().into_owned(),
-                product: names.get(&e.product),
-                version: names.get(&e.version),
-                doc_set: names.get(&e.doc_set),
-            })
-            .collect()
-    }
+/// The entries as read, each name shared with the entries that name the same.
+fn with_shared_names(raw: Vec<RawEntry>) -> Vec<VectorEntry> {
+    let mut names = Names::default();
+    raw.into_iter()
+        .map(|e| VectorEntry {
+            id: e.id.into_owned(),
+            product: names.get(&e.product),
+            version: names.get(&e.version),
+            doc_set: names.get(&e.doc_set),
+        })
+        .collect()
 }
 
 /// All chunk vectors of one index generation.
@@ -262,19 +260,21 @@ impl VectorFile {
         let mut header = vec![0u8; len as usize];
         file.read_exact_at(&mut header, 8)
             .map_err(IndexError::io(path))?;
-        let header: RawHeader =
-            serde_json::from_slice(&header).map_err(|_| corrupt("header is not valid"))?;
-        let entries = header.entries();
-        let expected = (header.entries.len() as u64)
-            .checked_mul(header.dim as u64)
+        let RawHeader {
+            model_id,
+            dim,
+            entries,
+        } = serde_json::from_slice(&header).map_err(|_| corrupt("header is not valid"))?;
+        let expected = (entries.len() as u64)
+            .checked_mul(dim as u64)
             .and_then(|n| n.checked_mul(4));
         if expected != Some(size - 8 - len) {
             return Err(corrupt("vector data length does not match the header"));
         }
         Ok(VectorFile {
-            model_id: header.model_id,
-            dim: header.dim,
-            entries,
+            model_id,
+            dim,
+            entries: with_shared_names(entries),
             file,
             offset: 8 + len,
             path: path.to_path_buf(),

@@ -555,13 +555,7 @@ impl ModelShaped {
         };
         let (a, b) = (pick(0), pick(1));
         let row = |i: usize| &self.base[i * self.dim..(i + 1) * self.dim];
-        let mut v: Vec<f32> = row(a)
-            .iter()
-            .zip(row(b))
-            .map(|(x, y)| 0.7 * x + 0.3 * y)
-            .collect();
-        mcdewey_embed::l2_normalize(&mut v);
-        v
+        mcdewey_embed::blend(row(a), 0.7, row(b), 0.3)
     }
 }
 
