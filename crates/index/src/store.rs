@@ -192,20 +192,25 @@ impl Store {
                 Term::from_field_text(self.fields.body, &term),
                 IndexRecordOption::WithFreqs,
             );
-            let heading = TermQuery::new(
-                Term::from_field_text(self.fields.heading_text, &term),
-                IndexRecordOption::WithFreqs,
-            );
             should.push((Occur::Should, Box::new(body)));
-            // Kept at weight 0 too: a heading-only match still makes a candidate.
-            should.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(heading), weights.heading)),
-            ));
+            if weights.heading > 0.0 {
+                let heading = TermQuery::new(
+                    Term::from_field_text(self.fields.heading_text, &term),
+                    IndexRecordOption::WithFreqs,
+                );
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(heading), weights.heading)),
+                ));
+            }
         }
         if should.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        // The terms' union sits under a `Must`, so tantivy scores every chunk that holds
+        // a query term instead of skipping by block-max WAND: long questions (a
+        // SciFact claim has 10-20 terms) ran slower with WAND at a million chunks
+        // (p50 12 -> 18 ms a query, docs/performance.md).
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
         if let Some(f) = self.filter_query(filter) {
@@ -216,15 +221,50 @@ impl Store {
         let top = searcher
             .search(&q, &TopDocs::with_limit(limit).order_by_score())
             .map_err(|e| self.err(e))?;
+        self.ids_of(&searcher, top)
+    }
+
+    /// The chunk ids of hits, read from the document and ordinal columns rather than
+    /// the stored documents: each stored document is a compressed block to read and
+    /// open, and the 100 of a keyword search touched pages all over the store (peak
+    /// resident memory at a million chunks 1,424 -> 1,161 MiB, docs/performance.md).
+    fn ids_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        top: Vec<(f32, tantivy::DocAddress)>,
+    ) -> Result<Vec<(ChunkId, f32)>, IndexError> {
+        let mut columns = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(top.len());
+        let mut document = String::new();
         for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
-            if let Some(id) = doc
-                .get_first(self.fields.chunk_id)
-                .and_then(|v| tantivy::schema::Value::as_str(&v))
-                .and_then(|s| s.parse().ok())
+            if !columns.contains_key(&addr.segment_ord) {
+                let fast = searcher.segment_reader(addr.segment_ord).fast_fields();
+                let name = |f| self.fields.schema.get_field_name(f);
+                let documents = fast
+                    .str(name(self.fields.document))
+                    .map_err(|e| self.err(e))?;
+                let ordinals = fast
+                    .u64(name(self.fields.ordinal))
+                    .map_err(|e| self.err(e))?;
+                columns.insert(addr.segment_ord, (documents, ordinals));
+            }
+            let (Some(documents), ordinals) = &columns[&addr.segment_ord] else {
+                continue;
+            };
+            let ord = documents.term_ords(addr.doc_id).next();
+            let ordinal = ordinals.first(addr.doc_id).and_then(|o| u32::try_from(o).ok());
+            let (Some(ord), Some(ordinal)) = (ord, ordinal) else {
+                continue;
+            };
+            document.clear();
+            if documents
+                .ord_to_str(ord, &mut document)
+                .map_err(|e| IndexError::Index {
+                    path: self.dir.clone(),
+                    source: Box::new(e),
+                })?
             {
-                out.push((id, score));
+                out.push((ChunkId::new(document.clone(), ordinal), score));
             }
         }
         Ok(out)
