@@ -252,7 +252,9 @@ impl Store {
                 continue;
             };
             let ord = documents.term_ords(addr.doc_id).next();
-            let ordinal = ordinals.first(addr.doc_id).and_then(|o| u32::try_from(o).ok());
+            let ordinal = ordinals
+                .first(addr.doc_id)
+                .and_then(|o| u32::try_from(o).ok());
             let (Some(ord), Some(ordinal)) = (ord, ordinal) else {
                 continue;
             };

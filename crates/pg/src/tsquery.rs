@@ -16,15 +16,45 @@ pub struct Terms {
 }
 
 impl Terms {
-    /// The tsquery a chunk must match: any positive term, and none of the excluded.
-    pub fn any_word(&self) -> String {
-        let any = self.positive.join(" | ");
+    /// The tsquery a chunk must match to be a candidate: any of the positive terms
+    /// `pick` (indexes into [`Terms::positive`]), and none of the excluded.
+    pub fn any_of(&self, pick: &[usize]) -> String {
+        let any = pick
+            .iter()
+            .filter_map(|&i| self.positive.get(i).map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" | ");
         if self.negative.is_empty() {
             any
         } else {
             format!("( {any} ) & {}", self.negative.join(" & "))
         }
     }
+}
+
+/// The positive terms (indexes) whose chunks are the candidates of a keyword search,
+/// given each term's document frequency: all of them when together they hold at most
+/// `budget` chunks, else the rarest ones while their frequencies add up to at most
+/// `budget` (always the rarest one). A chunk holding only the common words of a long
+/// question cannot outrank one holding its rare words, so the candidates miss little
+/// while the work stays bounded whatever the size of the library.
+pub fn candidate_terms(df: &[i64], budget: i64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..df.len()).collect();
+    if df.iter().sum::<i64>() <= budget {
+        return order;
+    }
+    order.sort_by_key(|&i| (df[i], i));
+    let mut total = 0;
+    let mut pick = Vec::new();
+    for i in order {
+        if !pick.is_empty() && total + df[i] > budget {
+            break;
+        }
+        total += df[i];
+        pick.push(i);
+    }
+    pick.sort_unstable();
+    pick
 }
 
 /// The terms of a tsquery in text form, or `None` when nothing positive is left to
@@ -74,9 +104,10 @@ pub fn lexemes(term: &str) -> Vec<String> {
     out
 }
 
+/// The any-word form of a whole query.
 #[cfg(test)]
 fn any_word(tsquery: &str) -> Option<String> {
-    terms(tsquery).map(|t| t.any_word())
+    terms(tsquery).map(|t| t.any_of(&(0..t.positive.len()).collect::<Vec<_>>()))
 }
 
 /// The operands joined by `&` outside quotes and parentheses; `None` for an empty query.
@@ -106,7 +137,7 @@ fn split_top_level(q: &str) -> Option<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{any_word, lexemes, terms};
+    use super::{any_word, candidate_terms, lexemes, terms};
 
     #[test]
     fn lexemes_come_out_of_quotes() {
@@ -155,5 +186,20 @@ mod tests {
         );
         assert_eq!(any_word(""), None);
         assert_eq!(any_word("!'tftp'"), None);
+    }
+
+    #[test]
+    fn candidates_come_from_the_rarest_terms_of_a_large_library() {
+        // Together within the budget: every term.
+        assert_eq!(candidate_terms(&[500, 40, 3000], 20_000), [0, 1, 2]);
+        // Over it: the rarest while they fit, in query order.
+        assert_eq!(
+            candidate_terms(&[60_000, 40, 9_000, 12_000, 300], 20_000),
+            [1, 2, 4]
+        );
+        // The rarest term always, however common.
+        assert_eq!(candidate_terms(&[90_000, 70_000], 20_000), [1]);
+        let t = terms("'mix' <-> 'mode' & 'ctl' & 'tftp' & !'sip'").unwrap();
+        assert_eq!(t.any_of(&[0, 2]), "( 'mix' <-> 'mode' | 'tftp' ) & !'sip'");
     }
 }
