@@ -237,37 +237,49 @@ impl Store {
         let mut out = Vec::with_capacity(top.len());
         let mut document = String::new();
         for (score, addr) in top {
-            if !columns.contains_key(&addr.segment_ord) {
-                let fast = searcher.segment_reader(addr.segment_ord).fast_fields();
-                let name = |f| self.fields.schema.get_field_name(f);
-                let documents = fast
-                    .str(name(self.fields.document))
-                    .map_err(|e| self.err(e))?;
-                let ordinals = fast
-                    .u64(name(self.fields.ordinal))
-                    .map_err(|e| self.err(e))?;
-                columns.insert(addr.segment_ord, (documents, ordinals));
-            }
-            let (Some(documents), ordinals) = &columns[&addr.segment_ord] else {
-                continue;
+            let (documents, ordinals) = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let fast = searcher.segment_reader(addr.segment_ord).fast_fields();
+                    let name = |f| self.fields.schema.get_field_name(f);
+                    let documents = fast
+                        .str(name(self.fields.document))
+                        .map_err(|e| self.err(e))?;
+                    let ordinals = fast
+                        .u64(name(self.fields.ordinal))
+                        .map_err(|e| self.err(e))?;
+                    e.insert((documents, ordinals))
+                }
             };
-            let ord = documents.term_ords(addr.doc_id).next();
+            let ord = documents
+                .as_ref()
+                .and_then(|d| d.term_ords(addr.doc_id).next());
             let ordinal = ordinals
                 .first(addr.doc_id)
                 .and_then(|o| u32::try_from(o).ok());
-            let (Some(ord), Some(ordinal)) = (ord, ordinal) else {
-                continue;
-            };
             document.clear();
-            if documents
-                .ord_to_str(ord, &mut document)
-                .map_err(|e| IndexError::Index {
-                    path: self.dir.clone(),
-                    source: Box::new(e),
-                })?
-            {
-                out.push((ChunkId::new(document.clone(), ordinal), score));
-            }
+            let from_columns = match (documents, ord, ordinal) {
+                (Some(documents), Some(ord), Some(ordinal)) => documents
+                    .ord_to_str(ord, &mut document)
+                    .map_err(|e| IndexError::Index {
+                        path: self.dir.clone(),
+                        source: Box::new(e),
+                    })?
+                    .then(|| ChunkId::new(document.clone(), ordinal)),
+                _ => None,
+            };
+            // Every index McDewey writes has both columns; the stored document is the
+            // fallback all the same.
+            let id = match from_columns {
+                Some(id) => Some(id),
+                None => {
+                    let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.err(e))?;
+                    doc.get_first(self.fields.chunk_id)
+                        .and_then(|v| tantivy::schema::Value::as_str(&v))
+                        .and_then(|s| s.parse().ok())
+                }
+            };
+            out.extend(id.map(|id| (id, score)));
         }
         Ok(out)
     }
@@ -433,6 +445,34 @@ mod tests {
             let entry = entry.unwrap();
             std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
         }
+    }
+
+    #[test]
+    fn keyword_hits_carry_their_chunk_ids_across_segments() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Three commits, three segments; the second replaces a document of the first.
+        update(tmp.path(), &["a", "b"], "tokenless ctl file").unwrap();
+        update(tmp.path(), &["b"], "tokenless ctl recovery").unwrap();
+        update(tmp.path(), &["c"], "ctl recovery").unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let hits = store
+            .bm25(
+                "ctl recovery",
+                &Filter::default(),
+                Bm25Weights::default(),
+                10,
+            )
+            .unwrap();
+        let mut ids: Vec<String> = hits.iter().map(|h| h.0.to_string()).collect();
+        ids.sort();
+        let want: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .flat_map(|s| (0..3).map(move |i| format!("p::v1::d::{s}::{i}")))
+            .collect();
+        assert_eq!(ids, want);
+        // The replaced text is gone: only b and c hold "recovery", and they rank first.
+        let best: Vec<String> = hits[..6].iter().map(|h| h.0.document.clone()).collect();
+        assert!(best.iter().all(|d| d != "p::v1::d::a"), "{best:?}");
     }
 
     /// The state a kill leaves between writing the files of a commit and publishing

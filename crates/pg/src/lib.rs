@@ -36,8 +36,9 @@ pub const HEADING_WEIGHT: f32 = 0.3;
 /// Chunks a keyword search ranks at most, by the document frequencies of the terms
 /// chosen as candidates ([`tsquery::candidate_terms`]): a long question's common words
 /// match a third of a large library, and ranking each of those rows was most of a
-/// search's time (200,000 chunks: 215 -> 60 ms a SciFact claim, the top 10 unchanged
-/// and 99.8% of the top 100; docs/performance.md). Smaller libraries are not cut.
+/// search's time (200,000 chunks: hybrid p50 234 -> 78 ms with one client, the keyword
+/// top 10 unchanged and 99.8% of its top 100; docs/performance.md). Smaller libraries
+/// are not cut.
 const CANDIDATE_ROWS: i64 = 20_000;
 
 /// Connections a store keeps open at most (the server runs each request on one).

@@ -36,8 +36,8 @@ impl Terms {
 /// given each term's document frequency: all of them when together they hold at most
 /// `budget` chunks, else the rarest ones while their frequencies add up to at most
 /// `budget` (always the rarest one). A chunk holding only the common words of a long
-/// question cannot outrank one holding its rare words, so the candidates miss little
-/// while the work stays bounded whatever the size of the library.
+/// question rarely outranks the chunks holding its rare words, so the candidates miss
+/// little while the work stays bounded whatever the size of the library.
 pub fn candidate_terms(df: &[i64], budget: i64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..df.len()).collect();
     if df.iter().sum::<i64>() <= budget {
