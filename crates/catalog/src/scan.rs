@@ -128,6 +128,9 @@ struct DocSetPass {
     /// Whether no page of a doc set large enough to have furniture changed: pages keep
     /// the furniture they were indexed under.
     unchanged: bool,
+    /// Whether that was seen without reading a page: every one the same size and
+    /// unchanged in status since its run ([`unchanged_on_disk`]), none gone.
+    unread: bool,
     furniture: Furniture,
     /// Pages parsed to learn the furniture, taken as their turn comes.
     parsed: HashMap<String, Result<Parsed, IngestError>>,
@@ -151,6 +154,7 @@ impl DocSetPass {
             prefix,
             learnt: false,
             unchanged: false,
+            unread: false,
             furniture: Furniture::default(),
             parsed: HashMap::new(),
         };
@@ -162,6 +166,16 @@ impl DocSetPass {
             .documents
             .keys()
             .any(|s| s.starts_with(&pass.prefix) && is_html(s) && !sources.contains(s));
+        let entry = |page: &LibraryFile| manifest.documents.get(&page.path.source());
+        if !gone
+            && pages
+                .iter()
+                .all(|page| unchanged_on_disk(page, entry(page)))
+        {
+            pass.unchanged = true;
+            pass.unread = true;
+            return pass;
+        }
         let mut read: Vec<(&LibraryFile, Result<Vec<u8>, IngestError>)> = Vec::new();
         let mut changed = gone;
         for page in pages {
@@ -191,6 +205,13 @@ impl DocSetPass {
         );
         pass.learnt = true;
         pass
+    }
+
+    /// Whether `file`, a page of this doc set found unchanged, was not read: the whole
+    /// doc set was seen unchanged on disk, or it is too small to have furniture and the
+    /// page alone was.
+    fn unread(&self, file: &LibraryFile, previous: Option<&DocEntry>) -> bool {
+        self.unread || (!self.learnt && !self.unchanged && unchanged_on_disk(file, previous))
     }
 
     /// The hash a page is indexed under: its content hash, then the furniture's digest.
@@ -438,10 +459,14 @@ impl Scanner {
             match outcome {
                 Ok(None) => {
                     summary.unchanged += 1;
-                    // (An HTML page's doc set was read as a whole to learn its furniture.)
-                    summary.unread += usize::from(
-                        file.format != Format::Html && unchanged_on_disk(file, previous.as_ref()),
-                    );
+                    let unread =
+                        match self.doc_set.as_ref().filter(|p| {
+                            file.format == Format::Html && source.starts_with(&p.prefix)
+                        }) {
+                            Some(pass) => pass.unread(file, previous.as_ref()),
+                            None => unchanged_on_disk(file, previous.as_ref()),
+                        };
+                    summary.unread += usize::from(unread);
                 }
                 Ok(Some(doc)) => {
                     sink.replace(&source, &doc.chunks)?;
@@ -642,12 +667,18 @@ mod tests {
         let second = scan(&first.manifest, &mut sink);
         assert_eq!(second.summary.unchanged, 6);
         assert!(second.summary.warnings.is_empty());
+        // Once the pages' status changes lie in a second before the run that indexed
+        // them, the doc set is seen unchanged without reading a page.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let settled = scan(&Manifest::default(), &mut sink);
+        let again = scan(&settled.manifest, &mut sink);
+        assert_eq!((again.summary.unchanged, again.summary.unread), (6, 6));
 
         // One page's text changed, the furniture did not: that page alone is read.
         html_page(&set, 0, "Changed text about trunks.", true);
-        let third = scan(&second.manifest, &mut sink);
+        let third = scan(&again.manifest, &mut sink);
         assert_eq!(third.summary.changed, ["prod/v1/site/p0.html"]);
-        assert_eq!(third.summary.unchanged, 5);
+        assert_eq!((third.summary.unchanged, third.summary.unread), (5, 0));
 
         // The footer leaves four pages: it no longer frames most of them, so every
         // page is read again and the two that still have it keep it as text.
