@@ -15,41 +15,57 @@ pub const SAME_PASSAGE: f32 = 0.7;
 /// The same, for two chunks of one document under the same heading.
 pub const OVERLAPPING: f32 = 0.5;
 
-/// A passage's word 4-grams, hashed.
-pub fn shingles(text: &str) -> HashSet<u64> {
+/// A passage's word 4-grams, hashed, sorted and without repeats.
+pub type Shingles = Vec<u64>;
+
+/// A passage's word 4-grams (its words, for fewer than four), hashed with a fast
+/// non-cryptographic hash: they are compared within one search, never stored.
+pub fn shingles(text: &str) -> Shingles {
     use std::hash::{Hash, Hasher};
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let mut out = HashSet::new();
-    if words.len() < 4 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        words.hash(&mut h);
-        out.insert(h.finish());
-        return out;
-    }
-    for w in words.windows(4) {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+    let hash = |w: &[String]| {
+        let mut h = rustc_hash::FxHasher::default();
         w.hash(&mut h);
-        out.insert(h.finish());
-    }
+        h.finish()
+    };
+    let mut out: Shingles = if words.len() < 4 {
+        vec![hash(&words)]
+    } else {
+        words.windows(4).map(hash).collect()
+    };
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
 /// Share of the smaller set found in the larger.
-pub fn containment(a: &HashSet<u64>, b: &HashSet<u64>) -> f32 {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if small.is_empty() {
+pub fn containment(a: &Shingles, b: &Shingles) -> f32 {
+    let small = a.len().min(b.len());
+    if small == 0 {
         return 0.0;
     }
-    small.iter().filter(|h| large.contains(h)).count() as f32 / small.len() as f32
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both as f32 / small as f32
 }
 
 /// Whether two chunks are one passage for the reader: the same text in two releases of
 /// a product, or overlapping chunks of one document under one heading.
-pub fn same_passage(a: &Chunk, sa: &HashSet<u64>, b: &Chunk, sb: &HashSet<u64>) -> bool {
+pub fn same_passage(a: &Chunk, sa: &Shingles, b: &Chunk, sb: &Shingles) -> bool {
     if a.product != b.product {
         return false;
     }
@@ -66,7 +82,7 @@ pub const REWORDED: f32 = 0.3;
 
 /// Groups ranked chunks (best first) into passages, given each chunk's [`shingles`];
 /// returns, per group in rank order, the indexes of its members in rank order.
-pub fn group(chunks: &[&Chunk], sets: &[HashSet<u64>]) -> Vec<Vec<usize>> {
+pub fn group(chunks: &[&Chunk], sets: &[Shingles]) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for i in 0..chunks.len() {
         let home = groups.iter_mut().find(|g| {
@@ -87,7 +103,7 @@ pub fn group(chunks: &[&Chunk], sets: &[HashSet<u64>]) -> Vec<Vec<usize>> {
 /// ranked per release, in rank order.
 pub fn reworded_in(
     chunks: &[&Chunk],
-    sets: &[HashSet<u64>],
+    sets: &[Shingles],
     members: &[usize],
     shown: usize,
 ) -> Vec<usize> {
