@@ -207,13 +207,6 @@ impl DocSetPass {
         pass
     }
 
-    /// Whether `file`, a page of this doc set found unchanged, was not read: the whole
-    /// doc set was seen unchanged on disk, or it is too small to have furniture and the
-    /// page alone was.
-    fn unread(&self, file: &LibraryFile, previous: Option<&DocEntry>) -> bool {
-        self.unread || (!self.learnt && !self.unchanged && unchanged_on_disk(file, previous))
-    }
-
     /// The hash a page is indexed under: its content hash, then the furniture's digest.
     fn indexed_hash(&self, content: &str) -> String {
         match self.furniture.digest() {
@@ -223,8 +216,6 @@ impl DocSetPass {
     }
 }
 
-/// Reads one library file: `None` when it is indexed as it is now, else its new
-/// document. Pages of an HTML doc set whose furniture was learnt come parsed already.
 /// Whether `file` is as it was when its entry was indexed without reading it: the same
 /// size, and its status last changed in a second before the run that read it began
 /// (every write, rename or replacement moves that time, and no tool can set it back;
@@ -235,12 +226,22 @@ fn unchanged_on_disk(file: &LibraryFile, previous: Option<&DocEntry>) -> bool {
     })
 }
 
+/// What reading one library file found.
+enum Page {
+    /// Indexed as it is now; `unread` when that was seen without reading the file.
+    Unchanged { unread: bool },
+    /// New or changed: its new document.
+    Changed(Box<mcdewey_ingest::Document>),
+}
+
+/// Reads one library file, unless its entry shows it unchanged on disk. Pages of an
+/// HTML doc set whose furniture was learnt come parsed already.
 fn read_page(
     file: &LibraryFile,
     previous: Option<&DocEntry>,
     pass: Option<&mut DocSetPass>,
     opts: &IngestOptions,
-) -> Result<Option<mcdewey_ingest::Document>, IngestError> {
+) -> Result<Page, IngestError> {
     let indexed_as = |hash: &str| previous.is_some_and(|p| p.hash == hash && p.stale.is_none());
     match pass {
         Some(pass) if pass.learnt => {
@@ -250,30 +251,32 @@ fn read_page(
             };
             let hash = pass.indexed_hash(&parsed.content_hash);
             if indexed_as(&hash) {
-                return Ok(None);
+                return Ok(Page::Unchanged { unread: false });
             }
             let mut doc = finish_document(file, parsed, opts, &pass.furniture);
             doc.content_hash = hash;
-            Ok(Some(doc))
+            Ok(Page::Changed(Box::new(doc)))
         }
-        // Every page of the doc set was read and matched its entry when the pass
-        // began: the pages keep the furniture they were indexed under, unread again.
-        Some(pass) if pass.unchanged => Ok(None),
+        // Every page of the doc set matched its entry when the pass began (on disk, or
+        // read): the pages keep the furniture they were indexed under, unread again.
+        Some(pass) if pass.unchanged => Ok(Page::Unchanged {
+            unread: pass.unread,
+        }),
         _ => {
             if unchanged_on_disk(file, previous) {
-                return Ok(None);
+                return Ok(Page::Unchanged { unread: true });
             }
             let bytes = read_bytes(file, opts)?;
             if indexed_as(&mcdewey_ingest::content_hash(&bytes)) {
-                return Ok(None);
+                return Ok(Page::Unchanged { unread: false });
             }
             let parsed = parse_guarded(file, &bytes, opts)?;
-            Ok(Some(finish_document(
+            Ok(Page::Changed(Box::new(finish_document(
                 file,
                 parsed,
                 opts,
                 &Furniture::default(),
-            )))
+            ))))
         }
     }
 }
@@ -457,18 +460,12 @@ impl Scanner {
                 .filter(|p| file.format == Format::Html && source.starts_with(&p.prefix));
             let outcome = read_page(file, previous.as_ref(), pass, opts);
             match outcome {
-                Ok(None) => {
+                Ok(Page::Unchanged { unread }) => {
                     summary.unchanged += 1;
-                    let unread =
-                        match self.doc_set.as_ref().filter(|p| {
-                            file.format == Format::Html && source.starts_with(&p.prefix)
-                        }) {
-                            Some(pass) => pass.unread(file, previous.as_ref()),
-                            None => unchanged_on_disk(file, previous.as_ref()),
-                        };
                     summary.unread += usize::from(unread);
                 }
-                Ok(Some(doc)) => {
+                Ok(Page::Changed(doc)) => {
+                    let doc = *doc;
                     sink.replace(&source, &doc.chunks)?;
                     if let Some(f) = &doc.fidelity {
                         summary.fidelity.push(DocFidelity {
@@ -575,6 +572,13 @@ mod tests {
         }
     }
 
+    impl Collect {
+        /// Scans `library` against `old` with the default settings into this sink.
+        fn scan(&mut self, library: &Path, old: &Manifest) -> Scan {
+            scan_library(old, library, &IngestOptions::default(), self, &mut |_| {}).unwrap()
+        }
+    }
+
     /// Writes page `i` of an HTML doc set, with the feedback footer when `footer`.
     fn html_page(set: &Path, i: usize, body: &str, footer: bool) {
         let footer = if footer {
@@ -603,19 +607,15 @@ mod tests {
         }
         // The files' status changes in a second before the run that indexes them.
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        let opts = IngestOptions::default();
         let mut sink = Collect::default();
-        let scan = |old: &Manifest, sink: &mut Collect| {
-            scan_library(old, dir.path(), &opts, sink, &mut |_| {}).unwrap()
-        };
-        let first = scan(&Manifest::default(), &mut sink);
+        let first = sink.scan(dir.path(), &Manifest::default());
         assert_eq!(first.summary.added.len(), 3);
-        let second = scan(&first.manifest, &mut sink);
+        let second = sink.scan(dir.path(), &first.manifest);
         assert_eq!((second.summary.unchanged, second.summary.unread), (3, 3));
         // Rewritten in place with the same size: its status-change time moved, so it
         // is read, and the new text indexed.
         std::fs::write(set.join("d1.md"), "# D1\n\nAbout routes.\n").unwrap();
-        let third = scan(&second.manifest, &mut sink);
+        let third = sink.scan(dir.path(), &second.manifest);
         assert_eq!(third.summary.changed, ["prod/v1/guide/d1.md"]);
         assert_eq!((third.summary.unchanged, third.summary.unread), (2, 2));
         assert!(sink.0["prod/v1/guide/d1.md"][0].text.contains("routes"));
@@ -626,7 +626,7 @@ mod tests {
             .get_mut("prod/v1/guide/d0.md")
             .unwrap()
             .stale = Some("x".into());
-        let fourth = scan(&stale, &mut sink);
+        let fourth = sink.scan(dir.path(), &stale);
         assert_eq!(fourth.summary.changed, ["prod/v1/guide/d0.md"]);
     }
 
@@ -638,12 +638,8 @@ mod tests {
         for i in 0..6 {
             html_page(&set, i, &format!("Unique text {i} about trunks."), true);
         }
-        let opts = IngestOptions::default();
         let mut sink = Collect::default();
-        let scan = |old: &Manifest, sink: &mut Collect| {
-            scan_library(old, dir.path(), &opts, sink, &mut |_| {}).unwrap()
-        };
-        let first = scan(&Manifest::default(), &mut sink);
+        let first = sink.scan(dir.path(), &Manifest::default());
         let all_text = |sink: &Collect| -> String {
             sink.0
                 .values()
@@ -664,19 +660,19 @@ mod tests {
         assert!(first.summary.fidelity.iter().all(|f| f.kept == 1.0));
 
         // Nothing changed: nothing read again.
-        let second = scan(&first.manifest, &mut sink);
+        let second = sink.scan(dir.path(), &first.manifest);
         assert_eq!(second.summary.unchanged, 6);
         assert!(second.summary.warnings.is_empty());
         // Once the pages' status changes lie in a second before the run that indexed
         // them, the doc set is seen unchanged without reading a page.
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        let settled = scan(&Manifest::default(), &mut sink);
-        let again = scan(&settled.manifest, &mut sink);
+        let settled = sink.scan(dir.path(), &Manifest::default());
+        let again = sink.scan(dir.path(), &settled.manifest);
         assert_eq!((again.summary.unchanged, again.summary.unread), (6, 6));
 
         // One page's text changed, the furniture did not: that page alone is read.
         html_page(&set, 0, "Changed text about trunks.", true);
-        let third = scan(&again.manifest, &mut sink);
+        let third = sink.scan(dir.path(), &again.manifest);
         assert_eq!(third.summary.changed, ["prod/v1/site/p0.html"]);
         assert_eq!((third.summary.unchanged, third.summary.unread), (5, 0));
 
@@ -685,7 +681,7 @@ mod tests {
         for i in 0..4 {
             html_page(&set, i, &format!("Unique text {i} about trunks."), false);
         }
-        let fourth = scan(&third.manifest, &mut sink);
+        let fourth = sink.scan(dir.path(), &third.manifest);
         assert_eq!(fourth.summary.changed.len(), 6, "{:?}", fourth.summary);
         assert!(sink.0["prod/v1/site/p5.html"]
             .iter()

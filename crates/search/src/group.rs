@@ -15,8 +15,10 @@ pub const SAME_PASSAGE: f32 = 0.7;
 /// The same, for two chunks of one document under the same heading.
 pub const OVERLAPPING: f32 = 0.5;
 
-/// A passage's word 4-grams, hashed, sorted and without repeats.
-pub type Shingles = Vec<u64>;
+/// A passage's word 4-grams, hashed, sorted and without repeats (made by [`shingles`]
+/// only, so [`containment`] can compare two by merging).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shingles(Vec<u64>);
 
 /// A passage's word 4-grams (its words, for fewer than four), hashed with a fast
 /// non-cryptographic hash: they are compared within one search, never stored.
@@ -32,18 +34,18 @@ pub fn shingles(text: &str) -> Shingles {
         w.hash(&mut h);
         h.finish()
     };
-    let mut out: Shingles = if words.len() < 4 {
+    let mut out: Vec<u64> = if words.len() < 4 {
         vec![hash(&words)]
     } else {
         words.windows(4).map(hash).collect()
     };
     out.sort_unstable();
     out.dedup();
-    out
+    Shingles(out)
 }
 
 /// Share of the smaller set found in the larger.
-pub fn containment(a: &Shingles, b: &Shingles) -> f32 {
+pub fn containment(Shingles(a): &Shingles, Shingles(b): &Shingles) -> f32 {
     let small = a.len().min(b.len());
     if small == 0 {
         return 0.0;
