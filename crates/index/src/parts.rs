@@ -39,8 +39,29 @@ fn ann_min() -> usize {
 const CONNECTIVITY: usize = 16;
 /// Breadth of the graph search while building (HNSW ef_construction).
 const EXPANSION_ADD: usize = 128;
-/// Breadth of the graph search at query time; at least the number of results asked.
-const EXPANSION_SEARCH: usize = 256;
+/// Breadth of the graph search at query time; at least the number of candidates asked
+/// (150 for the 100 a hybrid search fuses). 128 rather than 256: at a million chunks
+/// recall@10 0.995 without a filter and 0.988 within one version (0.998 / 0.995 at
+/// 256), for a sixth less CPU a hybrid query (docs/performance.md).
+pub const SEARCH_BREADTH: usize = 128;
+
+/// [`SEARCH_BREADTH`], or `MCDEWEY_SEARCH_BREADTH` when set to a number from 16 to
+/// 4096 (more recall for more time); another value is refused with a warning.
+fn search_breadth() -> usize {
+    let Ok(v) = std::env::var("MCDEWEY_SEARCH_BREADTH") else {
+        return SEARCH_BREADTH;
+    };
+    match v.trim().parse::<usize>() {
+        Ok(n) if (16..=4096).contains(&n) => n,
+        _ => {
+            tracing::warn!(
+                target: "mcdewey::index",
+                "MCDEWEY_SEARCH_BREADTH={v:?} is not a number from 16 to 4096; searching at breadth {SEARCH_BREADTH}"
+            );
+            SEARCH_BREADTH
+        }
+    }
+}
 /// The graph is asked for half again the results wanted, and at least this many; they
 /// are scored again exactly with the part's own f32 vectors (the graph's are 8-bit)
 /// and the best kept. (Four times as many cost a hybrid search at 1M chunks,
@@ -193,7 +214,7 @@ fn open_graph(path: &Path, scale: Option<f32>) -> Result<usearch::Index, IndexEr
     index
         .reserve_capacity_and_threads(index.size(), GRAPH_SEARCHERS)
         .map_err(|e| corrupt(path, format!("vector graph search contexts: {e}")))?;
-    index.change_expansion_search(EXPANSION_SEARCH);
+    index.change_expansion_search(search_breadth());
     Ok(index)
 }
 
@@ -355,8 +376,8 @@ impl Vectors {
         self.mode = mode;
     }
 
-    /// Breadth of the graph searches from now on (default 128; at least the number of
-    /// results asked for).
+    /// Breadth of the graph searches from now on (default [`SEARCH_BREADTH`]; at least
+    /// the number of candidates asked for).
     pub fn set_search_breadth(&self, ef: usize) {
         for g in self.parts.iter().filter_map(|p| p.graph.as_ref()) {
             g.change_expansion_search(ef);
@@ -622,7 +643,7 @@ fn graph_options(dim: usize) -> usearch::IndexOptions {
         quantization: usearch::ScalarKind::I8,
         connectivity: CONNECTIVITY,
         expansion_add: EXPANSION_ADD,
-        expansion_search: EXPANSION_SEARCH,
+        expansion_search: SEARCH_BREADTH,
         multi: false,
     }
 }

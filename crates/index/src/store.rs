@@ -343,6 +343,7 @@ impl Store {
             writer,
             fields: self.fields.clone(),
             dir: self.dir.clone(),
+            written: 0,
         })
     }
 }
@@ -352,7 +353,17 @@ pub struct StoreWriter {
     writer: IndexWriter,
     fields: Fields,
     dir: PathBuf,
+    /// Chunks added through this writer.
+    written: u64,
 }
+
+/// A run that wrote at least this share of the index's chunks merges the text index into
+/// one segment when it finishes. tantivy's merge policy leaves a bulk-built index in
+/// many segments (18 at a million chunks), and every query looks up each of its terms
+/// and ranks its hits once a segment: one segment took a sixth off a query's CPU at a
+/// million chunks (docs/performance.md). Smaller runs leave the merging to tantivy, so
+/// a one-document update does not rewrite the whole index.
+const MERGE_ALL_SHARE: f64 = 0.25;
 
 impl StoreWriter {
     /// Replaces every chunk of `source` with `chunks`.
@@ -363,6 +374,7 @@ impl StoreWriter {
                 .add_document(self.fields.to_document(chunk))
                 .map_err(|e| crate::tantivy_error(&self.dir, e))?;
         }
+        self.written += chunks.len() as u64;
         Ok(())
     }
 
@@ -383,7 +395,7 @@ impl StoreWriter {
     /// for background merges.
     pub fn commit(mut self, manifest: &Manifest) -> Result<(), IndexError> {
         self.checkpoint(manifest)?;
-        self.finish()
+        self.finish().map(|_| ())
     }
 
     /// Commits staged changes together with the manifest, atomically; the writer stays
@@ -401,11 +413,28 @@ impl StoreWriter {
             .map_err(|e| crate::tantivy_error(&self.dir, e))
     }
 
-    /// Waits for background merges and closes the writer.
-    pub fn finish(self) -> Result<(), IndexError> {
-        self.writer
-            .wait_merging_threads()
-            .map_err(|e| crate::tantivy_error(&self.dir, e))
+    /// Waits for background merges and closes the writer; when this writer added at
+    /// least [`MERGE_ALL_SHARE`] of the committed chunks, first merges every segment
+    /// into one (a merge publishes the last commit's manifest again, so it is as
+    /// crash-safe as tantivy's own merges). Says whether it merged.
+    pub fn finish(self) -> Result<bool, IndexError> {
+        let err = |e| crate::tantivy_error(&self.dir, e);
+        let index = self.writer.index().clone();
+        self.writer.wait_merging_threads().map_err(err)?;
+        let segments = index.searchable_segment_metas().map_err(err)?;
+        let chunks: u64 = segments.iter().map(|s| u64::from(s.num_docs())).sum();
+        if segments.len() < 2 || (self.written as f64) < MERGE_ALL_SHARE * chunks as f64 {
+            return Ok(false);
+        }
+        let mut writer: IndexWriter = index
+            .writer_with_num_threads(1, 64 * 1024 * 1024)
+            .map_err(err)?;
+        // No merges of the policy's own while this one runs.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        let ids: Vec<_> = segments.iter().map(|s| s.id()).collect();
+        writer.merge(&ids).wait().map_err(err)?;
+        writer.wait_merging_threads().map_err(err)?;
+        Ok(true)
     }
 }
 
@@ -450,11 +479,25 @@ mod tests {
     #[test]
     fn keyword_hits_carry_their_chunk_ids_across_segments() {
         let tmp = tempfile::tempdir().unwrap();
-        // Three commits, three segments; the second replaces a document of the first.
-        update(tmp.path(), &["a", "b"], "tokenless ctl file").unwrap();
-        update(tmp.path(), &["b"], "tokenless ctl recovery").unwrap();
-        update(tmp.path(), &["c"], "ctl recovery").unwrap();
-        let store = Store::open(tmp.path()).unwrap();
+        // Three commits, three segments (the writer is dropped, not finished, so they
+        // are not merged); the second replaces a document of the first.
+        let store = Store::open_or_create(tmp.path()).unwrap();
+        let mut writer = store.writer().unwrap();
+        for (stems, text) in [
+            (&["a", "b"][..], "tokenless ctl file"),
+            (&["b"], "tokenless ctl recovery"),
+            (&["c"], "ctl recovery"),
+        ] {
+            for stem in stems {
+                writer
+                    .replace(&format!("p/v1/d/{stem}.md"), &chunks(stem, text))
+                    .unwrap();
+            }
+            writer.checkpoint(&Manifest::default()).unwrap();
+        }
+        drop(writer);
+        store.reload().unwrap();
+        assert_eq!(store.reader.searcher().segment_readers().len(), 3);
         let hits = store
             .bm25(
                 "ctl recovery",
@@ -473,6 +516,58 @@ mod tests {
         // The replaced text is gone: only b and c hold "recovery", and they rank first.
         let best: Vec<String> = hits[..6].iter().map(|h| h.0.document.clone()).collect();
         assert!(best.iter().all(|d| d != "p::v1::d::a"), "{best:?}");
+    }
+
+    #[test]
+    fn a_run_that_wrote_much_of_the_index_leaves_it_in_one_segment() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open_or_create(tmp.path()).unwrap();
+        let segments = || {
+            store.reload().unwrap();
+            store.reader.searcher().segment_readers().len()
+        };
+        let mut writer = store.writer().unwrap();
+        // Five commits, five segments (fewer than tantivy's policy merges on its own).
+        for stem in ["a", "b", "c", "d", "e"] {
+            writer
+                .replace(&format!("p/v1/d/{stem}.md"), &chunks(stem, "trunk"))
+                .unwrap();
+            writer.checkpoint(&Manifest::default()).unwrap();
+        }
+        assert_eq!(segments(), 5);
+        assert!(writer.finish().unwrap(), "the run wrote every chunk");
+        assert_eq!(segments(), 1);
+        assert_eq!(store.chunk_count(), 15);
+        // A run that changes one document of five leaves the merging to tantivy.
+        let mut writer = store.writer().unwrap();
+        writer
+            .replace("p/v1/d/a.md", &chunks("a", "route"))
+            .unwrap();
+        writer.checkpoint(&Manifest::default()).unwrap();
+        assert!(!writer.finish().unwrap());
+        assert_eq!(segments(), 2);
+        assert_eq!(store.chunk_count(), 15);
+        let hits = store
+            .bm25("route", &Filter::default(), Bm25Weights::default(), 10)
+            .unwrap();
+        assert_eq!(hits.len(), 3);
+        // Merging keeps the manifest committed with the chunks.
+        let mut writer = store.writer().unwrap();
+        let manifest = Manifest {
+            vectors: Some("gen-7.json".into()),
+            ..Default::default()
+        };
+        for stem in ["b", "c"] {
+            writer
+                .replace(&format!("p/v1/d/{stem}.md"), &chunks(stem, "route"))
+                .unwrap();
+        }
+        writer.commit(&manifest).unwrap();
+        assert_eq!(segments(), 1);
+        assert_eq!(
+            store.manifest().unwrap().vectors.as_deref(),
+            Some("gen-7.json")
+        );
     }
 
     /// The state a kill leaves between writing the files of a commit and publishing

@@ -260,7 +260,10 @@ fn update_in_batches(
             break;
         }
     }
-    writer.finish()?;
+    if writer.finish()? {
+        store.reload()?;
+        stage("text index merged into one segment");
+    }
     let mut summary = scanner.scan.summary;
     summary.embedded = embedded;
     summary.vectors = vectors;
