@@ -518,13 +518,10 @@ impl Part {
                     })
                 };
                 let pass = gate.enter();
-                let found = match (self.scale, doc_set) {
-                    (Some(scale), None) => graph.search(&quantize(query, scale), count),
-                    (Some(scale), Some(_)) => {
-                        graph.filtered_search(&quantize(query, scale), count, admits)
-                    }
-                    (None, None) => graph.search(query, count),
-                    (None, Some(_)) => graph.filtered_search(query, count, admits),
+                let filter = doc_set.map(|_| admits);
+                let found = match self.scale {
+                    Some(scale) => search_graph(graph, &quantize(query, scale), count, filter),
+                    None => search_graph(graph, query, count, filter),
                 };
                 drop(pass);
                 match found {
@@ -555,6 +552,21 @@ impl Part {
         let only = |e: &VectorEntry| doc_set.is_none_or(|d| &*e.doc_set == d);
         self.scan(query, &only, limit)
     }
+}
+
+/// The `count` nearest of a graph to `query` (in the graph's own kind of vector), among
+/// the keys `filter` admits when there is one.
+fn search_graph<T: usearch::VectorType>(
+    graph: &usearch::Index,
+    query: &[T],
+    count: usize,
+    filter: Option<impl Fn(u64) -> bool>,
+) -> Result<usearch::ffi::Matches, String> {
+    match filter {
+        Some(admits) => graph.filtered_search(query, count, admits),
+        None => graph.search(query, count),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// A part of a new generation: one whose files can be reused as they are, or one to
