@@ -48,7 +48,12 @@ pub const SEARCH_BREADTH: usize = 128;
 /// [`SEARCH_BREADTH`], or `MCDEWEY_SEARCH_BREADTH` when set to a number from 16 to
 /// 4096 (more recall for more time); another value is refused with a warning.
 fn search_breadth() -> usize {
-    let Ok(v) = std::env::var("MCDEWEY_SEARCH_BREADTH") else {
+    breadth_of(std::env::var("MCDEWEY_SEARCH_BREADTH").ok().as_deref())
+}
+
+/// The search breadth a `MCDEWEY_SEARCH_BREADTH` value asks for.
+fn breadth_of(value: Option<&str>) -> usize {
+    let Some(v) = value else {
         return SEARCH_BREADTH;
     };
     match v.trim().parse::<usize>() {
@@ -926,6 +931,16 @@ pub(crate) fn unreferenced(dir: &Path, current: Option<&str>) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_breadth_is_read_from_its_setting_within_bounds() {
+        assert_eq!(breadth_of(None), SEARCH_BREADTH);
+        assert_eq!(breadth_of(Some(" 512 ")), 512);
+        assert_eq!(breadth_of(Some("16")), 16);
+        for refused in ["8", "5000", "wide", "", "-1"] {
+            assert_eq!(breadth_of(Some(refused)), SEARCH_BREADTH, "{refused:?}");
+        }
+    }
 
     fn entry(id: usize, version: &str, doc_set: &str) -> VectorEntry {
         VectorEntry {
