@@ -43,6 +43,9 @@ pub enum Progress {
     },
     /// Changes are being committed.
     Committing,
+    /// The text index is being merged into one segment (after a run that wrote much of
+    /// it; 10-15 s at a million chunks).
+    Merging,
 }
 
 /// The outcome of an update.

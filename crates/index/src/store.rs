@@ -395,7 +395,7 @@ impl StoreWriter {
     /// for background merges.
     pub fn commit(mut self, manifest: &Manifest) -> Result<(), IndexError> {
         self.checkpoint(manifest)?;
-        self.finish().map(|_| ())
+        self.finish(&mut || {}).map(|_| ())
     }
 
     /// Commits staged changes together with the manifest, atomically; the writer stays
@@ -414,10 +414,10 @@ impl StoreWriter {
     }
 
     /// Waits for background merges and closes the writer; when this writer added at
-    /// least [`MERGE_ALL_SHARE`] of the committed chunks, first merges every segment
-    /// into one (a merge publishes the last commit's manifest again, so it is as
-    /// crash-safe as tantivy's own merges). Says whether it merged.
-    pub fn finish(self) -> Result<bool, IndexError> {
+    /// least [`MERGE_ALL_SHARE`] of the committed chunks, then merges every segment
+    /// into one, calling `merging` first (a merge publishes the last commit's manifest
+    /// again, so it is as crash-safe as tantivy's own merges). Says whether it merged.
+    pub fn finish(self, merging: &mut dyn FnMut()) -> Result<bool, IndexError> {
         let err = |e| crate::tantivy_error(&self.dir, e);
         let index = self.writer.index().clone();
         self.writer.wait_merging_threads().map_err(err)?;
@@ -426,6 +426,7 @@ impl StoreWriter {
         if segments.len() < 2 || (self.written as f64) < MERGE_ALL_SHARE * chunks as f64 {
             return Ok(false);
         }
+        merging();
         let mut writer: IndexWriter = index
             .writer_with_num_threads(1, 64 * 1024 * 1024)
             .map_err(err)?;
@@ -535,7 +536,12 @@ mod tests {
             writer.checkpoint(&Manifest::default()).unwrap();
         }
         assert_eq!(segments(), 5);
-        assert!(writer.finish().unwrap(), "the run wrote every chunk");
+        let mut told = 0;
+        assert!(
+            writer.finish(&mut || told += 1).unwrap(),
+            "the run wrote every chunk"
+        );
+        assert_eq!(told, 1, "the merge is announced");
         assert_eq!(segments(), 1);
         assert_eq!(store.chunk_count(), 15);
         // A run that changes one document of five leaves the merging to tantivy.
@@ -544,7 +550,9 @@ mod tests {
             .replace("p/v1/d/a.md", &chunks("a", "route"))
             .unwrap();
         writer.checkpoint(&Manifest::default()).unwrap();
-        assert!(!writer.finish().unwrap());
+        assert!(!writer
+            .finish(&mut || panic!("no merge to announce"))
+            .unwrap());
         assert_eq!(segments(), 2);
         assert_eq!(store.chunk_count(), 15);
         let hits = store

@@ -260,7 +260,7 @@ fn update_in_batches(
             break;
         }
     }
-    if writer.finish()? {
+    if writer.finish(&mut || progress(Progress::Merging))? {
         store.reload()?;
         stage("text index merged into one segment");
     }

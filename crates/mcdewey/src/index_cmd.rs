@@ -148,6 +148,7 @@ pub fn index_library(
             bar.set_position(done as u64);
         }
         Progress::Committing => bar.set_message("committing"),
+        Progress::Merging => bar.set_message("merging the text index into one segment"),
     };
     let summary = index_library_with(paths, opts, embedding, &mut progress);
     bar.finish_and_clear();
@@ -199,6 +200,7 @@ impl JsonProgress {
                 self.emit("embedding", done, total, serde_json::json!({}))
             }
             Progress::Committing => self.emit("committing", 0, 0, serde_json::json!({})),
+            Progress::Merging => self.emit("merging", 0, 0, serde_json::json!({})),
         }
     }
 

@@ -424,6 +424,7 @@ impl Worker {
             Progress::File { done, total, .. } => self.phase(id, "indexing", done, total),
             Progress::Embedding { done, total } => self.phase(id, "embedding", done, total),
             Progress::Committing => self.phase(id, "committing", 0, 0),
+            Progress::Merging => self.phase(id, "merging", 0, 0),
         };
         self.writes
             .served
