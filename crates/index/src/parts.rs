@@ -596,10 +596,10 @@ fn part_hash(set: &VectorSet) -> String {
         h.update(e.doc_set.as_bytes());
         h.update(b"\0");
     }
+    let mut bytes = Vec::new();
     for i in 0..set.len() {
-        for x in set.vector(i) {
-            h.update(&x.to_le_bytes());
-        }
+        crate::vectors::le_bytes(set.vector(i), &mut bytes);
+        h.update(&bytes);
     }
     h.finalize().to_hex()[..24].to_string()
 }

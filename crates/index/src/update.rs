@@ -35,6 +35,16 @@ fn signature(model_id: &str, settings: &str, docs: &[(&String, &DocEntry)]) -> S
 /// part takes the vectors of its unchanged documents from the previous generation (same
 /// model) and the rest from the cache, embedding only new text. Returns the parts, the
 /// chunks embedded and the vectors in all.
+/// Where a vector of a new part comes from.
+enum Slot {
+    /// The previous part's vector at this position.
+    Previous(usize),
+    /// Known already: the document's previous text, or the embedding cache.
+    Given(Vec<f32>),
+    /// The next of the texts embedded now.
+    Computed,
+}
+
 fn build_vectors(
     store: &Store,
     old: &Manifest,
@@ -61,8 +71,9 @@ fn build_vectors(
     }
     let mut cache = embedding.open_cache(Some(store.data_dir()));
     let mut parts: Vec<Option<NewPart>> = Vec::new();
-    type Placed = Vec<(VectorEntry, Option<Vec<f32>>)>;
-    let mut building: Vec<(usize, Placed, String, Option<Base>)> = Vec::new();
+    type Placed = Vec<(VectorEntry, Slot)>;
+    type Graph = Option<(std::path::PathBuf, Option<f32>)>;
+    let mut building: Vec<(usize, Placed, String, Option<VectorSet>, Graph)> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     let mut total = 0;
     for ((product, version), docs) in &groups {
@@ -75,27 +86,33 @@ fn build_vectors(
             parts.push(Some(NewPart::Kept(kept)));
             continue;
         }
+        let clock = std::time::Instant::now();
         let prev = previous.as_ref().and_then(|p| p.vectors(product, version));
-        let mut by_id: HashMap<&str, usize> = HashMap::new();
+        let loaded = clock.elapsed();
+        // Previous vectors by document and chunk ordinal.
+        let mut by_id: HashMap<(&str, u32), usize> = HashMap::new();
         let mut per_doc: HashMap<&str, u32> = HashMap::new();
         if let Some(prev) = &prev {
             for (i, e) in prev.entries.iter().enumerate() {
-                by_id.insert(e.id.as_str(), i);
-                if let Some((doc, _)) = e.id.rsplit_once("::") {
-                    *per_doc.entry(doc).or_default() += 1;
+                let Some((doc, ordinal)) = e.id.rsplit_once("::") else {
+                    continue;
+                };
+                if let Ok(o) = ordinal.parse::<u32>() {
+                    by_id.insert((doc, o), i);
                 }
+                *per_doc.entry(doc).or_default() += 1;
             }
         }
         let mut placed: Placed = Vec::new();
         for (source, entry) in docs {
-            let id = |o: u32| format!("{}::{o}", entry.document);
+            let doc = entry.document.as_str();
             let reusable = !fresh.contains_key(*source)
-                && per_doc.get(entry.document.as_str()) == Some(&entry.chunks)
-                && (0..entry.chunks).all(|o| by_id.contains_key(id(o).as_str()));
+                && per_doc.get(doc) == Some(&entry.chunks)
+                && (0..entry.chunks).all(|o| by_id.contains_key(&(doc, o)));
             if let (true, Some(prev)) = (reusable, &prev) {
                 for o in 0..entry.chunks {
-                    let i = by_id[id(o).as_str()];
-                    placed.push((prev.entries[i].clone(), Some(prev.vector(i).to_vec())));
+                    let i = by_id[&(doc, o)];
+                    placed.push((prev.entries[i].clone(), Slot::Previous(i)));
                 }
                 continue;
             }
@@ -110,7 +127,7 @@ fn build_vectors(
             if let (true, Some(prev)) = (fresh.contains_key(*source), &prev) {
                 if per_doc.contains_key(entry.document.as_str()) {
                     for old in store.document_chunks(&entry.document)? {
-                        if let Some(&i) = by_id.get(old.id.to_string().as_str()) {
+                        if let Some(&i) = by_id.get(&(old.id.document.as_str(), old.id.ordinal)) {
                             known.insert(embedding_text(&old), prev.vector(i).to_vec());
                         }
                     }
@@ -124,36 +141,51 @@ fn build_vectors(
                     doc_set: chunk.doc_set.as_str().into(),
                 };
                 let text = embedding_text(&chunk);
-                let cached = known.get(&text).or_else(|| cache.get(&text)).cloned();
-                if cached.is_none() {
-                    texts.push(text);
-                }
-                placed.push((e, cached));
+                let slot = match known.get(&text).or_else(|| cache.get(&text)) {
+                    Some(v) => Slot::Given(v.clone()),
+                    None => {
+                        texts.push(text);
+                        Slot::Computed
+                    }
+                };
+                placed.push((e, slot));
             }
         }
         total += placed.len();
+        tracing::debug!(
+            target: "mcdewey::index",
+            "vectors of {product} {version}: previous part read in {:.3} s, {} placed in {:.3} s",
+            loaded.as_secs_f64(),
+            placed.len(),
+            (clock.elapsed() - loaded).as_secs_f64()
+        );
         parts.push(None);
-        // The previous graph is changed in place rather than built anew.
-        let base = previous
-            .as_ref()
-            .and_then(|p| p.graph(product, version))
-            .zip(prev)
-            .map(|((graph, scale), set)| Base { graph, scale, set });
-        building.push((parts.len() - 1, placed, sig, base));
+        let graph = previous.as_ref().and_then(|p| p.graph(product, version));
+        building.push((parts.len() - 1, placed, sig, prev, graph));
     }
     // One vector per text, in order: they fill the places without one, in order.
+    let clock = std::time::Instant::now();
     let (computed, embedded) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
+    tracing::debug!(target: "mcdewey::index", "{} texts embedded or found in the cache in {:.3} s", texts.len(), clock.elapsed().as_secs_f64());
+    let clock = std::time::Instant::now();
     let mut computed = computed.into_iter();
-    for (at, placed, sig, base) in building {
-        let mut set = VectorSet::new(model_id, embedder.dim());
-        for (e, v) in placed {
-            let v = v
-                .or_else(|| computed.next())
-                .unwrap_or_else(|| vec![0.0; embedder.dim()]);
-            set.push(e, &v);
+    let zero = vec![0.0; embedder.dim()];
+    for (at, placed, sig, prev, graph) in building {
+        let mut set = VectorSet::with_capacity(model_id, embedder.dim(), placed.len());
+        for (e, slot) in placed {
+            match (slot, &prev) {
+                (Slot::Previous(i), Some(prev)) => set.push(e, prev.vector(i)),
+                (Slot::Given(v), _) => set.push(e, &v),
+                _ => set.push(e, computed.next().as_deref().unwrap_or(&zero)),
+            }
         }
+        // The previous graph is changed in place rather than built anew.
+        let base = graph
+            .zip(prev)
+            .map(|((graph, scale), set)| Base { graph, scale, set });
         parts[at] = Some(NewPart::Fresh(set, sig, base));
     }
+    tracing::debug!(target: "mcdewey::index", "new parts assembled in {:.3} s", clock.elapsed().as_secs_f64());
     if let Err(err) = cache.save() {
         tracing::warn!(target: "mcdewey::index", "embedding cache not saved: {err}");
     }
