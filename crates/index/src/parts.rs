@@ -596,11 +596,8 @@ fn part_hash(set: &VectorSet) -> String {
         h.update(e.doc_set.as_bytes());
         h.update(b"\0");
     }
-    let mut bytes = Vec::new();
-    for i in 0..set.len() {
-        crate::vectors::le_bytes(set.vector(i), &mut bytes);
-        h.update(&bytes);
-    }
+    set.write_vectors(&mut h)
+        .expect("hashing into memory does not fail");
     h.finalize().to_hex()[..24].to_string()
 }
 

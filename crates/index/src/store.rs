@@ -324,7 +324,7 @@ impl Store {
     pub fn writer(&self) -> Result<StoreWriter, IndexError> {
         let writer: IndexWriter = self
             .index
-            .writer_with_num_threads(1, 64 * 1024 * 1024)
+            .writer_with_num_threads(1, WRITER_MEMORY)
             .map_err(|e| match e {
                 tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
                     store: self.dir.display().to_string(),
@@ -356,6 +356,9 @@ pub struct StoreWriter {
     /// Chunks added through this writer.
     written: u64,
 }
+
+/// Memory of tantivy's index writer (one thread) before it writes a segment.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 /// A run that wrote at least this share of the index's chunks merges the text index into
 /// one segment when it finishes. tantivy's merge policy leaves a bulk-built index in
@@ -428,7 +431,7 @@ impl StoreWriter {
         }
         merging();
         let mut writer: IndexWriter = index
-            .writer_with_num_threads(1, 64 * 1024 * 1024)
+            .writer_with_num_threads(1, WRITER_MEMORY)
             .map_err(err)?;
         // No merges of the policy's own while this one runs.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));

@@ -30,11 +30,6 @@ fn signature(model_id: &str, settings: &str, docs: &[(&String, &DocEntry)]) -> S
     h.finalize().to_hex()[..24].to_string()
 }
 
-/// The vector parts of the new manifest, one per product and version: a part whose
-/// documents are unchanged is kept as it is (its files are not even read); a changed
-/// part takes the vectors of its unchanged documents from the previous generation (same
-/// model) and the rest from the cache, embedding only new text. Returns the parts, the
-/// chunks embedded and the vectors in all.
 /// Where a vector of a new part comes from.
 enum Slot {
     /// The previous part's vector at this position.
@@ -45,6 +40,11 @@ enum Slot {
     Computed,
 }
 
+/// The vector parts of the new manifest, one per product and version: a part whose
+/// documents are unchanged is kept as it is (its files are not even read); a changed
+/// part takes the vectors of its unchanged documents from the previous generation (same
+/// model) and the rest from the cache, embedding only new text. Returns the parts, the
+/// chunks embedded and the vectors in all.
 fn build_vectors(
     store: &Store,
     old: &Manifest,
@@ -166,17 +166,23 @@ fn build_vectors(
     // One vector per text, in order: they fill the places without one, in order.
     let clock = std::time::Instant::now();
     let (computed, embedded) = embed_with_cache(&embedding, &mut cache, &texts, progress)?;
-    tracing::debug!(target: "mcdewey::index", "{} texts embedded or found in the cache in {:.3} s", texts.len(), clock.elapsed().as_secs_f64());
+    tracing::debug!(
+        target: "mcdewey::index",
+        "{} texts embedded or found in the cache in {:.3} s",
+        texts.len(),
+        clock.elapsed().as_secs_f64()
+    );
     let clock = std::time::Instant::now();
     let mut computed = computed.into_iter();
     let zero = vec![0.0; embedder.dim()];
     for (at, placed, sig, prev, graph) in building {
         let mut set = VectorSet::with_capacity(model_id, embedder.dim(), placed.len());
         for (e, slot) in placed {
-            match (slot, &prev) {
-                (Slot::Previous(i), Some(prev)) => set.push(e, prev.vector(i)),
-                (Slot::Given(v), _) => set.push(e, &v),
-                _ => set.push(e, computed.next().as_deref().unwrap_or(&zero)),
+            match slot {
+                // Placed only where there is a previous part.
+                Slot::Previous(i) => set.push(e, prev.as_ref().map_or(&zero[..], |p| p.vector(i))),
+                Slot::Given(v) => set.push(e, &v),
+                Slot::Computed => set.push(e, computed.next().as_deref().unwrap_or(&zero)),
             }
         }
         // The previous graph is changed in place rather than built anew.
@@ -185,7 +191,11 @@ fn build_vectors(
             .map(|((graph, scale), set)| Base { graph, scale, set });
         parts[at] = Some(NewPart::Fresh(set, sig, base));
     }
-    tracing::debug!(target: "mcdewey::index", "new parts assembled in {:.3} s", clock.elapsed().as_secs_f64());
+    tracing::debug!(
+        target: "mcdewey::index",
+        "new parts assembled in {:.3} s",
+        clock.elapsed().as_secs_f64()
+    );
     if let Err(err) = cache.save() {
         tracing::warn!(target: "mcdewey::index", "embedding cache not saved: {err}");
     }
