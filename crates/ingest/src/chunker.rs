@@ -10,7 +10,9 @@ pub struct ChunkOptions {
     pub target_chars: usize,
     /// No chunk grows past this; larger blocks are split by lines, then sentences.
     pub max_chars: usize,
-    /// A section smaller than this is joined with the next one instead of standing alone.
+    /// A section smaller than this is joined to a neighbour instead of standing alone:
+    /// the previous chunk when it ends the section before (a section's last few lines,
+    /// a closing "What to do next") and fits there, else the next.
     pub min_chars: usize,
 }
 
@@ -24,7 +26,7 @@ impl Default for ChunkOptions {
 
 impl ChunkOptions {
     /// Bounds around a target size: at most 1.6 times it, sections under a quarter of
-    /// it joined to the next.
+    /// it joined to a neighbour.
     pub fn scaled(target_chars: usize) -> ChunkOptions {
         ChunkOptions {
             target_chars,
@@ -55,12 +57,16 @@ struct Open {
     chars: usize,
     body_chars: usize,
     location: Location,
+    /// Level of the heading the chunk opened with; `None` when it opened with body
+    /// text (the rest of a section cut by size).
+    opened_at: Option<u8>,
 }
 
 impl Open {
     fn add(&mut self, text: &str, raw: &str, block: &Block, body: bool) {
         let at = &mut self.location;
         if self.texts.is_empty() {
+            self.opened_at = block.heading_level().filter(|_| !body);
             at.line_start = block.line_start;
             at.page = block.page.clone();
             at.pdf_page = block.pdf_page;
@@ -85,8 +91,12 @@ impl Open {
 /// Cuts blocks into chunks.
 ///
 /// A heading closes the open chunk when that chunk holds at least `min_chars` of body
-/// text; small sections are joined to the next. Tables and code blocks stay whole when
-/// they fit in `max_chars`; longer blocks are split by lines, then by sentences.
+/// text. A smaller one that ends a section (a section's last lines cut off by size, or
+/// a small section followed by a heading of its own level or higher) joins the previous
+/// chunk when it fits there, so a chunk's heading path names the section most of its
+/// text is from; a small section followed by its own subsections joins the next. Tables
+/// and code blocks stay whole when they fit in `max_chars`; longer blocks are split by
+/// lines, then by sentences.
 pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
     let mut out = Vec::new();
     let mut stack: Vec<(u8, String)> = Vec::new();
@@ -97,6 +107,8 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
         if let Some(level) = block.heading_level() {
             if open.body_chars >= opts.min_chars {
                 flush(&mut open, &mut out);
+            } else if open.body_chars > 0 && open.opened_at.is_none_or(|at| level <= at) {
+                join_previous(&mut open, &mut out, opts.max_chars);
             }
             while stack.last().is_some_and(|(l, _)| *l >= level) {
                 stack.pop();
@@ -141,6 +153,34 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
     }
     flush(&mut open, &mut out);
     out
+}
+
+/// Appends the open chunk to the previous one when both fit in `max_chars` together
+/// (else leaves it open, to join the next section).
+fn join_previous(open: &mut Open, out: &mut [ChunkDraft], max_chars: usize) {
+    let Some(prev) = out.last_mut() else { return };
+    if prev.text.len() + 1 + open.chars > max_chars {
+        return;
+    }
+    let done = std::mem::take(open);
+    for text in done.texts {
+        prev.text.push('\n');
+        prev.text.push_str(&text);
+    }
+    for raw in done.raws {
+        prev.raw.push_str("\n\n");
+        prev.raw.push_str(&raw);
+    }
+    let (at, add) = (&mut prev.location, done.location);
+    at.line_end = add.line_end;
+    let last = add.page_end.or(add.page);
+    if last.is_some() && last != at.page {
+        at.page_end = last;
+    }
+    let last_pdf = add.pdf_page_end.or(add.pdf_page);
+    if last_pdf.is_some() && last_pdf != at.pdf_page {
+        at.pdf_page_end = last_pdf;
+    }
 }
 
 fn flush(open: &mut Open, out: &mut Vec<ChunkDraft>) {
@@ -258,6 +298,52 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].heading, ["A"]);
         assert_eq!(out[0].text, "A\nShort.\nProcedure\nStep one.\nB\nOther.");
+    }
+
+    #[test]
+    fn the_end_of_a_section_joins_the_chunk_before_it() {
+        let para = |n: usize| format!("{} ", "Sentence about barge tones. ".repeat(n));
+        // The last lines of a section cut by size, then a new section: the lines stay
+        // with their section, and the new section's chunk is named after it.
+        let md = format!(
+            "## Authentication\n\n{}\n\n{}\n\nNAT is not supported.\n\n## Barge\n\n{}\n",
+            para(20),
+            para(15),
+            para(25)
+        );
+        let out = chunks(&md, &ChunkOptions::default());
+        let heads: Vec<&str> = out.iter().map(|c| c.heading[0].as_str()).collect();
+        assert_eq!(heads, ["Authentication", "Barge"], "{out:#?}");
+        assert!(out[0].text.ends_with("NAT is not supported."));
+        assert!(out[1].text.starts_with("Barge\n"));
+        assert_eq!(out[0].location.line_end, 7);
+        // A small closing section ("What to do next") joins the procedure before it, not
+        // the next section; a small section with subsections still joins the next.
+        let md = format!(
+            "## Set Up Bridge\n\n### Procedure\n\n{}\n\n### What to do next\n\nInstall a bridge.\n\n## Packet Capture\n\n{}\n",
+            para(20),
+            para(20)
+        );
+        let out = chunks(&md, &ChunkOptions::default());
+        let paths: Vec<Vec<String>> = out.iter().map(|c| c.heading.clone()).collect();
+        assert_eq!(
+            paths,
+            [
+                vec!["Set Up Bridge".to_string(), "Procedure".to_string()],
+                vec!["Packet Capture".to_string()]
+            ],
+            "{out:#?}"
+        );
+        assert!(out[0].text.ends_with("What to do next\nInstall a bridge."));
+        // Too big to join: it stays open and joins the next, as before.
+        let md = format!(
+            "## A\n\n{}\n\n### Small\n\nTail.\n\n## B\n\n{}\n",
+            "x".repeat(1590),
+            para(20)
+        );
+        let out = chunks(&md, &ChunkOptions::default());
+        assert_eq!(out.len(), 2, "{out:#?}");
+        assert!(out[1].text.starts_with("Small\nTail.\nB\n"));
     }
 
     #[test]
