@@ -10,9 +10,9 @@ pub struct ChunkOptions {
     pub target_chars: usize,
     /// No chunk grows past this; larger blocks are split by lines, then sentences.
     pub max_chars: usize,
-    /// A section smaller than this is joined to a neighbour instead of standing alone:
-    /// the previous chunk when it ends the section before (a section's last few lines,
-    /// a closing "What to do next") and fits there, else the next.
+    /// A section smaller than this is joined with the next one instead of standing
+    /// alone; the last lines of a section cut by size, when fewer, join the chunk before
+    /// them (the same section's) if they fit there.
     pub min_chars: usize,
 }
 
@@ -57,16 +57,15 @@ struct Open {
     chars: usize,
     body_chars: usize,
     location: Location,
-    /// Level of the heading the chunk opened with; `None` when it opened with body
-    /// text (the rest of a section cut by size).
-    opened_at: Option<u8>,
+    /// Whether the chunk opened with body text: the rest of a section cut by size.
+    continues: bool,
 }
 
 impl Open {
     fn add(&mut self, text: &str, raw: &str, block: &Block, body: bool) {
         let at = &mut self.location;
         if self.texts.is_empty() {
-            self.opened_at = block.heading_level().filter(|_| !body);
+            self.continues = body;
             at.line_start = block.line_start;
             at.page = block.page.clone();
             at.pdf_page = block.pdf_page;
@@ -91,12 +90,11 @@ impl Open {
 /// Cuts blocks into chunks.
 ///
 /// A heading closes the open chunk when that chunk holds at least `min_chars` of body
-/// text. A smaller one that ends a section (a section's last lines cut off by size, or
-/// a small section followed by a heading of its own level or higher) joins the previous
-/// chunk when it fits there, so a chunk's heading path names the section most of its
-/// text is from; a small section followed by its own subsections joins the next. Tables
-/// and code blocks stay whole when they fit in `max_chars`; longer blocks are split by
-/// lines, then by sentences.
+/// text; small sections are joined to the next. When the open chunk is the last few
+/// lines of a section cut by size, they join the chunk before them (the same section's)
+/// if both fit in `max_chars`, rather than open the next section's chunk under their
+/// heading path. Tables and code blocks stay whole when they fit in `max_chars`; longer
+/// blocks are split by lines, then by sentences.
 pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
     let mut out = Vec::new();
     let mut stack: Vec<(u8, String)> = Vec::new();
@@ -107,7 +105,7 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
         if let Some(level) = block.heading_level() {
             if open.body_chars >= opts.min_chars {
                 flush(&mut open, &mut out);
-            } else if open.body_chars > 0 && open.opened_at.is_none_or(|at| level <= at) {
+            } else if open.continues {
                 join_previous(&mut open, &mut out, opts.max_chars);
             }
             while stack.last().is_some_and(|(l, _)| *l >= level) {
@@ -301,10 +299,10 @@ mod tests {
     }
 
     #[test]
-    fn the_end_of_a_section_joins_the_chunk_before_it() {
-        let para = |n: usize| format!("{} ", "Sentence about barge tones. ".repeat(n));
-        // The last lines of a section cut by size, then a new section: the lines stay
-        // with their section, and the new section's chunk is named after it.
+    fn the_last_lines_of_a_section_join_the_chunk_before_them() {
+        let para = |n: usize| "Sentence about barge tones. ".repeat(n);
+        // A section cut by size, its last line left over, then a new section: the line
+        // stays with its section, and the new section's chunk is named after it.
         let md = format!(
             "## Authentication\n\n{}\n\n{}\n\nNAT is not supported.\n\n## Barge\n\n{}\n",
             para(20),
@@ -315,35 +313,19 @@ mod tests {
         let heads: Vec<&str> = out.iter().map(|c| c.heading[0].as_str()).collect();
         assert_eq!(heads, ["Authentication", "Barge"], "{out:#?}");
         assert!(out[0].text.ends_with("NAT is not supported."));
+        assert!(out[0].raw.ends_with("\n\nNAT is not supported."));
         assert!(out[1].text.starts_with("Barge\n"));
         assert_eq!(out[0].location.line_end, 7);
-        // A small closing section ("What to do next") joins the procedure before it, not
-        // the next section; a small section with subsections still joins the next.
+        // Too big to join the chunk before: they open the next section's chunk, as a
+        // small section does.
         let md = format!(
-            "## Set Up Bridge\n\n### Procedure\n\n{}\n\n### What to do next\n\nInstall a bridge.\n\n## Packet Capture\n\n{}\n",
-            para(20),
-            para(20)
-        );
-        let out = chunks(&md, &ChunkOptions::default());
-        let paths: Vec<Vec<String>> = out.iter().map(|c| c.heading.clone()).collect();
-        assert_eq!(
-            paths,
-            [
-                vec!["Set Up Bridge".to_string(), "Procedure".to_string()],
-                vec!["Packet Capture".to_string()]
-            ],
-            "{out:#?}"
-        );
-        assert!(out[0].text.ends_with("What to do next\nInstall a bridge."));
-        // Too big to join: it stays open and joins the next, as before.
-        let md = format!(
-            "## A\n\n{}\n\n### Small\n\nTail.\n\n## B\n\n{}\n",
-            "x".repeat(1590),
+            "## A\n\n{}\n\nTail.\n\n## B\n\n{}\n",
+            "x".repeat(1595),
             para(20)
         );
         let out = chunks(&md, &ChunkOptions::default());
         assert_eq!(out.len(), 2, "{out:#?}");
-        assert!(out[1].text.starts_with("Small\nTail.\nB\n"));
+        assert!(out[1].text.starts_with("Tail.\nB\n"), "{out:#?}");
     }
 
     #[test]
