@@ -1,7 +1,7 @@
 //! Blocks into chunks: structure-aware, heading-scoped, size-bounded.
 
 use crate::blocks::{Block, BlockKind};
-use mcdewey_core::Location;
+use mcdewey_core::{Location, PageLabel};
 
 /// Chunk size bounds, in characters of cleaned text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,14 +70,12 @@ impl Open {
             at.page = block.page.clone();
             at.pdf_page = block.pdf_page;
         }
-        if block.pdf_page.is_some() && block.pdf_page != at.pdf_page {
-            at.pdf_page_end = block.pdf_page;
-        }
-        at.line_end = block.line_end;
-        let last = block.page_end.as_ref().or(block.page.as_ref());
-        if last.is_some() && last != at.page.as_ref() {
-            at.page_end = last.cloned();
-        }
+        reach(
+            at,
+            block.line_end,
+            block.page_end.as_ref().or(block.page.as_ref()),
+            block.pdf_page,
+        );
         self.texts.push(text.to_string());
         self.raws.push(raw.to_string());
         self.chars += text.len() + 1;
@@ -169,15 +167,23 @@ fn join_previous(open: &mut Open, out: &mut [ChunkDraft], max_chars: usize) {
         prev.raw.push_str("\n\n");
         prev.raw.push_str(&raw);
     }
-    let (at, add) = (&mut prev.location, done.location);
-    at.line_end = add.line_end;
-    let last = add.page_end.or(add.page);
-    if last.is_some() && last != at.page {
-        at.page_end = last;
+    let add = done.location;
+    reach(
+        &mut prev.location,
+        add.line_end,
+        add.page_end.as_ref().or(add.page.as_ref()),
+        add.pdf_page_end.or(add.pdf_page),
+    );
+}
+
+/// Extends a chunk's location to text that ends on `line_end` and on these pages.
+fn reach(at: &mut Location, line_end: u32, page: Option<&PageLabel>, pdf_page: Option<u32>) {
+    at.line_end = line_end;
+    if page.is_some() && page != at.page.as_ref() {
+        at.page_end = page.cloned();
     }
-    let last_pdf = add.pdf_page_end.or(add.pdf_page);
-    if last_pdf.is_some() && last_pdf != at.pdf_page {
-        at.pdf_page_end = last_pdf;
+    if pdf_page.is_some() && pdf_page != at.pdf_page {
+        at.pdf_page_end = pdf_page;
     }
 }
 
@@ -316,6 +322,17 @@ mod tests {
         assert!(out[0].raw.ends_with("\n\nNAT is not supported."));
         assert!(out[1].text.starts_with("Barge\n"));
         assert_eq!(out[0].location.line_end, 7);
+        // The chunk now runs to the page the joined lines are on.
+        let mut blocks = parse_text(&md, Dialect::Markdown);
+        for (i, b) in blocks.iter_mut().enumerate() {
+            b.pdf_page = Some(1 + i as u32);
+        }
+        let out = chunk_blocks(&blocks, &ChunkOptions::default());
+        let pages: Vec<_> = out
+            .iter()
+            .map(|c| (c.location.pdf_page, c.location.pdf_page_end))
+            .collect();
+        assert_eq!(pages, [(Some(1), Some(4)), (Some(5), Some(6))], "{out:#?}");
         // Too big to join the chunk before: they open the next section's chunk, as a
         // small section does.
         let md = format!(
