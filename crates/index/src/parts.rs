@@ -164,7 +164,7 @@ pub struct Part {
     /// The scale of the graph's 8-bit vectors (queries are quantised with it); `None`
     /// for a half-precision graph, searched with the f32 query.
     scale: Option<f32>,
-    /// Entry of each graph key.
+    /// Entry of each chunk id's key (the graph's keys).
     by_key: std::collections::HashMap<u64, u32>,
 }
 
@@ -298,23 +298,13 @@ impl Vectors {
                     ),
                 ));
             }
-            let mut part = Part {
-                product: r.product.clone(),
-                version: r.version.clone(),
+            parts.push(Part::keyed(
+                r.product.clone(),
+                r.version.clone(),
                 vectors,
                 graph,
-                scale: r.scale,
-                by_key: Default::default(),
-            };
-            if part.graph.is_some() {
-                part.by_key = part
-                    .entries()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (key_of(&e.id), i as u32))
-                    .collect();
-            }
-            parts.push(part);
+                r.scale,
+            ));
         }
         Ok(Vectors {
             model_id: catalog.model_id,
@@ -328,30 +318,32 @@ impl Vectors {
 
     /// The parts of a one-file set, without graphs.
     fn from_set(set: VectorSet, mode: VectorIndex) -> Vectors {
-        let mut parts: Vec<Part> = Vec::new();
+        let mut sets: Vec<VectorSet> = Vec::new();
         for i in 0..set.len() {
             let e = &set.entries[i];
-            let at = match parts
-                .iter()
-                .position(|p| *p.product == *e.product && *p.version == *e.version)
-            {
+            let at = match sets.iter().position(|p| {
+                p.entries
+                    .first()
+                    .is_some_and(|f| f.product == e.product && f.version == e.version)
+            }) {
                 Some(at) => at,
                 None => {
-                    parts.push(Part {
-                        product: e.product.to_string(),
-                        version: e.version.to_string(),
-                        vectors: PartVectors::Memory(VectorSet::new(&set.model_id, set.dim)),
-                        graph: None,
-                        scale: None,
-                        by_key: Default::default(),
-                    });
-                    parts.len() - 1
+                    sets.push(VectorSet::new(&set.model_id, set.dim));
+                    sets.len() - 1
                 }
             };
-            if let PartVectors::Memory(part) = &mut parts[at].vectors {
-                part.push(e.clone(), set.vector(i));
-            }
+            sets[at].push(e.clone(), set.vector(i));
         }
+        let parts = sets
+            .into_iter()
+            .map(|part| {
+                let (product, version) = (
+                    part.entries[0].product.to_string(),
+                    part.entries[0].version.to_string(),
+                );
+                Part::keyed(product, version, PartVectors::Memory(part), None, None)
+            })
+            .collect();
         Vectors {
             model_id: set.model_id.clone(),
             dim: set.dim,
@@ -449,9 +441,49 @@ impl Vectors {
         hits.sort_by(|a, b| b.1.total_cmp(&a.1));
         hits
     }
+
+    /// The similarity to `query` of each chunk `ids` names (`product`, `version`, id),
+    /// exactly, in the order asked; `None` for a chunk without a vector (or one whose
+    /// vector cannot be read).
+    pub fn similarities(&self, query: &[f32], ids: &[(&str, &str, &str)]) -> Vec<Option<f32>> {
+        ids.iter()
+            .map(|&(product, version, id)| {
+                let part = self.part(product, version)?;
+                let &i = part.by_key.get(&key_of(id))?;
+                (part.entries()[i as usize].id == id)
+                    .then(|| part.score(i as usize, query))
+                    .flatten()
+            })
+            .collect()
+    }
 }
 
 impl Part {
+    /// A part with its entries found by key.
+    fn keyed(
+        product: String,
+        version: String,
+        vectors: PartVectors,
+        graph: Option<usearch::Index>,
+        scale: Option<f32>,
+    ) -> Part {
+        let mut part = Part {
+            product,
+            version,
+            vectors,
+            graph,
+            scale,
+            by_key: Default::default(),
+        };
+        part.by_key = part
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (key_of(&e.id), i as u32))
+            .collect();
+        part
+    }
+
     /// Number of vectors.
     pub fn len(&self) -> usize {
         self.entries().len()
@@ -968,7 +1000,7 @@ mod tests {
     fn set_of(version: &str, n: usize, dim: usize) -> VectorSet {
         let mut set = VectorSet::new("m", dim);
         for i in 0..n {
-            let doc_set = if i % 10 == 0 { "small" } else { "big" };
+            let doc_set = if i.is_multiple_of(10) { "small" } else { "big" };
             set.push(entry(i, version, doc_set), &vector(i, dim));
         }
         set
@@ -1327,6 +1359,62 @@ mod tests {
             2,
         );
         assert!(only.iter().all(|(id, _)| id.contains("::v2::")));
+        // Its entries are found by id too.
+        let q = vector(0, 4);
+        let sims = v.similarities(
+            &q,
+            &[
+                ("p", "v2", "p::v2::big::doc::101"),
+                ("p", "v1", "p::v1::big::doc::101"),
+            ],
+        );
+        assert_eq!(
+            sims,
+            vec![Some(mcdewey_embed::dot(&vector(1, 4), &q)), None]
+        );
+    }
+
+    #[test]
+    fn similarities_of_named_chunks_are_exact_in_memory_and_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let dim = 24;
+        let big = set_of("v2", ANN_MIN + 10, dim);
+        let small = set_of("v1", 30, dim);
+        let (name, _) = write_generation(
+            dir.path(),
+            "m",
+            dim,
+            vec![
+                NewPart::Fresh(small, "s1".into(), None),
+                NewPart::Fresh(big, "b1".into(), None),
+            ],
+            1,
+        )
+        .unwrap();
+        let query = vector(5000, dim);
+        let id = |v: &str, i: usize| {
+            format!(
+                "p::{v}::{}::doc::{i}",
+                if i.is_multiple_of(10) { "small" } else { "big" }
+            )
+        };
+        let (a, b, gone) = (id("v1", 7), id("v2", ANN_MIN + 3), id("v1", 99));
+        let asked = [
+            ("p", "v2", b.as_str()),
+            ("p", "v1", a.as_str()),
+            ("p", "v1", gone.as_str()),
+            ("p", "v3", a.as_str()),
+        ];
+        let want = vec![
+            Some(mcdewey_embed::dot(&vector(ANN_MIN + 3, dim), &query)),
+            Some(mcdewey_embed::dot(&vector(7, dim), &query)),
+            None,
+            None,
+        ];
+        for mode in [VectorIndex::Auto, VectorIndex::Exact] {
+            let v = Vectors::load(dir.path(), &name, mode).unwrap();
+            assert_eq!(v.similarities(&query, &asked), want, "{mode:?}");
+        }
     }
 
     #[test]

@@ -363,6 +363,35 @@ impl PgStore {
         })
     }
 
+    /// The similarity to `vector` of each chunk `ids` names, exactly, in the order
+    /// asked; `None` for a chunk without a vector.
+    pub fn similarities(
+        &self,
+        vector: &[f32],
+        ids: &[ChunkId],
+    ) -> Result<Vec<Option<f32>>, IndexError> {
+        off_runtime(|| {
+            let Some((_, dim)) = &self.model else {
+                return Ok(vec![None; ids.len()]);
+            };
+            let q = pgvector::Vector::from(vector.to_vec());
+            let wanted: Vec<String> = ids.iter().map(ChunkId::to_string).collect();
+            let sql = format!(
+                "SELECT id, (1 - (embedding::vector({dim}) <=> $1))::real FROM chunks \
+                 WHERE id = ANY($2) AND embedding IS NOT NULL"
+            );
+            let rows = self
+                .conn()?
+                .query(sql.as_str(), &[&q, &wanted])
+                .map_err(|e| self.err("similarities", e))?;
+            let by_id: std::collections::HashMap<String, f32> = rows
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, f32>(1)))
+                .collect();
+            Ok(wanted.iter().map(|id| by_id.get(id).copied()).collect())
+        })
+    }
+
     /// One chunk by id.
     pub fn chunk(&self, id: &ChunkId) -> Result<Option<Chunk>, IndexError> {
         Ok(self.chunks(std::slice::from_ref(id))?.pop().flatten())

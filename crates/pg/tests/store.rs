@@ -4,6 +4,7 @@
 //! `MCDEWEY_REQUIRE_PG` is set, as in `scripts/test`, where that is a failure.
 
 use mcdewey_catalog::{Embedding, Filter, IndexError, Progress};
+use mcdewey_core::ChunkId;
 use mcdewey_embed::{Embedder, HashEmbedder};
 use mcdewey_ingest::IngestOptions;
 use mcdewey_pg::{update_library, PgStore, INDEXER_LOCK};
@@ -110,6 +111,12 @@ fn indexes_searches_filters_and_updates_in_place() {
         chunk.id
     );
     assert_eq!(store.nearest(&q, &v2, 3).unwrap()[0].0, chunk.id);
+    // Similarities of named chunks: exact (the chunk's own text scores 1), in the order
+    // asked, none for a chunk that is not there.
+    let gone: ChunkId = "acme::v9::guide::routing::0".parse().unwrap();
+    let sims = store.similarities(&q, &[gone, chunk.id.clone()]).unwrap();
+    assert_eq!(sims[0], None);
+    assert!((sims[1].unwrap() - 1.0).abs() < 1e-4, "{sims:?}");
     // Change one file, remove the other: ids of the kept file's chunks are stable.
     write(
         lib.path(),

@@ -62,11 +62,29 @@ pub const DEFAULT_STEER: f32 = 0.6;
 /// distinct passages.
 const GROUP_READ: usize = 3;
 
+/// Ranked chunk ids with their scores, best first.
+type Hits = Vec<(ChunkId, f32)>;
+
+/// The vector similarities a first stage knows.
+struct Similar {
+    /// The vector list, then (hybrid) the keyword candidates it lacks.
+    list: Vec<(ChunkId, f32)>,
+    /// The vector list's lowest similarity: an upper bound for chunks not in it.
+    floor: Option<f32>,
+}
+
+impl Similar {
+    fn of(list: Vec<(ChunkId, f32)>) -> Similar {
+        let floor = list.last().map(|h| h.1);
+        Similar { list, floor }
+    }
+}
+
 /// What both ranking stages produced.
 struct Ranked {
     /// Candidates, best first.
     hits: Vec<(ChunkId, f32)>,
-    /// Vector similarity of the candidates in the vector list.
+    /// Vector similarity of the candidates (hybrid: every keyword candidate too).
     cosine: std::collections::HashMap<ChunkId, f32>,
     /// The vector list's lowest similarity: an upper bound for candidates not in it.
     cosine_floor: Option<f32>,
@@ -200,12 +218,13 @@ impl Engine {
         self.steer
     }
 
+    /// The vector list and the query's vector.
     fn vector_hits(
         &self,
         query: &str,
         filter: &Filter,
         limit: usize,
-    ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
+    ) -> Result<(Hits, Vec<f32>), SearchError> {
         let (Some(embedder), true) = (&self.embedder, self.store.has_vectors()) else {
             let why = if self.embedder.is_none() {
                 "no embedding model loaded; search in keyword mode (bm25), or load the model"
@@ -215,7 +234,33 @@ impl Engine {
             return Err(SearchError::NoVectors(why.into()));
         };
         let q = self.query_vector(embedder.as_ref(), query)?;
-        Ok(self.store.nearest(&q, filter, limit)?)
+        Ok((self.store.nearest(&q, filter, limit)?, q))
+    }
+
+    /// The vector list with the similarity of every keyword candidate it lacks added
+    /// (computed exactly, below 0 counted as 0), so that a candidate's fused score does
+    /// not depend on whether it made the other list's cut: a passage first on keywords
+    /// and 101st on meaning no longer scores as if it had no meaning at all.
+    fn with_keyword_similarities(
+        &self,
+        query: &[f32],
+        keyword: &[(ChunkId, f32)],
+        mut semantic: Vec<(ChunkId, f32)>,
+    ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
+        let listed: std::collections::HashSet<&ChunkId> = semantic.iter().map(|h| &h.0).collect();
+        let missing: Vec<ChunkId> = keyword
+            .iter()
+            .filter(|h| !listed.contains(&h.0))
+            .map(|h| h.0.clone())
+            .collect();
+        let similar = self.store.similarities(query, &missing)?;
+        semantic.extend(
+            missing
+                .into_iter()
+                .zip(similar)
+                .filter_map(|(id, s)| s.map(|s| (id, s.max(0.0)))),
+        );
+        Ok(semantic)
     }
 
     /// Sets how many recent query embeddings are kept (0 turns the cache off; the
@@ -289,9 +334,9 @@ impl Engine {
         steer_to: &[(String, String)],
     ) -> Result<Ranked, SearchError> {
         let (mut hits, semantic) = self.first_stage(query, filter, mode, limit.max(read))?;
-        let mut cosine_floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
+        let mut cosine_floor = semantic.as_ref().and_then(|s| s.floor);
         let mut cosine: std::collections::HashMap<ChunkId, f32> =
-            semantic.into_iter().flatten().collect();
+            semantic.into_iter().flat_map(|s| s.list).collect();
         if !steer_to.is_empty() && self.steer > 0.0 {
             // The release named in the query is searched on its own too, so its best
             // passages are candidates however far down the whole library's list they
@@ -301,12 +346,12 @@ impl Engine {
                 ..filter.clone()
             };
             let (steered, semantic) = self.first_stage(query, &only, mode, limit.max(read))?;
-            let floor = semantic.as_ref().and_then(|s| s.last().map(|h| h.1));
+            let floor = semantic.as_ref().and_then(|s| s.floor);
             cosine_floor = match (cosine_floor, floor) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             };
-            cosine.extend(semantic.into_iter().flatten());
+            cosine.extend(semantic.into_iter().flat_map(|s| s.list));
             let mut merged: std::collections::HashMap<ChunkId, f32> = hits.into_iter().collect();
             for (id, score) in steered {
                 let s = merged.entry(id).or_insert(0.0);
@@ -355,14 +400,13 @@ impl Engine {
     /// The first stage: the keyword and vector lists, fused (hybrid) or one of them
     /// scaled by its best score, at least `limit` deep; with the vector list for the
     /// similarities it holds.
-    #[allow(clippy::type_complexity)]
     fn first_stage(
         &self,
         query: &str,
         filter: &Filter,
         mode: Mode,
         limit: usize,
-    ) -> Result<(Vec<(ChunkId, f32)>, Option<Vec<(ChunkId, f32)>>), SearchError> {
+    ) -> Result<(Hits, Option<Similar>), SearchError> {
         let depth = self.fusion.depth.max(limit);
         let (mut hits, semantic) = match mode {
             Mode::Bm25 => (
@@ -370,21 +414,30 @@ impl Engine {
                 None,
             ),
             Mode::Vector => {
-                let v = self.vector_hits(query, filter, limit)?;
-                (v.clone(), Some(v))
+                let (v, _) = self.vector_hits(query, filter, limit)?;
+                (v.clone(), Some(Similar::of(v)))
             }
             Mode::Hybrid => {
                 let t = std::time::Instant::now();
                 let keyword = self.store.keyword(query, filter, self.weights, depth)?;
                 let keyword_time = t.elapsed();
-                let semantic = self.vector_hits(query, filter, depth)?;
+                let (semantic, q) = self.vector_hits(query, filter, depth)?;
+                let similar = Similar::of(semantic);
+                let semantic = self.with_keyword_similarities(&q, &keyword, similar.list)?;
                 tracing::debug!(
                     target: "mcdewey::search",
                     keyword_ms = keyword_time.as_secs_f64() * 1000.0,
                     vector_ms = (t.elapsed() - keyword_time).as_secs_f64() * 1000.0,
                     "first stage"
                 );
-                (self.fusion.fuse(&keyword, &semantic), Some(semantic))
+                let hits = self.fusion.fuse(&keyword, &semantic);
+                (
+                    hits,
+                    Some(Similar {
+                        list: semantic,
+                        floor: similar.floor,
+                    }),
+                )
             }
         };
         if mode != Mode::Hybrid {
@@ -600,6 +653,65 @@ fn without_phrases(query: &str, phrases: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mcdewey_embed::HashEmbedder;
+
+    #[test]
+    fn keyword_candidates_outside_the_vector_list_get_their_own_similarity() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("library");
+        let doc = lib.join("p/v1/guide/guide.md");
+        std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
+        let sections: String = ["Trust lists", "Port numbers", "Media keys"]
+            .iter()
+            .map(|t| {
+                format!(
+                    "## {t}\n\n{}\n\n",
+                    format!("{t} are described here. ").repeat(12)
+                )
+            })
+            .collect();
+        std::fs::write(&doc, sections).unwrap();
+        let spec = crate::StoreSpec::Embedded(dir.path().join("data"));
+        let model = HashEmbedder::new(32);
+        spec.update(
+            &lib,
+            &Default::default(),
+            Some(crate::Embedding::new(&model)),
+            &mut |_| {},
+        )
+        .unwrap();
+        let engine =
+            Engine::with_embedder(spec.open().unwrap(), std::sync::Arc::new(model.clone()))
+                .unwrap();
+        let query = model.embed_query("port numbers").unwrap();
+        let ids: Vec<ChunkId> = (0..3)
+            .map(|i| ChunkId::new("p::v1::guide::guide", i))
+            .collect();
+        let chunks = engine.store().chunks(&ids).unwrap();
+        let exact: Vec<f32> = chunks
+            .iter()
+            .map(|c| {
+                let text = mcdewey_catalog::embedding_text(c.as_ref().unwrap());
+                mcdewey_embed::dot(&model.embed_passages(&[&text]).unwrap()[0], &query).max(0.0)
+            })
+            .collect();
+        let keyword = vec![
+            (ids[1].clone(), 3.0),
+            (ids[2].clone(), 2.0),
+            (ChunkId::new("p::v1::guide::gone", 0), 1.0),
+        ];
+        let semantic = vec![(ids[2].clone(), 0.9)];
+        let filled = engine
+            .with_keyword_similarities(&query, &keyword, semantic)
+            .unwrap();
+        assert!(exact[1] > 0.0);
+        // The listed similarity stays; the candidate the list lacks gets its own; a
+        // chunk without a vector gets none.
+        assert_eq!(
+            filled,
+            vec![(ids[2].clone(), 0.9), (ids[1].clone(), exact[1])]
+        );
+    }
 
     #[test]
     fn the_query_cache_evicts_oldest_first() {

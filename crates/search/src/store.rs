@@ -208,6 +208,33 @@ impl Backend {
         }
     }
 
+    /// The similarity to a query vector of each chunk in `ids`, exactly, in the order
+    /// asked; `None` for a chunk without a vector.
+    pub(crate) fn similarities(
+        &self,
+        query: &[f32],
+        ids: &[ChunkId],
+    ) -> Result<Vec<Option<f32>>, IndexError> {
+        match self {
+            Backend::Embedded { vectors, .. } => {
+                let Some(vectors) = vectors else {
+                    return Ok(vec![None; ids.len()]);
+                };
+                let names: Vec<String> = ids.iter().map(ChunkId::to_string).collect();
+                let scoped: Vec<(&str, &str, &str)> = ids
+                    .iter()
+                    .zip(&names)
+                    .map(|(id, name)| {
+                        let (product, version, _) = id.scope().unwrap_or_default();
+                        (product, version, name.as_str())
+                    })
+                    .collect();
+                Ok(vectors.similarities(query, &scoped))
+            }
+            Backend::Postgres(pg) => pg.similarities(query, ids),
+        }
+    }
+
     /// One chunk by id.
     pub fn chunk(&self, id: &ChunkId) -> Result<Option<Chunk>, IndexError> {
         match self {
