@@ -99,12 +99,26 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
     let mut open = Open::default();
     let path = |stack: &[(u8, String)]| stack.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>();
 
-    for block in blocks {
-        if let Some(level) = block.heading_level() {
+    // The level of a "CHAPTER 3" heading whose title is the heading right after it.
+    let mut label: Option<u8> = None;
+    for (i, block) in blocks.iter().enumerate() {
+        if let Some(mut level) = block.heading_level() {
             if open.body_chars >= opts.min_chars {
                 flush(&mut open, &mut out);
             } else if open.continues {
                 join_previous(&mut open, &mut out, opts.max_chars);
+            }
+            if let Some(at) = label.take() {
+                level = level.min(at);
+            }
+            let titled = blocks
+                .get(i + 1)
+                .is_some_and(|b| b.heading_level().is_some());
+            if titled && is_label(&block.text) {
+                // Not a section of its own: the next heading, at this level, is.
+                label = Some(level);
+                open.add(&block.text, &block.raw, block, false);
+                continue;
             }
             while stack.last().is_some_and(|(l, _)| *l >= level) {
                 stack.pop();
@@ -149,6 +163,19 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
     }
     flush(&mut open, &mut out);
     out
+}
+
+/// Whether a heading is only a numbered label of a part of the book ("CHAPTER 3",
+/// "Part II", "Appendix A"), as manuals converted from PDF often give a chapter's title
+/// its own heading after one.
+fn is_label(heading: &str) -> bool {
+    let mut words = heading.split_whitespace();
+    let (Some(kind), Some(number), None) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    ["chapter", "part", "appendix"].contains(&kind.to_ascii_lowercase().as_str())
+        && number.len() <= 6
+        && number.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Appends the open chunk to the previous one when both fit in `max_chars` together
@@ -293,6 +320,42 @@ mod tests {
         );
         assert!(out[1].text.starts_with("Mixed Mode\nword"));
         assert_eq!(out[0].location.line_start, 1);
+    }
+
+    #[test]
+    fn a_chapter_label_before_its_title_is_no_section_of_its_own() {
+        let body = "word ".repeat(80);
+        // As converted PDFs give it: the label one level above its title, or below it.
+        let md = format!(
+            "# CHAPTER 1\n\n## Security Overview\n\n{body}\n\n## Signaling Encryption\n\n{body}\n\n\
+             ## CHAPTER 2\n\n# Certificates\n\n{body}\n\n## Part II\n\nBody, so a section.\n\n{body}\n"
+        );
+        let out = chunks(&md, &ChunkOptions::default());
+        let paths: Vec<String> = out.iter().map(|c| c.heading.join(" > ")).collect();
+        assert_eq!(
+            paths,
+            [
+                "Security Overview",
+                "Security Overview > Signaling Encryption",
+                "Certificates",
+                "Certificates > Part II",
+            ]
+        );
+        // The label stays in the text.
+        assert!(out[0]
+            .text
+            .starts_with("CHAPTER 1\nSecurity Overview\nword"));
+        assert!(out[2].text.starts_with("CHAPTER 2\nCertificates"));
+        for (label, is) in [
+            ("CHAPTER 12", true),
+            ("Appendix A", true),
+            ("Part IV", true),
+            ("Chapter 3 Security", false),
+            ("Security", false),
+            ("Part of the guide", false),
+        ] {
+            assert_eq!(is_label(label), is, "{label}");
+        }
     }
 
     #[test]
