@@ -12,7 +12,8 @@ pub enum FusionMethod {
     /// Reciprocal rank: a candidate scores `weight / (k + rank)` per list.
     Rrf,
     /// Convex combination of scores normalised within each list to 0..1 (divided by the
-    /// list's best score; a candidate missing from a list scores 0 there).
+    /// list's best score; a candidate missing from a list scores 0 there — hybrid search
+    /// gives the vector list every keyword candidate's similarity first).
     Convex,
 }
 
