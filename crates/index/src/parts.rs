@@ -1039,6 +1039,28 @@ mod tests {
         };
         assert_eq!(on_disk(&auto), vec![false, true]);
         assert_eq!(on_disk(&exact), vec![false, false]);
+        // Named chunks' similarities are exact, in memory and on disk, in the order asked;
+        // none for a chunk that is not there.
+        let query = vector(5000, dim);
+        let (a, b, gone) = (
+            "p::v1::big::doc::7".to_string(),
+            format!("p::v2::big::doc::{}", ANN_MIN + 3),
+            "p::v1::big::doc::999".to_string(),
+        );
+        let asked = [
+            ("p", "v2", b.as_str()),
+            ("p", "v1", a.as_str()),
+            ("p", "v1", gone.as_str()),
+            ("p", "v3", a.as_str()),
+        ];
+        let want = vec![
+            Some(mcdewey_embed::dot(&vector(ANN_MIN + 3, dim), &query)),
+            Some(mcdewey_embed::dot(&vector(7, dim), &query)),
+            None,
+            None,
+        ];
+        assert_eq!(auto.similarities(&query, &asked), want);
+        assert_eq!(exact.similarities(&query, &asked), want);
         // An exact scan read from disk finds what the one in memory finds, filters and
         // all.
         let mut scanned = Vectors::load(dir.path(), &name, VectorIndex::Auto).unwrap();
@@ -1372,49 +1394,6 @@ mod tests {
             sims,
             vec![Some(mcdewey_embed::dot(&vector(1, 4), &q)), None]
         );
-    }
-
-    #[test]
-    fn similarities_of_named_chunks_are_exact_in_memory_and_on_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let dim = 24;
-        let big = set_of("v2", ANN_MIN + 10, dim);
-        let small = set_of("v1", 30, dim);
-        let (name, _) = write_generation(
-            dir.path(),
-            "m",
-            dim,
-            vec![
-                NewPart::Fresh(small, "s1".into(), None),
-                NewPart::Fresh(big, "b1".into(), None),
-            ],
-            1,
-        )
-        .unwrap();
-        let query = vector(5000, dim);
-        let id = |v: &str, i: usize| {
-            format!(
-                "p::{v}::{}::doc::{i}",
-                if i.is_multiple_of(10) { "small" } else { "big" }
-            )
-        };
-        let (a, b, gone) = (id("v1", 7), id("v2", ANN_MIN + 3), id("v1", 99));
-        let asked = [
-            ("p", "v2", b.as_str()),
-            ("p", "v1", a.as_str()),
-            ("p", "v1", gone.as_str()),
-            ("p", "v3", a.as_str()),
-        ];
-        let want = vec![
-            Some(mcdewey_embed::dot(&vector(ANN_MIN + 3, dim), &query)),
-            Some(mcdewey_embed::dot(&vector(7, dim), &query)),
-            None,
-            None,
-        ];
-        for mode in [VectorIndex::Auto, VectorIndex::Exact] {
-            let v = Vectors::load(dir.path(), &name, mode).unwrap();
-            assert_eq!(v.similarities(&query, &asked), want, "{mode:?}");
-        }
     }
 
     #[test]
