@@ -253,6 +253,9 @@ impl Engine {
             .filter(|h| !listed.contains(&h.0))
             .map(|h| h.0.clone())
             .collect();
+        if missing.is_empty() {
+            return Ok(semantic);
+        }
         let similar = self.store.similarities(query, &missing)?;
         semantic.extend(
             missing
