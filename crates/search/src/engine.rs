@@ -257,12 +257,14 @@ impl Engine {
             return Ok(semantic);
         }
         let similar = self.store.similarities(query, &missing)?;
-        semantic.extend(
-            missing
-                .into_iter()
-                .zip(similar)
-                .filter_map(|(id, s)| s.map(|s| (id, s.max(0.0)))),
-        );
+        let mut filled: Vec<(ChunkId, f32)> = missing
+            .into_iter()
+            .zip(similar)
+            .filter_map(|(id, s)| s.map(|s| (id, s.max(0.0))))
+            .collect();
+        // Best first, as a list is (reciprocal-rank fusion reads positions).
+        filled.sort_by(|a, b| b.1.total_cmp(&a.1));
+        semantic.extend(filled);
         Ok(semantic)
     }
 
@@ -699,6 +701,7 @@ mod tests {
             })
             .collect();
         let keyword = vec![
+            (ids[0].clone(), 4.0),
             (ids[1].clone(), 3.0),
             (ids[2].clone(), 2.0),
             (ChunkId::new("p::v1::guide::gone", 0), 1.0),
@@ -707,12 +710,16 @@ mod tests {
         let filled = engine
             .with_keyword_similarities(&query, &keyword, semantic)
             .unwrap();
-        assert!(exact[1] > 0.0);
-        // The listed similarity stays; the candidate the list lacks gets its own; a
-        // chunk without a vector gets none.
+        assert!(exact[1] > exact[0]);
+        // The listed similarity stays; the candidates the list lacks get their own, best
+        // first; a chunk without a vector gets none.
         assert_eq!(
             filled,
-            vec![(ids[2].clone(), 0.9), (ids[1].clone(), exact[1])]
+            vec![
+                (ids[2].clone(), 0.9),
+                (ids[1].clone(), exact[1]),
+                (ids[0].clone(), exact[0])
+            ]
         );
     }
 
