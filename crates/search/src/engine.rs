@@ -241,20 +241,27 @@ impl Engine {
     /// (computed exactly, below 0 counted as 0), so that a candidate's fused score does
     /// not depend on whether it made the other list's cut: a passage first on keywords
     /// and 101st on meaning no longer scores as if it had no meaning at all.
+    /// Only the candidates that could reach the first `need` fused results are read
+    /// ([`Fusion::worth_a_similarity`]).
     fn with_keyword_similarities(
         &self,
         query: &[f32],
         keyword: &[(ChunkId, f32)],
-        mut semantic: Vec<(ChunkId, f32)>,
-    ) -> Result<Vec<(ChunkId, f32)>, SearchError> {
-        let listed: std::collections::HashSet<&ChunkId> = semantic.iter().map(|h| &h.0).collect();
-        let missing: Vec<ChunkId> = keyword
-            .iter()
-            .filter(|h| !listed.contains(&h.0))
-            .map(|h| h.0.clone())
-            .collect();
+        similar: Similar,
+        need: usize,
+    ) -> Result<Similar, SearchError> {
+        let Similar {
+            list: mut semantic,
+            floor,
+        } = similar;
+        let missing = self
+            .fusion
+            .worth_a_similarity(keyword, &semantic, floor, need);
         if missing.is_empty() {
-            return Ok(semantic);
+            return Ok(Similar {
+                list: semantic,
+                floor,
+            });
         }
         let similar = self.store.similarities(query, &missing)?;
         let mut filled: Vec<(ChunkId, f32)> = missing
@@ -265,7 +272,10 @@ impl Engine {
         // Best first, as a list is (reciprocal-rank fusion reads positions).
         filled.sort_by(|a, b| b.1.total_cmp(&a.1));
         semantic.extend(filled);
-        Ok(semantic)
+        Ok(Similar {
+            list: semantic,
+            floor,
+        })
     }
 
     /// Sets how many recent query embeddings are kept (0 turns the cache off; the
@@ -427,22 +437,15 @@ impl Engine {
                 let keyword = self.store.keyword(query, filter, self.weights, depth)?;
                 let keyword_time = t.elapsed();
                 let (semantic, q) = self.vector_hits(query, filter, depth)?;
-                let similar = Similar::of(semantic);
-                let semantic = self.with_keyword_similarities(&q, &keyword, similar.list)?;
+                let similar =
+                    self.with_keyword_similarities(&q, &keyword, Similar::of(semantic), limit)?;
                 tracing::debug!(
                     target: "mcdewey::search",
                     keyword_ms = keyword_time.as_secs_f64() * 1000.0,
                     vector_ms = (t.elapsed() - keyword_time).as_secs_f64() * 1000.0,
                     "first stage"
                 );
-                let hits = self.fusion.fuse(&keyword, &semantic);
-                (
-                    hits,
-                    Some(Similar {
-                        list: semantic,
-                        floor: similar.floor,
-                    }),
-                )
+                (self.fusion.fuse(&keyword, &similar.list), Some(similar))
             }
         };
         if mode != Mode::Hybrid {
@@ -708,8 +711,9 @@ mod tests {
         ];
         let semantic = vec![(ids[2].clone(), 0.9)];
         let filled = engine
-            .with_keyword_similarities(&query, &keyword, semantic)
-            .unwrap();
+            .with_keyword_similarities(&query, &keyword, Similar::of(semantic), 10)
+            .unwrap()
+            .list;
         assert!(exact[1] > exact[0]);
         // The listed similarity stays; the candidates the list lacks get their own, best
         // first; a chunk without a vector gets none.

@@ -74,6 +74,41 @@ impl Fusion {
     }
 }
 
+impl Fusion {
+    /// The keyword candidates missing from the vector list whose similarity could
+    /// bring them among the first `need` fused results: those that would get there with
+    /// the similarity `ceiling` (the most a chunk outside the vector list can have: the
+    /// list's lowest, non-negative). The others stay below the first `need` whatever
+    /// their similarity, as reading it only raises the scores of those read. Reciprocal
+    /// rank places by rank, not score: all of them.
+    pub fn worth_a_similarity(
+        &self,
+        keyword: &[(ChunkId, f32)],
+        semantic: &[(ChunkId, f32)],
+        ceiling: Option<f32>,
+        need: usize,
+    ) -> Vec<ChunkId> {
+        let listed: std::collections::HashSet<&ChunkId> = semantic.iter().map(|h| &h.0).collect();
+        let missing = keyword.iter().filter(|h| !listed.contains(&h.0));
+        let bar = match (self.method, ceiling) {
+            (FusionMethod::Convex, Some(_)) => self
+                .fuse(keyword, semantic)
+                .get(need.saturating_sub(1))
+                .map(|h| h.1),
+            _ => None,
+        };
+        let (Some(bar), Some(ceiling)) = (bar, ceiling) else {
+            return missing.map(|h| h.0.clone()).collect();
+        };
+        let (words, meaning) = (scale_of(keyword), scale_of(semantic));
+        let lift = self.vector * meaning(ceiling.max(0.0));
+        missing
+            .filter(|h| self.bm25 * words(h.1) + lift >= bar)
+            .map(|h| h.0.clone())
+            .collect()
+    }
+}
+
 /// Adds `score` to `id`'s entry, keeping first-seen order for equal totals.
 fn accumulate(
     scores: &mut Vec<(ChunkId, f32)>,
@@ -109,18 +144,22 @@ pub fn fuse_convex(lists: &[(&[(ChunkId, f32)], f32)]) -> Vec<(ChunkId, f32)> {
     let mut scores: Vec<(ChunkId, f32)> = Vec::new();
     let mut at = std::collections::HashMap::new();
     for (list, weight) in lists {
-        let max = list.iter().map(|h| h.1).fold(f32::NEG_INFINITY, f32::max);
-        // Scores are scaled from 0 (or the list's lowest, if negative) to its best, so a
-        // list's scale does not depend on how deep it was cut.
-        let min = list.iter().map(|h| h.1).fold(0.0, f32::min);
-        let span = max - min;
+        let scale = scale_of(list);
         for (id, s) in list.iter() {
-            let norm = if span > 0.0 { (s - min) / span } else { 1.0 };
-            accumulate(&mut scores, &mut at, id, weight * norm);
+            accumulate(&mut scores, &mut at, id, weight * scale(*s));
         }
     }
     scores.sort_by(|a, b| b.1.total_cmp(&a.1));
     scores
+}
+
+/// How convex fusion scales a list's scores: from 0 (or the list's lowest, if negative)
+/// to its best, so a list's scale does not depend on how deep it was cut.
+fn scale_of(list: &[(ChunkId, f32)]) -> impl Fn(f32) -> f32 {
+    let max = list.iter().map(|h| h.1).fold(f32::NEG_INFINITY, f32::max);
+    let min = list.iter().map(|h| h.1).fold(0.0, f32::min);
+    let span = max - min;
+    move |s| if span > 0.0 { (s - min) / span } else { 1.0 }
 }
 
 #[cfg(test)]
@@ -144,6 +183,31 @@ mod tests {
         let deeper = [(id(1), 20.0), (id(2), 10.0), (id(9), 0.5)];
         let again = fuse_convex(&[(&deeper, 1.0), (&vector, 1.0)]);
         assert!((again[0].1 - 1.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn only_candidates_that_could_reach_the_results_need_a_similarity() {
+        let keyword = [(id(1), 10.0), (id(2), 5.0), (id(3), 1.0)];
+        let vector = [(id(4), 0.8), (id(5), 0.6)];
+        let fusion = Fusion::default();
+        // Before: 1 and 4 score 1.0, 5 0.75, 2 0.5, 3 0.1. With the list's lowest
+        // similarity (0.6, scaled 0.75), 2 could reach 1.25 and pass 4, 3 only 0.85.
+        let read = |need, ceiling| -> Vec<u32> {
+            let ids = fusion.worth_a_similarity(&keyword, &vector, ceiling, need);
+            ids.iter().map(|c| c.ordinal).collect()
+        };
+        assert_eq!(read(2, Some(0.6)), [1, 2]);
+        assert_eq!(read(5, Some(0.6)), [1, 2, 3], "every one could be 5th");
+        assert_eq!(read(2, None), [1, 2, 3], "no bound, no pruning");
+        let rrf = Fusion {
+            method: FusionMethod::Rrf,
+            ..fusion
+        };
+        assert_eq!(
+            rrf.worth_a_similarity(&keyword, &vector, Some(0.6), 2)
+                .len(),
+            3
+        );
     }
 
     #[test]
