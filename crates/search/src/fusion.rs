@@ -72,9 +72,7 @@ impl Fusion {
             FusionMethod::Convex => fuse_convex(&[(keyword, self.bm25), (semantic, self.vector)]),
         }
     }
-}
 
-impl Fusion {
     /// The keyword candidates missing from the vector list whose similarity could
     /// bring them among the first `need` fused results: those that would get there with
     /// the similarity `ceiling` (the most a chunk outside the vector list can have: the
