@@ -247,35 +247,25 @@ impl Engine {
         &self,
         query: &[f32],
         keyword: &[(ChunkId, f32)],
-        similar: Similar,
+        mut similar: Similar,
         need: usize,
     ) -> Result<Similar, SearchError> {
-        let Similar {
-            list: mut semantic,
-            floor,
-        } = similar;
         let missing = self
             .fusion
-            .worth_a_similarity(keyword, &semantic, floor, need);
+            .worth_a_similarity(keyword, &similar.list, similar.floor, need);
         if missing.is_empty() {
-            return Ok(Similar {
-                list: semantic,
-                floor,
-            });
+            return Ok(similar);
         }
-        let similar = self.store.similarities(query, &missing)?;
+        let read = self.store.similarities(query, &missing)?;
         let mut filled: Vec<(ChunkId, f32)> = missing
             .into_iter()
-            .zip(similar)
+            .zip(read)
             .filter_map(|(id, s)| s.map(|s| (id, s.max(0.0))))
             .collect();
         // Best first, as a list is (reciprocal-rank fusion reads positions).
         filled.sort_by(|a, b| b.1.total_cmp(&a.1));
-        semantic.extend(filled);
-        Ok(Similar {
-            list: semantic,
-            floor,
-        })
+        similar.list.extend(filled);
+        Ok(similar)
     }
 
     /// Sets how many recent query embeddings are kept (0 turns the cache off; the

@@ -87,21 +87,20 @@ impl Fusion {
         need: usize,
     ) -> Vec<ChunkId> {
         let listed: std::collections::HashSet<&ChunkId> = semantic.iter().map(|h| &h.0).collect();
-        let missing = keyword.iter().filter(|h| !listed.contains(&h.0));
-        let bar = match (self.method, ceiling) {
-            (FusionMethod::Convex, Some(_)) => self
+        // The most similarity can add to a missing candidate, and the last needed score
+        // before any similarity is read (reading only raises scores).
+        let (words, meaning) = (scale_of(keyword), scale_of(semantic));
+        let bound = match (self.method, ceiling) {
+            (FusionMethod::Convex, Some(ceiling)) => self
                 .fuse(keyword, semantic)
                 .get(need.saturating_sub(1))
-                .map(|h| h.1),
+                .map(|h| (self.vector * meaning(ceiling.max(0.0)), h.1)),
             _ => None,
         };
-        let (Some(bar), Some(ceiling)) = (bar, ceiling) else {
-            return missing.map(|h| h.0.clone()).collect();
-        };
-        let (words, meaning) = (scale_of(keyword), scale_of(semantic));
-        let lift = self.vector * meaning(ceiling.max(0.0));
-        missing
-            .filter(|h| self.bm25 * words(h.1) + lift >= bar)
+        keyword
+            .iter()
+            .filter(|h| !listed.contains(&h.0))
+            .filter(|h| bound.is_none_or(|(lift, bar)| self.bm25 * words(h.1) + lift >= bar))
             .map(|h| h.0.clone())
             .collect()
     }
