@@ -6,7 +6,8 @@
 //! only next to a product name or a word like "release" or "version", or written as
 //! `v14`; a dotted version (`12.5(1)`, `12.5.1`) counts wherever it names a version of
 //! the library. An exact name wins over a prefix (`12.5(1)` is `v12.5.1`, not
-//! `v12.5.1su1`; `12.5` is both).
+//! `v12.5.1su1`; `12.5` is both), a prefix over a shorter form with its update
+//! (`12.5 SU1` is `v12.5.1su1`), and that over a point release (`clang-15.0.7` is `v15`).
 
 use crate::library::LibraryTree;
 use mcdewey_core::normalize_version;
@@ -109,36 +110,83 @@ fn is_number(norm: &str) -> bool {
     !norm.is_empty() && norm.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Versions of `products` that `written` names: exact matches if any, else those it is
-/// a prefix of (at a component boundary).
-fn matching(written: &str, tree: &LibraryTree, products: &[&str]) -> Vec<(String, String)> {
+/// How closely a written version names a version of the library, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Closeness {
+    /// The same version (`12.5(1)` and `v12.5.1`).
+    Exact,
+    /// A shorter form of it, at a component boundary (`12.5` of `v12.5.1`).
+    Prefix,
+    /// A shorter form with the same update (`12.5 SU1` of `v12.5.1su1`).
+    Update,
+    /// A point release of it (`16.0.6` of `v16`, `15.0` of `v15`).
+    Point,
+}
+
+/// How `written` names the library version `version` (both normalised), if it does. A
+/// point release with a non-zero component (`15.2`) names `v15` only in `context`,
+/// after a product name or a word like "release": written alone it is as likely some
+/// other product's release ("IOS 15.2").
+fn closeness(written: &str, version: &str, context: bool) -> Option<Closeness> {
+    // The numbers and the update that follows them: `12.5.1su1` → (`12.5.1`, `su1`).
+    let split = |v: &str| -> (String, String) {
+        let at = v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len());
+        (v[..at].to_string(), v[at..].to_string())
+    };
+    let at_boundary = |rest: &str| rest.starts_with('.');
+    if written == version {
+        return Some(Closeness::Exact);
+    }
+    if let Some(rest) = version.strip_prefix(written) {
+        if at_boundary(rest) || rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Some(Closeness::Prefix);
+        }
+    }
+    let ((wn, wu), (vn, vu)) = (split(written), split(version));
+    if !wu.is_empty() && wu == vu && vn.strip_prefix(&wn).is_some_and(at_boundary) {
+        return Some(Closeness::Update);
+    }
+    let point = written.strip_prefix(version).filter(|rest| {
+        at_boundary(rest)
+            && rest.split('.').skip(1).all(is_number)
+            && (context || rest.chars().all(|c| c == '.' || c == '0'))
+    });
+    point.map(|_| Closeness::Point)
+}
+
+/// Versions of `products` that `written` names, those it names most closely
+/// ([`Closeness`]): exact matches if any, else those it is a prefix of, and so on.
+fn matching(
+    written: &str,
+    tree: &LibraryTree,
+    products: &[&str],
+    context: bool,
+) -> Vec<(String, String)> {
     let norm = normalize_version(written);
     if norm.is_empty() {
         return Vec::new();
     }
-    let mut exact = Vec::new();
-    let mut prefix = Vec::new();
+    let mut best: Option<Closeness> = None;
+    let mut found = Vec::new();
     for p in tree
         .products
         .iter()
         .filter(|p| products.contains(&p.name.as_str()))
     {
         for v in &p.versions {
-            let nv = normalize_version(&v.name);
-            if nv == norm {
-                exact.push((p.name.clone(), v.name.clone()));
-            } else if let Some(rest) = nv.strip_prefix(&norm) {
-                if rest.starts_with('.') || rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                    prefix.push((p.name.clone(), v.name.clone()));
-                }
+            let Some(c) = closeness(&norm, &normalize_version(&v.name), context) else {
+                continue;
+            };
+            if best.is_none_or(|b| c < b) {
+                best = Some(c);
+                found.clear();
+            }
+            if best == Some(c) {
+                found.push((p.name.clone(), v.name.clone()));
             }
         }
     }
-    if exact.is_empty() {
-        prefix
-    } else {
-        exact
-    }
+    found
 }
 
 /// Names of products besides their folder names (display names and aliases a library
@@ -232,26 +280,36 @@ fn original_phrase(query: &str, phrase: &str, aliases: &ProductAliases) -> Strin
     out.join(", ")
 }
 
+/// A word that is a product's name with a version written onto it, split in two:
+/// `clang-14` → (`clang`, `14`), `CUCM15` → (`CUCM`, `15`).
+fn product_and_version<'a>(word: &'a str, tree: &LibraryTree) -> Option<(&'a str, &'a str)> {
+    tree.products.iter().find_map(|p| {
+        let head = word.get(..p.name.len())?;
+        let tail = word[head.len()..].strip_prefix('-').unwrap_or(&word[head.len()..]);
+        (head.eq_ignore_ascii_case(&p.name) && tail.starts_with(|c: char| c.is_ascii_digit()))
+            .then(|| (head, clean(tail)))
+    })
+}
+
 fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
-    // Words, with hyphenated product-version pairs (`clang-14`) split in two.
+    // Words, with a product name and the version written onto it (`clang-14`,
+    // `CUCM15`) split in two.
     let mut words: Vec<&str> = Vec::new();
     for raw in query.split_whitespace() {
         let w = clean(raw);
-        match w.split_once('-') {
-            Some((head, tail))
-                if tree
-                    .products
-                    .iter()
-                    .any(|p| p.name.eq_ignore_ascii_case(head))
-                    && tail.starts_with(|c: char| c.is_ascii_digit()) =>
-            {
+        match product_and_version(w, tree) {
+            Some((head, tail)) => {
                 words.push(head);
-                words.push(clean(tail));
+                words.push(tail);
             }
-            _ if !w.is_empty() => words.push(w),
-            _ => {}
+            None if !w.is_empty() => words.push(w),
+            None => {}
         }
     }
+    // Where a word stands in the query: a phrase is reported (and later taken out of
+    // the query) as written, punctuation and all ("ver. 15", "clang-16").
+    let offset = |w: &str| w.as_ptr() as usize - query.as_ptr() as usize;
+    let as_written = |from: &str, to: &str| &query[offset(from)..offset(to) + to.len()];
     let product_of = |w: &str| {
         tree.products
             .iter()
@@ -291,10 +349,10 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
             || named
             || (context && (is_number(&first) || norm.starts_with(|c: char| c.is_ascii_digit())));
         if eligible {
-            let mut found = matching(&written, tree, &scope);
+            let mut found = matching(&written, tree, &scope, context);
             let mut used = span;
             if found.is_empty() && span == 2 {
-                found = matching(w, tree, &scope);
+                found = matching(w, tree, &scope, context);
                 used = 1;
             }
             if named {
@@ -302,7 +360,7 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
             }
             if !found.is_empty() {
                 let start = if context || named { i - 1 } else { i };
-                phrases.push(words[start..i + used].join(" "));
+                phrases.push(as_written(words[start], words[i + used - 1]).to_string());
                 for r in found {
                     if !releases.contains(&r) {
                         releases.push(r);
@@ -400,6 +458,16 @@ mod tests {
             ("Cisco 12 phones", &[]),
             ("FIPS 140-2 across a cluster", &[]),
             ("version 99 of the guide", &[]),
+            // Point releases and updates written in full or in part.
+            ("in CUCM 15.0 how do I enable TLS", &["v15"]),
+            ("CUCM 15.0(1) certificates", &["v15"]),
+            ("12.5 SU1 CTL file", &["v12.5.1su1"]),
+            ("Unified CM 12.5SU1 roles", &["v12.5.1su1"]),
+            ("CUCM15 CAPF", &["v15"]),
+            ("ver. 15 certificates", &["v15"]),
+            // Another product's release, written alone.
+            ("IOS 15.2 on the gateway", &[]),
+            ("a 15.1 router", &[]),
         ];
         for (q, want) in cases {
             assert_eq!(versions(q, &t), *want, "{q}");
@@ -407,6 +475,15 @@ mod tests {
         let u = understand("on CUCM 15, how can I confirm", &t).unwrap();
         assert_eq!(u.product.as_deref(), Some("cucm"));
         assert_eq!(u.phrase, "CUCM 15");
+        // The phrase is the query's own words, so it can be shown and taken out as
+        // written.
+        for (q, phrase) in [
+            ("ver. 15 certificates", "ver. 15"),
+            ("CUCM15 CAPF", "CUCM15"),
+            ("the 12.5 SU1 guide", "12.5 SU1"),
+        ] {
+            assert_eq!(understand(q, &t).unwrap().phrase, phrase, "{q}");
+        }
     }
 
     #[test]
@@ -468,6 +545,14 @@ mod tests {
             ("v14 release notes", &[("clang", "v14")]),
             ("which clang-format version can delete semicolons", &[]),
             ("since which clang release does a*b+c fuse", &[]),
+            ("clang 16.0 -fsanitize=memory", &[("clang", "v16")]),
+            ("clang-15.0.7 ASan", &[("clang", "v15")]),
+            ("Clang16 MSan origins", &[("clang", "v16")]),
+            ("v16.0 release notes", &[("clang", "v16")]),
+            ("clang 17 ASan", &[]),
+            // A point release past .0, no product or release word before it.
+            ("built with 16.0.6", &[]),
+            ("clang-format 16 options", &[]),
         ];
         for (q, want) in cases {
             let got = understand(q, &t).map(|u| u.releases).unwrap_or_default();
@@ -478,6 +563,10 @@ mod tests {
             assert_eq!(got, want, "{q}");
         }
         // A product named without a release is still understood.
+        assert_eq!(
+            understand("clang-15.0.7 ASan", &t).unwrap().phrase,
+            "clang-15.0.7"
+        );
         let u = understand("since which clang release does a*b+c fuse", &t).unwrap();
         assert_eq!(u.product.as_deref(), Some("clang"));
         assert!(u.versions.is_empty());
