@@ -148,7 +148,10 @@ fn closeness(written: &str, version: &str, context: bool) -> Option<Closeness> {
     }
     let point = written.strip_prefix(version).filter(|rest| {
         at_boundary(rest)
-            && rest.split('.').skip(1).all(is_number)
+            && rest
+                .split(['.', '-'])
+                .skip(1)
+                .all(is_number)
             && (context || rest.chars().all(|c| c == '.' || c == '0'))
     });
     point.map(|_| Closeness::Point)
@@ -163,6 +166,11 @@ fn matching(
     context: bool,
 ) -> Vec<(String, String)> {
     let norm = normalize_version(written);
+    // `15.x` and `12.5.*` are the short forms `15` and `12.5`.
+    let norm = norm
+        .strip_suffix(".x")
+        .or_else(|| norm.strip_suffix(".*"))
+        .unwrap_or(&norm);
     if norm.is_empty() {
         return Vec::new();
     }
@@ -174,7 +182,7 @@ fn matching(
         .filter(|p| products.contains(&p.name.as_str()))
     {
         for v in &p.versions {
-            let Some(c) = closeness(&norm, &normalize_version(&v.name), context) else {
+            let Some(c) = closeness(norm, &normalize_version(&v.name), context) else {
                 continue;
             };
             if best.is_none_or(|b| c < b) {
@@ -464,6 +472,9 @@ mod tests {
             ("12.5 SU1 CTL file", &["v12.5.1su1"]),
             ("Unified CM 12.5SU1 roles", &["v12.5.1su1"]),
             ("CUCM15 CAPF", &["v15"]),
+            ("CUCM 12.5.x trust lists", &["v12.5.1", "v12.5.1su1"]),
+            ("release 15.x roles", &["v15"]),
+            ("CUCM 12.5.1.13900-152 CTL", &["v12.5.1"]),
             ("ver. 15 certificates", &["v15"]),
             // Another product's release, written alone.
             ("IOS 15.2 on the gateway", &[]),
