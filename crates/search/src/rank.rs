@@ -102,9 +102,47 @@ const CHANGE_PHRASES: &[&str] = &[
     "release notes",
     "deprecated",
     "by default now",
+    "now by default",
     "now the default",
     "the new default",
+    "now defaults",
+    "became the default",
+    "become the default",
+    "becomes the default",
+    "changed the default",
+    "default changed",
+    "starting with",
+    "starting from",
+    "as of which",
+    "first appeared",
+    "was removed",
+    "were removed",
+    "got removed",
+    "removed in",
+    "was added",
+    "were added",
+    "got added",
+    "anymore",
+    "has changed",
+    "have changed",
+    "what's changed",
+    "changes in",
 ];
+
+/// Whether the query asks which release ("which clang release", "in which CUCM
+/// releases"): "which" with "release" right after it or one word (a product's name)
+/// later. "Version" counts only right after it: "which DWARF version" asks no such thing.
+fn asks_which_release(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '+')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(3).any(|w| {
+        w[0] == "which"
+            && (matches!(w[1], "release" | "releases" | "version" | "versions")
+                || matches!(w[2], "release" | "releases"))
+    })
+}
 
 /// Whether `needle` occurs in `hay` with no letter or digit glued to either end
 /// (`asan` is not in `kasan`, `utils capf` is in `run utils capf.`).
@@ -196,7 +234,8 @@ impl QueryEvidence {
                 .is_some_and(|w| QUESTION_WORDS.contains(&w.to_lowercase().as_str()));
         let literal = (words.len() >= 2 && !question).then(|| normalise(query));
         let lower = normalise(query);
-        let asks_change = CHANGE_PHRASES.iter().any(|p| lower.contains(p));
+        let asks_change =
+            CHANGE_PHRASES.iter().any(|p| lower.contains(p)) || asks_which_release(&lower);
         QueryEvidence {
             analyzer,
             terms,
@@ -426,6 +465,31 @@ mod tests {
         assert!(!contains_word("kasan reports", "asan"));
         assert!(!contains_word("asanity", "asan"));
         assert!(!contains_word("x", ""));
+    }
+
+    #[test]
+    fn questions_about_changes_are_told_from_others() {
+        for q in [
+            "since which clang release does a*b+c get fused into an FMA?",
+            "which clang release made gnu++17 the default C++ dialect?",
+            "in which CUCM releases is the CTL client still supported?",
+            "starting with clang 14, what DWARF version does -g produce?",
+            "as of which release is gnu++17 the default?",
+            "our -E -P output does not keep empty lines anymore",
+            "when did gnu++17 become the default dialect?",
+            "was the old _ExtInt maximum size changed in 14?",
+            "after a compiler upgrade the output lost its empty lines",
+        ] {
+            assert!(QueryEvidence::of(q).asks_change, "{q}");
+        }
+        for q in [
+            "which DWARF version does -g emit?",
+            "which TLS versions does the SIP trunk accept?",
+            "how do I silence a leak from a third-party library?",
+            "how do I add a phone to the trust list?",
+        ] {
+            assert!(!QueryEvidence::of(q).asks_change, "{q}");
+        }
     }
 
     #[test]
