@@ -148,10 +148,7 @@ fn closeness(written: &str, version: &str, context: bool) -> Option<Closeness> {
     }
     let point = written.strip_prefix(version).filter(|rest| {
         at_boundary(rest)
-            && rest
-                .split(['.', '-'])
-                .skip(1)
-                .all(is_number)
+            && rest.split(['.', '-']).skip(1).all(is_number)
             && (context || rest.chars().all(|c| c == '.' || c == '0'))
     });
     point.map(|_| Closeness::Point)
@@ -293,7 +290,9 @@ fn original_phrase(query: &str, phrase: &str, aliases: &ProductAliases) -> Strin
 fn product_and_version<'a>(word: &'a str, tree: &LibraryTree) -> Option<(&'a str, &'a str)> {
     tree.products.iter().find_map(|p| {
         let head = word.get(..p.name.len())?;
-        let tail = word[head.len()..].strip_prefix('-').unwrap_or(&word[head.len()..]);
+        let tail = word[head.len()..]
+            .strip_prefix('-')
+            .unwrap_or(&word[head.len()..]);
         (head.eq_ignore_ascii_case(&p.name) && tail.starts_with(|c: char| c.is_ascii_digit()))
             .then(|| (head, clean(tail)))
     })
