@@ -367,7 +367,13 @@ impl Engine {
         }
         let read = read.min(hits.len());
         let ids: Vec<ChunkId> = hits[..read].iter().map(|h| h.0.clone()).collect();
-        let mut evidence = rank::QueryEvidence::of(query);
+        let products: Vec<&str> = self
+            .tree()?
+            .products
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut evidence = rank::QueryEvidence::of_in(query, &products);
         let mut chunks = std::collections::HashMap::new();
         let mut features = std::collections::HashMap::new();
         let mut contents = std::collections::HashSet::new();

@@ -130,17 +130,22 @@ const CHANGE_PHRASES: &[&str] = &[
 ];
 
 /// Whether the query asks which release ("which clang release", "in which CUCM
-/// releases"): "which" with "release" right after it or one word (a product's name)
-/// later. "Version" counts only right after it: "which DWARF version" asks no such thing.
-fn asks_which_release(lower: &str) -> bool {
+/// releases", "which clang version"): "which" with "release" or "version" right after
+/// it, or "release" one word later, or "version" after one of the library's
+/// `products`. "Which DWARF version" asks no such thing.
+fn asks_which_release(lower: &str, products: &[&str]) -> bool {
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '+')
         .filter(|w| !w.is_empty())
         .collect();
+    let release = |w: &str| matches!(w, "release" | "releases");
+    let version = |w: &str| matches!(w, "version" | "versions");
     words.windows(3).any(|w| {
         w[0] == "which"
-            && (matches!(w[1], "release" | "releases" | "version" | "versions")
-                || matches!(w[2], "release" | "releases"))
+            && (release(w[1])
+                || version(w[1])
+                || release(w[2])
+                || (version(w[2]) && products.iter().any(|p| p.eq_ignore_ascii_case(w[1]))))
     })
 }
 
@@ -210,6 +215,11 @@ const QUESTION_WORDS: &[&str] = &[
 impl QueryEvidence {
     /// The evidence of a query.
     pub fn of(query: &str) -> QueryEvidence {
+        QueryEvidence::of_in(query, &[])
+    }
+
+    /// The evidence of a query to a library of these products (by folder name).
+    pub fn of_in(query: &str, products: &[&str]) -> QueryEvidence {
         let mut analyzer = technical_analyzer();
         let mut terms: Vec<String> = Vec::new();
         for t in analyze(&mut analyzer, query) {
@@ -234,8 +244,8 @@ impl QueryEvidence {
                 .is_some_and(|w| QUESTION_WORDS.contains(&w.to_lowercase().as_str()));
         let literal = (words.len() >= 2 && !question).then(|| normalise(query));
         let lower = normalise(query);
-        let asks_change =
-            CHANGE_PHRASES.iter().any(|p| lower.contains(p)) || asks_which_release(&lower);
+        let asks_change = CHANGE_PHRASES.iter().any(|p| lower.contains(p))
+            || asks_which_release(&lower, products);
         QueryEvidence {
             analyzer,
             terms,
@@ -490,6 +500,10 @@ mod tests {
         ] {
             assert!(!QueryEvidence::of(q).asks_change, "{q}");
         }
+        // "Which clang version" asks for a release where clang is a product.
+        let q = "in which clang version did gnu++17 become the dialect?";
+        assert!(QueryEvidence::of_in(q, &["clang"]).asks_change);
+        assert!(!QueryEvidence::of_in(q, &["cucm"]).asks_change);
     }
 
     #[test]
