@@ -92,6 +92,12 @@ async def exercise(session, label):
     check(f"{label}: the release named is understood", (data.get("understood") or {}).get("versions") == ["v15"], data.get("understood"))
     check(f"{label}: the tool text says what was understood", "Understood: release v15" in text, text[:300])
     check(f"{label}: the first hit is from release 15", data.get("results") and data["results"][0]["citation"]["version"] == "v15", [h["citation"]["version"] for h in data.get("results", [])])
+    # A release the library does not hold is said, with the ones it holds.
+    res = await session.call_tool("search_docs", {"query": "CUCM 14 mixed mode", "limit": 3})
+    data = attr(res, "structured_content", "structuredContent") or {}
+    text = text_of(res)
+    check(f"{label}: a release not in the library is named", (data.get("understood") or {}).get("not_in_library") == ["CUCM 14"], data.get("understood"))
+    check(f"{label}: the tool text says it is not in the library", "“CUCM 14” is not in the library, which holds cucm v12.5.1, v12.5.1su1, v15." in text, text[:300])
     # The same passage in two releases comes once, naming the other.
     res = await session.call_tool("search_docs", {"query": "CTL client mixed mode USB eTokens Cisco CTL Provider service", "limit": 5})
     data = attr(res, "structured_content", "structuredContent") or {}

@@ -170,6 +170,9 @@ async function inViewport(page, selector) {
       const firstBadge = await page.textContent(".result .badge.version").catch(() => "");
       check(`${label}: release 15 ranks first`, firstBadge.endsWith("v15"), firstBadge);
       check(`${label}: results carry a match badge`, (await page.$$(".result .badge.match")).length > 0);
+      await page.goto(base + "/?q=" + encodeURIComponent("CUCM 14 mixed mode"));
+      const held = await page.textContent(".understood .not-held").catch(() => "");
+      check(`${label}: a release not in the library is said`, held.includes("“CUCM 14” is not in the library") && held.includes("v15"), held);
       await page.goto(base + "/?q=" + encodeURIComponent("zzqxjv flurbonator kwyjibo"));
       const notice = await page.textContent(".notice.nomatch").catch(() => "");
       check(`${label}: nonsense says no close match`, notice.includes("No close match"), notice);

@@ -25,14 +25,22 @@ pub fn results(r: &SearchResponse) -> String {
         let _ = writeln!(out, "No results for {:?}.", r.query);
         return out;
     }
-    if let Some(u) = &r.understood {
+    if let Some(u) = r.understood.as_ref().filter(|u| u.only_a_note()) {
+        if let Some(note) = u.not_in_library_note() {
+            let _ = writeln!(out, "{note}\n");
+        }
+    } else if let Some(u) = &r.understood {
         let what = u.what();
         let how = if u.applied {
             "results from it rank first; --version or --product searches elsewhere, --no-understand takes the query as written"
         } else {
             "the explicit filter decides"
         };
-        let _ = writeln!(out, "Understood {what} from {:?}: {how}.\n", u.phrase);
+        let _ = writeln!(out, "Understood {what} from {:?}: {how}.", u.phrase);
+        if let Some(note) = u.not_in_library_note() {
+            let _ = writeln!(out, "{note}");
+        }
+        let _ = writeln!(out);
     }
     if r.no_close_match {
         let _ = writeln!(

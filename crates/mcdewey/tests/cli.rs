@@ -1194,6 +1194,17 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
     );
     assert_eq!(r["understood"]["phrase"], "Unified CM 12.5(1)");
     assert_eq!(r["results"][0]["version"], "v12.5.1", "{r}");
+    // A release the library does not hold, named by an alias: said as written.
+    let out = mcdewey(
+        &["search", "Unified CM 14 mixed mode", "--mode", "bm25"],
+        &lib,
+        &data,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("“Unified CM 14” is not in the library, which holds cucm"),
+        "{text}"
+    );
     // A broken metadata file is a warning, never an error.
     write(&lib, "cucm/product.json", b"{not json");
     let r = ok_json(mcdewey(

@@ -29,6 +29,13 @@ pub struct Understood {
     pub phrase: String,
     /// Whether ranking was steered by it (false when an explicit filter decided).
     pub applied: bool,
+    /// Releases of the product named that the library does not hold, as written
+    /// (`"clang 17"`): nothing is steered toward them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_in_library: Vec<String>,
+    /// The releases of that product the library holds, given with `not_in_library`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub library_versions: Vec<String>,
     /// (product, version) pairs the ranking favours.
     #[serde(skip)]
     pub releases: Vec<(String, String)>,
@@ -43,6 +50,35 @@ impl Understood {
         } else {
             format!("release {}", self.versions.join(", "))
         }
+    }
+
+    /// Whether only a product was understood and nothing steered by it (an explicit
+    /// filter decided, or the library holds no other product): then there is nothing
+    /// to say but [`Understood::not_in_library_note`].
+    pub fn only_a_note(&self) -> bool {
+        !self.applied && self.versions.is_empty()
+    }
+
+    /// What every surface says of releases named that the library does not hold:
+    /// "“clang 17” is not in the library, which holds clang v14, v15, v16."
+    pub fn not_in_library_note(&self) -> Option<String> {
+        let named = self.not_in_library.first()?;
+        let named = std::iter::once(format!("“{named}”"))
+            .chain(self.not_in_library[1..].iter().map(|n| format!("“{n}”")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (verb, held) = (
+            if self.not_in_library.len() == 1 {
+                "is"
+            } else {
+                "are"
+            },
+            self.library_versions.join(", "),
+        );
+        Some(match self.product.as_deref() {
+            Some(p) => format!("{named} {verb} not in the library, which holds {p} {held}."),
+            None => format!("{named} {verb} not in the library."),
+        })
     }
 }
 
@@ -256,6 +292,9 @@ pub fn understand_with(
     if rewritten != query {
         // Report the words as the user wrote them: map the phrase back by position.
         understood.phrase = original_phrase(query, &understood.phrase, aliases);
+        for named in &mut understood.not_in_library {
+            *named = original_phrase(query, named, aliases);
+        }
     }
     Some(understood)
 }
@@ -331,6 +370,8 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
     };
     let mut releases: Vec<(String, String)> = Vec::new();
     let mut phrases: Vec<String> = Vec::new();
+    // Releases named after a product name that the library does not hold.
+    let mut missing: Vec<String> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let w = words[i];
@@ -365,6 +406,10 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
             if named {
                 found.retain(|(_, v)| normalize_version(v) == norm);
             }
+            let after_product = prev.is_some_and(|p| product_of(p).is_some());
+            if found.is_empty() && after_product && looks_like_release(&first) {
+                missing.push(as_written(words[i - 1], w).to_string());
+            }
             if !found.is_empty() {
                 let start = if context || named { i - 1 } else { i };
                 phrases.push(as_written(words[start], words[i + used - 1]).to_string());
@@ -393,17 +438,38 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
         releases.iter().all(|r| r.0 == first).then_some(first)
     });
     let phrase = if phrases.is_empty() {
-        named_product.unwrap_or_default().to_string()
+        // The product's name as written ("CUCM", not the folder's "cucm").
+        words
+            .iter()
+            .find(|w| product_of(w).is_some())
+            .map_or_else(String::new, |w| w.to_string())
     } else {
         phrases.join(", ")
+    };
+    let library_versions = match (&product, missing.is_empty()) {
+        (Some(p), false) => tree
+            .products
+            .iter()
+            .filter(|n| &n.name == p)
+            .flat_map(|n| n.versions.iter().map(|v| v.name.clone()))
+            .collect(),
+        _ => Vec::new(),
     };
     Some(Understood {
         product,
         versions,
         phrase,
         applied: false,
+        not_in_library: missing,
+        library_versions,
         releases,
     })
+}
+
+/// Whether a number after a product's name reads as a release: dotted (`17.0.1`) or
+/// at most three digits (`17`) — "CUCM 7942" is a phone model.
+fn looks_like_release(norm: &str) -> bool {
+    is_dotted(norm) || (is_number(norm) && norm.len() <= 3)
 }
 
 #[cfg(test)]
@@ -576,6 +642,29 @@ mod tests {
         assert_eq!(
             understand("clang-15.0.7 ASan", &t).unwrap().phrase,
             "clang-15.0.7"
+        );
+        // A release the library does not hold is said, with those it holds.
+        let u = understand("clang 17 ASan options", &t).unwrap();
+        assert_eq!(u.not_in_library, ["clang 17"]);
+        assert_eq!(u.library_versions, ["v14", "v15", "v16"]);
+        assert_eq!(
+            u.not_in_library_note().unwrap(),
+            "“clang 17” is not in the library, which holds clang v14, v15, v16."
+        );
+        for q in [
+            "clang 16 ASan",
+            "CUCM 7942 phones",
+            "since which clang release",
+        ] {
+            let u = understand(q, &t).unwrap();
+            assert!(u.not_in_library.is_empty(), "{q}");
+            assert!(u.library_versions.is_empty(), "{q}");
+        }
+        assert_eq!(
+            understand("CUCM 14 and CUCM 15", &t)
+                .unwrap()
+                .not_in_library,
+            ["CUCM 14"]
         );
         let u = understand("since which clang release does a*b+c fuse", &t).unwrap();
         assert_eq!(u.product.as_deref(), Some("clang"));

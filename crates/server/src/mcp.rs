@@ -222,7 +222,19 @@ fn cite_line(c: &Citation) -> String {
 }
 
 /// "Understood: release v15 (from "CUCM 15"); ranking favours it. Pass version to …"
-fn understood_line(u: &Understood) -> String {
+fn understood_line(u: &Understood) -> Option<String> {
+    let note = u.not_in_library_note();
+    if u.only_a_note() {
+        return note;
+    }
+    let line = understood_what(u);
+    Some(match note {
+        Some(note) => format!("{line} {note}"),
+        None => line,
+    })
+}
+
+fn understood_what(u: &Understood) -> String {
     let what = u.what();
     if u.applied {
         format!(
@@ -403,8 +415,8 @@ impl McdeweyMcp {
             })
             .collect();
         let mut text = format!("{} results for {:?}\n", results.len(), response.query);
-        if let Some(u) = &response.understood {
-            text.push_str(&format!("{}\n", understood_line(u)));
+        if let Some(line) = response.understood.as_ref().and_then(understood_line) {
+            text.push_str(&format!("{line}\n"));
         }
         if response.no_close_match && !results.is_empty() {
             text.push_str(

@@ -505,6 +505,13 @@ async fn search_page(
 /// "Release v15 (from “CUCM 15”) ranks first · search all releases": what was read
 /// from the query, with a link that undoes it.
 fn understood_chip(u: &mcdewey_search::Understood, params: &SearchParams) -> Markup {
+    if u.only_a_note() {
+        return html! {
+            @if let Some(note) = u.not_in_library_note() {
+                p.understood role="status" { span.not-held { (note) } }
+            }
+        };
+    }
     // "Release v15" for the chip: the shared wording, capitalised.
     let what = {
         let w = u.what();
@@ -529,6 +536,9 @@ fn understood_chip(u: &mcdewey_search::Understood, params: &SearchParams) -> Mar
                 a href=(search_href(params, &[("understand", Some("false"))])) { "Search as written" }
             } @else {
                 " understood from “" (u.phrase) "”, but the filter you chose decides. "
+            }
+            @if let Some(note) = u.not_in_library_note() {
+                " " span.not-held { (note) }
             }
         }
     }

@@ -1030,6 +1030,27 @@ async fn releases_are_understood_passages_grouped_and_weak_matches_flagged() {
         page.contains("understand=false"),
         "the guess can be undone: {page}"
     );
+    // A release the library does not hold is said, with those it holds.
+    let (_, body) = get_json(&r, "/api/search?q=CUCM%2014%20CTL%20file%20tokens").await;
+    assert_eq!(
+        body["understood"]["not_in_library"],
+        serde_json::json!(["CUCM 14"]),
+        "{body}"
+    );
+    assert_eq!(
+        body["understood"]["library_versions"],
+        serde_json::json!(["v12.5.1", "v15"]),
+        "{body}"
+    );
+    let (_, _, page) = get(&r, "/?q=CUCM+14+CTL+file+tokens").await;
+    assert!(
+        page.contains("“CUCM 14” is not in the library, which holds cucm v12.5.1, v15."),
+        "{page}"
+    );
+    assert!(
+        !page.contains("filter you chose"),
+        "no filter was chosen: {page}"
+    );
     // The search form keeps the filters and mode in force for the next query.
     let (_, _, page) = get(&r, "/?q=ctl&version=v15&mode=bm25").await;
     assert!(
