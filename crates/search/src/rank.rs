@@ -127,26 +127,38 @@ const CHANGE_PHRASES: &[&str] = &[
     "have changed",
     "what's changed",
     "changes in",
+    "still supported",
+    "still available",
 ];
 
 /// Whether the query asks which release ("which clang release", "in which CUCM
 /// releases", "which clang version"): "which" with "release" or "version" right after
 /// it, or "release" one word later, or "version" after one of the library's
-/// `products`. "Which DWARF version" asks no such thing.
-fn asks_which_release(lower: &str, products: &[&str]) -> bool {
+/// `products`; or "did" with "change" a few words later. "Which DWARF version" asks no
+/// such thing.
+fn asks_about_releases(lower: &str, products: &[&str]) -> bool {
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '+')
         .filter(|w| !w.is_empty())
         .collect();
     let release = |w: &str| matches!(w, "release" | "releases");
     let version = |w: &str| matches!(w, "version" | "versions");
-    words.windows(3).any(|w| {
-        w[0] == "which"
-            && (release(w[1])
-                || version(w[1])
-                || release(w[2])
-                || (version(w[2]) && products.iter().any(|p| p.eq_ignore_ascii_case(w[1]))))
-    })
+    // "Did the DWARF version that -g emits change?"
+    let did_change = words.iter().enumerate().any(|(i, w)| {
+        *w == "did"
+            && words[i + 1..]
+                .iter()
+                .take(10)
+                .any(|n| matches!(*n, "change" | "changed"))
+    });
+    did_change
+        || words.windows(3).any(|w| {
+            w[0] == "which"
+                && (release(w[1])
+                    || version(w[1])
+                    || release(w[2])
+                    || (version(w[2]) && products.iter().any(|p| p.eq_ignore_ascii_case(w[1]))))
+        })
 }
 
 /// Whether `needle` occurs in `hay` with no letter or digit glued to either end
@@ -245,7 +257,7 @@ impl QueryEvidence {
         let literal = (words.len() >= 2 && !question).then(|| normalise(query));
         let lower = normalise(query);
         let asks_change = CHANGE_PHRASES.iter().any(|p| lower.contains(p))
-            || asks_which_release(&lower, products);
+            || asks_about_releases(&lower, products);
         QueryEvidence {
             analyzer,
             terms,
@@ -489,6 +501,8 @@ mod tests {
             "when did gnu++17 become the default dialect?",
             "was the old _ExtInt maximum size changed in 14?",
             "after a compiler upgrade the output lost its empty lines",
+            "in clang 14, did the DWARF version that -g emits change?",
+            "is the CTL client still supported in release 15?",
         ] {
             assert!(QueryEvidence::of(q).asks_change, "{q}");
         }
