@@ -62,21 +62,21 @@ impl Understood {
     /// What every surface says of releases named that the library does not hold:
     /// "“clang 17” is not in the library, which holds clang v14, v15, v16."
     pub fn not_in_library_note(&self) -> Option<String> {
-        let named = self.not_in_library.first()?;
-        let named = std::iter::once(format!("“{named}”"))
-            .chain(self.not_in_library[1..].iter().map(|n| format!("“{n}”")))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let (verb, held) = (
-            if self.not_in_library.len() == 1 {
-                "is"
-            } else {
-                "are"
-            },
-            self.library_versions.join(", "),
-        );
+        if self.not_in_library.is_empty() {
+            return None;
+        }
+        let named: Vec<String> = self
+            .not_in_library
+            .iter()
+            .map(|n| format!("“{n}”"))
+            .collect();
+        let verb = if named.len() == 1 { "is" } else { "are" };
+        let named = named.join(", ");
         Some(match self.product.as_deref() {
-            Some(p) => format!("{named} {verb} not in the library, which holds {p} {held}."),
+            Some(p) => format!(
+                "{named} {verb} not in the library, which holds {p} {}.",
+                self.library_versions.join(", ")
+            ),
             None => format!("{named} {verb} not in the library."),
         })
     }
