@@ -397,10 +397,16 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
             || named
             || (context && (is_number(&first) || norm.starts_with(|c: char| c.is_ascii_digit())));
         if eligible {
-            let mut found = matching(&written, tree, &scope, context);
+            // Right after a product's name, that product's releases ("CUCM 15 and clang
+            // 16"); else those of the product the query names.
+            let here: Vec<&str> = match prev.and_then(product_of) {
+                Some(p) => vec![p],
+                None => scope.clone(),
+            };
+            let mut found = matching(&written, tree, &here, context);
             let mut used = span;
             if found.is_empty() && span == 2 {
-                found = matching(w, tree, &scope, context);
+                found = matching(w, tree, &here, context);
                 used = 1;
             }
             if named {
@@ -660,6 +666,15 @@ mod tests {
             assert!(u.not_in_library.is_empty(), "{q}");
             assert!(u.library_versions.is_empty(), "{q}");
         }
+        let u = understand("CUCM 15 and clang 16 certificates", &t).unwrap();
+        assert_eq!(
+            u.releases,
+            [
+                ("cucm".to_string(), "v15".to_string()),
+                ("clang".to_string(), "v16".to_string())
+            ]
+        );
+        assert!(u.not_in_library.is_empty());
         assert_eq!(
             understand("CUCM 14 and CUCM 15", &t)
                 .unwrap()
