@@ -7,7 +7,9 @@ use clap::Args;
 /// Flags of `mcdewey search`.
 #[derive(Args, Debug)]
 pub struct SearchArgs {
-    /// What to look for: words, a question, a CLI command, an error message.
+    /// What to look for: words, a question, a CLI command, an error message. A query
+    /// that starts with a dash (`-fsanitize=address`) is taken as written.
+    #[arg(allow_hyphen_values = true)]
     pub query: String,
     #[command(flatten)]
     pub filters: FilterArgs,

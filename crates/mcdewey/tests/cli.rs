@@ -1194,6 +1194,22 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
     );
     assert_eq!(r["understood"]["phrase"], "Unified CM 12.5(1)");
     assert_eq!(r["results"][0]["version"], "v12.5.1", "{r}");
+    // A query that starts with a dash, as a compiler flag does, is a query, not a flag.
+    let r = ok_json(mcdewey(
+        &[
+            "search",
+            "--mode",
+            "bm25",
+            "-n",
+            "1",
+            "--json",
+            "-signalling of phones",
+        ],
+        &lib,
+        &data,
+    ));
+    assert_eq!(r["query"], "-signalling of phones", "{r}");
+    assert_eq!(r["results"].as_array().unwrap().len(), 1, "{r}");
     // A release the library does not hold, named by an alias: said as written.
     let out = mcdewey(
         &["search", "Unified CM 14 mixed mode", "--mode", "bm25"],
