@@ -219,7 +219,9 @@ impl PgStore {
     /// The best `limit` chunks for a keyword query: the sum over its terms of the
     /// term's BM25 idf times its `ts_rank` over the chunk text (weight D) and heading
     /// path (weight A, [`HEADING_WEIGHT`]). Any term may match, as in the embedded
-    /// store; quoted phrases and `-word` keep their meaning.
+    /// store; quoted phrases keep their meaning. A word that starts with a dash is a
+    /// command-line flag (`-O2`, `-fsanitize=address`), as in the embedded store, not
+    /// the word to leave out that `websearch_to_tsquery` would make of it.
     pub fn keyword(
         &self,
         query: &str,
@@ -234,7 +236,7 @@ impl PgStore {
             let parsed: String = c
                 .query_one(
                     "SELECT websearch_to_tsquery('english', $1)::text",
-                    &[&query],
+                    &[&without_leading_dashes(query)],
                 )
                 .map_err(|e| self.err("parsing the query", e))?
                 .get(0);
@@ -651,6 +653,19 @@ fn read_manifest(c: &mut impl postgres::GenericClient) -> Result<Manifest, postg
     Ok(manifest)
 }
 
+/// `query` with the dashes that begin its words taken off (a dash not after a letter or
+/// digit): `-fsanitize=address`, `-Wl,--thinlto-cache-dir` and `(-O2)` are flags to find,
+/// not words to leave out; `thinlto-cache-dir` keeps its dashes.
+fn without_leading_dashes(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut after_word = false;
+    for c in query.chars() {
+        out.push(if c == '-' && !after_word { ' ' } else { c });
+        after_word = c.is_alphanumeric() || (c == '-' && after_word);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,6 +681,19 @@ mod tests {
         );
         assert_eq!(redact("postgres://me@h/lib"), "postgres://me@h/lib");
         assert_eq!(redact("postgres://h/lib"), "postgres://h/lib");
+    }
+
+    #[test]
+    fn dashes_that_begin_words_are_no_exclusions() {
+        assert_eq!(
+            without_leading_dashes("-fsanitize=address"),
+            " fsanitize=address"
+        );
+        assert_eq!(
+            without_leading_dashes("-Wl,--thinlto-cache-dir"),
+            " Wl,  thinlto-cache-dir"
+        );
+        assert_eq!(without_leading_dashes("use (-O2) x--y"), "use ( O2) x--y");
     }
 
     #[test]

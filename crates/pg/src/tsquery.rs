@@ -3,7 +3,10 @@
 //! `websearch_to_tsquery` joins the words of a question with `&`, so a chunk must hold
 //! every one of them; the embedded store's BM25 ranks chunks holding any of them, which
 //! is what questions in plain language need. The top-level `&` between positive terms
-//! becomes `|`; phrases (`<->`) stay whole, and `-word` (`!'word'`) still excludes.
+//! becomes `|`; phrases (`<->`) stay whole, and a negated operand (`!'word'`) excludes.
+//! (`PgStore::keyword` takes the dashes off the start of words first, so a flag such as
+//! `-O2` is searched for, not negated; an exclusion reaches here only from a tsquery
+//! written as such.)
 
 /// A keyword query taken apart: the terms that score (words, phrases) and the
 /// exclusions every match must satisfy.
