@@ -219,9 +219,8 @@ impl PgStore {
     /// The best `limit` chunks for a keyword query: the sum over its terms of the
     /// term's BM25 idf times its `ts_rank` over the chunk text (weight D) and heading
     /// path (weight A, [`HEADING_WEIGHT`]). Any term may match, as in the embedded
-    /// store; quoted phrases keep their meaning. A word that starts with a dash is a
-    /// command-line flag (`-O2`, `-fsanitize=address`), as in the embedded store, not
-    /// the word to leave out that `websearch_to_tsquery` would make of it.
+    /// store; quoted phrases keep their meaning. The query is read as plain words
+    /// ([`plain_words`]): no `-word` exclusions, no `or` operator.
     pub fn keyword(
         &self,
         query: &str,
@@ -236,7 +235,7 @@ impl PgStore {
             let parsed: String = c
                 .query_one(
                     "SELECT websearch_to_tsquery('english', $1)::text",
-                    &[&without_leading_dashes(query)],
+                    &[&plain_words(query)],
                 )
                 .map_err(|e| self.err("parsing the query", e))?
                 .get(0);
@@ -653,17 +652,23 @@ fn read_manifest(c: &mut impl postgres::GenericClient) -> Result<Manifest, postg
     Ok(manifest)
 }
 
-/// `query` with the dashes that begin its words taken off (a dash not after a letter or
-/// digit): `-fsanitize=address`, `-Wl,--thinlto-cache-dir` and `(-O2)` are flags to find,
-/// not words to leave out; `thinlto-cache-dir` keeps its dashes.
-fn without_leading_dashes(query: &str) -> String {
+/// `query` read as plain words, as the embedded store reads it, before
+/// `websearch_to_tsquery` sees it: a dash that begins a word (one not after a letter or
+/// digit) is part of a flag — `-fsanitize=address`, `-Wl,--thinlto-cache-dir`, `(-O2)`
+/// are terms to find, not words to leave out — and "or" is a word of the question ("the
+/// phone itself or CUCM"), not an operator; `thinlto-cache-dir` keeps its dashes and
+/// quoted phrases stay phrases.
+fn plain_words(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     let mut after_word = false;
     for c in query.chars() {
         out.push(if c == '-' && !after_word { ' ' } else { c });
         after_word = c.is_alphanumeric() || (c == '-' && after_word);
     }
-    out
+    out.split_whitespace()
+        .filter(|w| !w.eq_ignore_ascii_case("or"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -684,16 +689,21 @@ mod tests {
     }
 
     #[test]
-    fn dashes_that_begin_words_are_no_exclusions() {
+    fn queries_are_read_as_plain_words() {
+        assert_eq!(plain_words("-fsanitize=address"), "fsanitize=address");
         assert_eq!(
-            without_leading_dashes("-fsanitize=address"),
-            " fsanitize=address"
+            plain_words("-Wl,--thinlto-cache-dir"),
+            "Wl, thinlto-cache-dir"
+        );
+        assert_eq!(plain_words("use (-O2) x--y"), "use ( O2) x--y");
+        assert_eq!(
+            plain_words("the phone itself OR CUCM, or Skinny?"),
+            "the phone itself CUCM, Skinny?"
         );
         assert_eq!(
-            without_leading_dashes("-Wl,--thinlto-cache-dir"),
-            " Wl,  thinlto-cache-dir"
+            plain_words("\"link state\" orders"),
+            "\"link state\" orders"
         );
-        assert_eq!(without_leading_dashes("use (-O2) x--y"), "use ( O2) x--y");
     }
 
     #[test]

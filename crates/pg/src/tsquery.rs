@@ -4,9 +4,9 @@
 //! every one of them; the embedded store's BM25 ranks chunks holding any of them, which
 //! is what questions in plain language need. The top-level `&` between positive terms
 //! becomes `|`; phrases (`<->`) stay whole, and a negated operand (`!'word'`) excludes.
-//! (`PgStore::keyword` takes the dashes off the start of words first, so a flag such as
-//! `-O2` is searched for, not negated; an exclusion reaches here only from a tsquery
-//! written as such.)
+//! (`PgStore::keyword` reads the query as plain words first — a flag such as `-O2` is
+//! searched for, not negated, and "or" is no operator — so exclusions and a top-level
+//! `|` reach here only from a tsquery written as such.)
 
 /// A keyword query taken apart: the terms that score (words, phrases) and the
 /// exclusions every match must satisfy.
