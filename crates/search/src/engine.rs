@@ -564,13 +564,16 @@ impl Engine {
         if !u.releases.is_empty() {
             return Ok(u.releases.clone());
         }
-        Ok(self
-            .tree()?
-            .products
-            .iter()
-            .filter(|p| u.product.as_deref() == Some(p.name.as_str()))
-            .flat_map(|p| p.versions.iter().map(|v| (p.name.clone(), v.name.clone())))
-            .collect())
+        let tree = self.tree()?;
+        Ok(u.product
+            .as_deref()
+            .and_then(|p| tree.product(p))
+            .map_or_else(Vec::new, |p| {
+                p.versions
+                    .iter()
+                    .map(|v| (p.name.clone(), v.name.clone()))
+                    .collect()
+            }))
     }
 
     /// Turns the request's product / version / doc-set into a store filter, checking

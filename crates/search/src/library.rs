@@ -78,6 +78,11 @@ pub struct DocumentNode {
 type Grouped = BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<DocumentNode>>>>;
 
 impl LibraryTree {
+    /// The product in this folder, if the library holds it.
+    pub fn product(&self, name: &str) -> Option<&ProductNode> {
+        self.products.iter().find(|p| p.name == name)
+    }
+
     /// Builds the tree from the documents of a manifest.
     pub fn from_manifest(manifest: &Manifest) -> LibraryTree {
         let mut grouped: Grouped = BTreeMap::new();

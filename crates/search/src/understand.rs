@@ -164,11 +164,6 @@ enum Closeness {
 /// after a product name or a word like "release": written alone it is as likely some
 /// other product's release ("IOS 15.2").
 fn closeness(written: &str, version: &str, context: bool) -> Option<Closeness> {
-    // The numbers and the update that follows them: `12.5.1su1` → (`12.5.1`, `su1`).
-    let split = |v: &str| -> (String, String) {
-        let at = v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len());
-        (v[..at].to_string(), v[at..].to_string())
-    };
     let at_boundary = |rest: &str| rest.starts_with('.');
     if written == version {
         return Some(Closeness::Exact);
@@ -178,8 +173,8 @@ fn closeness(written: &str, version: &str, context: bool) -> Option<Closeness> {
             return Some(Closeness::Prefix);
         }
     }
-    let ((wn, wu), (vn, vu)) = (split(written), split(version));
-    if !wu.is_empty() && wu == vu && vn.strip_prefix(&wn).is_some_and(at_boundary) {
+    let ((wn, wu), (vn, vu)) = (numbers_and_update(written), numbers_and_update(version));
+    if !wu.is_empty() && wu == vu && vn.strip_prefix(wn).is_some_and(at_boundary) {
         return Some(Closeness::Update);
     }
     let point = written.strip_prefix(version).filter(|rest| {
@@ -188,6 +183,12 @@ fn closeness(written: &str, version: &str, context: bool) -> Option<Closeness> {
             && (context || rest.chars().all(|c| c == '.' || c == '0'))
     });
     point.map(|_| Closeness::Point)
+}
+
+/// A normalised version's numbers and the update that follows them: `12.5.1su1` →
+/// (`12.5.1`, `su1`).
+fn numbers_and_update(v: &str) -> (&str, &str) {
+    v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()))
 }
 
 /// Versions of `products` that `written` names, those it names most closely
@@ -362,7 +363,9 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
             .find(|p| p.name.eq_ignore_ascii_case(w))
             .map(|p| p.name.as_str())
     };
-    let named_product = words.iter().find_map(|w| product_of(w));
+    // The first word naming a product, as written ("CUCM"), and that product's folder.
+    let product_word = words.iter().copied().find(|w| product_of(w).is_some());
+    let named_product = product_word.and_then(product_of);
     let all: Vec<&str> = tree.products.iter().map(|p| p.name.as_str()).collect();
     let scope: Vec<&str> = match named_product {
         Some(p) => vec![p],
@@ -376,9 +379,9 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
     while i < words.len() {
         let w = words[i];
         let prev = i.checked_sub(1).map(|j| words[j]);
-        let context = prev.is_some_and(|p| {
-            product_of(p).is_some() || RELEASE_WORDS.contains(&p.to_ascii_lowercase().as_str())
-        });
+        let prev_product = prev.and_then(product_of);
+        let context = prev_product.is_some()
+            || prev.is_some_and(|p| RELEASE_WORDS.contains(&p.to_ascii_lowercase().as_str()));
         // `12.5.1 SU1`: the update word belongs to the version before it.
         let (written, span) = match words.get(i + 1) {
             Some(next) if is_update_word(next) => (format!("{w}{next}"), 2),
@@ -399,7 +402,7 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
         if eligible {
             // Right after a product's name, that product's releases ("CUCM 15 and clang
             // 16"); else those of the product the query names.
-            let here: Vec<&str> = match prev.and_then(product_of) {
+            let here: Vec<&str> = match prev_product {
                 Some(p) => vec![p],
                 None => scope.clone(),
             };
@@ -412,8 +415,7 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
             if named {
                 found.retain(|(_, v)| normalize_version(v) == norm);
             }
-            let after_product = prev.is_some_and(|p| product_of(p).is_some());
-            if found.is_empty() && after_product && looks_like_release(&first) {
+            if found.is_empty() && prev_product.is_some() && looks_like_release(&first) {
                 missing.push(as_written(words[i - 1], w).to_string());
             }
             if !found.is_empty() {
@@ -444,21 +446,14 @@ fn understand_words(query: &str, tree: &LibraryTree) -> Option<Understood> {
         releases.iter().all(|r| r.0 == first).then_some(first)
     });
     let phrase = if phrases.is_empty() {
-        // The product's name as written ("CUCM", not the folder's "cucm").
-        words
-            .iter()
-            .find(|w| product_of(w).is_some())
-            .map_or_else(String::new, |w| w.to_string())
+        product_word.unwrap_or_default().to_string()
     } else {
         phrases.join(", ")
     };
     let library_versions = match (&product, missing.is_empty()) {
-        (Some(p), false) => tree
-            .products
-            .iter()
-            .filter(|n| &n.name == p)
-            .flat_map(|n| n.versions.iter().map(|v| v.name.clone()))
-            .collect(),
+        (Some(p), false) => tree.product(p).map_or_else(Vec::new, |n| {
+            n.versions.iter().map(|v| v.name.clone()).collect()
+        }),
         _ => Vec::new(),
     };
     Some(Understood {
