@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Version of the keyword analyzer (tokenizer, stemming, stop words) both stores index
 /// with; part of the settings fingerprint, so a change re-indexes everything.
-pub const ANALYZER_VERSION: u32 = 1;
+pub const ANALYZER_VERSION: u32 = 2;
 
 /// What an update is doing, for progress bars.
 #[derive(Debug, Clone, PartialEq, Eq)]

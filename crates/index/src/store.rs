@@ -523,6 +523,29 @@ mod tests {
     }
 
     #[test]
+    fn a_question_in_british_spelling_finds_american_text() {
+        let tmp = tempfile::tempdir().unwrap();
+        update(
+            tmp.path(),
+            &["us"],
+            "the default behavior when optimization is off",
+        )
+        .unwrap();
+        update(tmp.path(), &["other"], "an unrelated passage").unwrap();
+        let store = Store::open_or_create(tmp.path()).unwrap();
+        for query in ["behaviour", "optimisation", "behavior"] {
+            let hits = store
+                .bm25(query, &Filter::default(), Bm25Weights::default(), 10)
+                .unwrap();
+            assert_eq!(hits.len(), 3, "{query}: {hits:?}");
+            assert!(
+                hits.iter().all(|h| h.0.document == "p::v1::d::us"),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
     fn a_run_that_wrote_much_of_the_index_leaves_it_in_one_segment() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open_or_create(tmp.path()).unwrap();
