@@ -98,6 +98,14 @@ async def exercise(session, label):
     text = text_of(res)
     check(f"{label}: a release not in the library is named", (data.get("understood") or {}).get("not_in_library") == ["CUCM 14"], data.get("understood"))
     check(f"{label}: the tool text says it is not in the library", "“CUCM 14” is not in the library, which holds cucm v12.5.1, v12.5.1su1, v15." in text, text[:300])
+    # Words in double quotes: the hits holding them come first; a phrase no passage holds is said.
+    res = await session.call_tool("search_docs", {"query": "\"Cisco CTL Provider\" service", "limit": 5})
+    data = attr(res, "structured_content", "structuredContent") or {}
+    quoted = data.get("quoted") or {}
+    check(f"{label}: quoted words are read as a phrase", quoted.get("phrases") == ["Cisco CTL Provider"] and quoted.get("holding", 0) >= 1, quoted)
+    res = await session.call_tool("search_docs", {"query": "\"provider of the CTL\" service", "limit": 3})
+    text = text_of(res)
+    check(f"{label}: the tool text says no passage holds the phrase", "No passage holds “provider of the CTL” as written" in text, text[:300])
     # The same passage in two releases comes once, naming the other.
     res = await session.call_tool("search_docs", {"query": "CTL client mixed mode USB eTokens Cisco CTL Provider service", "limit": 5})
     data = attr(res, "structured_content", "structuredContent") or {}

@@ -176,6 +176,12 @@ async function inViewport(page, selector) {
       await page.goto(base + "/?q=" + encodeURIComponent("zzqxjv flurbonator kwyjibo"));
       const notice = await page.textContent(".notice.nomatch").catch(() => "");
       check(`${label}: nonsense says no close match`, notice.includes("No close match"), notice);
+      await page.goto(base + "/?q=" + encodeURIComponent('"provider of the CTL" service'));
+      const unquoted = await page.textContent(".notice.unquoted").catch(() => "");
+      check(`${label}: a quoted phrase no passage holds is said`, unquoted.includes("No passage holds “provider of the CTL” as written"), unquoted);
+      await page.goto(base + "/?q=" + encodeURIComponent('"Cisco CTL Provider" service'));
+      const firstText = (await page.textContent(".result").catch(() => "")).replace(/\s+/g, " ");
+      check(`${label}: a passage holding the quoted phrase ranks first`, firstText.includes("Cisco CTL Provider") && (await page.$$(".notice.unquoted")).length === 0, firstText.slice(0, 200));
       await page.goto(base + "/?q=" + encodeURIComponent("utils ctl update CTLFile"));
       const also = await page.textContent(".result .also").catch(() => "");
       check(`${label}: a passage of two releases names the other`, also.startsWith("Also in v12.5.1"), also);

@@ -8,7 +8,9 @@ use clap::Args;
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// What to look for: words, a question, a CLI command, an error message. A query
-    /// that starts with a dash (`-fsanitize=address`) is taken as written.
+    /// that starts with a dash (`-fsanitize=address`) is taken as written; words in
+    /// double quotes (`'"CTL file" update'`) are looked for as written, passages
+    /// holding them first.
     #[arg(allow_hyphen_values = true)]
     pub query: String,
     #[command(flatten)]

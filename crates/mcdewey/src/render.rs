@@ -42,6 +42,9 @@ pub fn results(r: &SearchResponse) -> String {
         }
         let _ = writeln!(out);
     }
+    if let Some(note) = r.quoted.as_ref().and_then(|q| q.note()) {
+        let _ = writeln!(out, "{note}\n");
+    }
     if r.no_close_match {
         let _ = writeln!(
             out,

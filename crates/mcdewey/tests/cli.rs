@@ -1221,6 +1221,36 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
         text.contains("“Unified CM 14” is not in the library, which holds cucm"),
         "{text}"
     );
+    // Words in double quotes: passages holding them as written come first, and a
+    // phrase no passage holds is said.
+    let r = ok_json(mcdewey(
+        &[
+            "search",
+            "\"protects the signalling\" phones",
+            "--json",
+            "--mode",
+            "bm25",
+        ],
+        &lib,
+        &data,
+    ));
+    assert_eq!(
+        r["quoted"],
+        serde_json::json!({"phrases": ["protects the signalling"], "holding": 2}),
+        "{r}"
+    );
+    let out = mcdewey(
+        &["search", "\"signalling of the phones\"", "--mode", "bm25"],
+        &lib,
+        &data,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "No passage holds “signalling of the phones” as written; the closest passages are shown."
+        ),
+        "{text}"
+    );
     // A broken metadata file is a warning, never an error.
     write(&lib, "cucm/product.json", b"{not json");
     let r = ok_json(mcdewey(

@@ -61,6 +61,8 @@ pub const DEFAULT_STEER: f32 = 0.6;
 /// Candidates read per result asked, so that results folded into others leave enough
 /// distinct passages.
 const GROUP_READ: usize = 3;
+/// Candidates read for a query with words in double quotes, to find those holding them.
+const PHRASE_READ: usize = 100;
 
 /// Ranked chunk ids with their scores, best first.
 type Hits = Vec<(ChunkId, f32)>;
@@ -96,6 +98,10 @@ struct Ranked {
     read_text: bool,
     /// The query's evidence, to read the features of the results shown.
     evidence: rank::QueryEvidence,
+    /// The phrases the query put in double quotes.
+    phrases: Vec<String>,
+    /// The candidates read that hold them all (ranked before the rest).
+    holding: std::collections::HashSet<ChunkId>,
 }
 
 /// Query embeddings an engine keeps by default.
@@ -338,6 +344,12 @@ impl Engine {
         read: usize,
         steer_to: &[(String, String)],
     ) -> Result<Ranked, SearchError> {
+        let phrases = rank::quoted_phrases(query);
+        let read = if phrases.is_empty() {
+            read
+        } else {
+            read.max(PHRASE_READ)
+        };
         let (mut hits, semantic) = self.first_stage(query, filter, mode, limit.max(read))?;
         let mut cosine_floor = semantic.as_ref().and_then(|s| s.floor);
         let mut cosine: std::collections::HashMap<ChunkId, f32> =
@@ -393,6 +405,34 @@ impl Engine {
             chunks.insert(hit.0.clone(), chunk);
         }
         hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Passages holding the quoted phrases first, each side in its order.
+        let holding: std::collections::HashSet<ChunkId> = chunks
+            .iter()
+            .filter(|(_, c)| !phrases.is_empty() && rank::holds_phrases(c, &phrases))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !holding.is_empty() {
+            // Lifted together just above the best passage that lacks them, so scores
+            // still fall down the list.
+            let holds = &holding;
+            let candidates = &hits[..read];
+            let scores = |held: bool| {
+                candidates
+                    .iter()
+                    .filter(move |h| holds.contains(&h.0) == held)
+                    .map(|h| h.1)
+            };
+            let lowest_held = scores(true).fold(f32::INFINITY, f32::min);
+            let best_other = scores(false).fold(f32::NEG_INFINITY, f32::max);
+            if lowest_held <= best_other {
+                let lift = best_other - lowest_held + 0.01;
+                hits[..read]
+                    .iter_mut()
+                    .filter(|h| holding.contains(&h.0))
+                    .for_each(|h| h.1 += lift);
+                hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
+            }
+        }
         // Contents pages stay readable in the document but out of the results.
         if !contents.is_empty() {
             hits.retain(|h| !contents.contains(&h.0));
@@ -405,6 +445,8 @@ impl Engine {
             features,
             read_text: self.rerank.reads_text(),
             evidence,
+            phrases,
+            holding,
         })
     }
 
@@ -504,7 +546,13 @@ impl Engine {
         let order: Vec<&Chunk> = loaded.iter().map(|l| l.2).collect();
         let sets: Vec<_> = order.iter().map(|c| group::shingles(&c.text)).collect();
         let mut results = Vec::with_capacity(limit);
+        let mut holding = 0;
         for members in group::group(&order, &sets).into_iter().take(limit) {
+            holding += usize::from(
+                members
+                    .iter()
+                    .any(|&i| ranked.holding.contains(loaded[i].0)),
+            );
             let chunks: Vec<&Chunk> = members.iter().map(|&i| order[i]).collect();
             let shown = group::representative(&chunks, &steer_to);
             let (id, _, chunk) = loaded[members[shown]];
@@ -539,10 +587,15 @@ impl Engine {
             && results
                 .first()
                 .is_none_or(|r| r.match_level == MatchLevel::Weak);
+        let quoted = (!ranked.phrases.is_empty()).then(|| crate::Quoted {
+            phrases: ranked.phrases.clone(),
+            holding,
+        });
         Ok(SearchResponse {
             query: req.query.clone(),
             understood,
             no_close_match,
+            quoted,
             results,
         })
     }
@@ -724,6 +777,65 @@ mod tests {
                 (ids[0].clone(), exact[0])
             ]
         );
+    }
+
+    #[test]
+    fn passages_holding_a_quoted_phrase_rank_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("library");
+        let doc = lib.join("p/v1/guide/guide.md");
+        std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
+        // The first section has the words often but never side by side; the second
+        // has them together once.
+        let scattered =
+            "The list of trusted devices is kept per phone; trust is renewed. ".repeat(6);
+        let together =
+            "Renew the trust list after the certificate changes. Other words here. ".repeat(3);
+        std::fs::write(
+            &doc,
+            format!("## Devices\n\n{scattered}\n\n## Renewal\n\n{together}\n"),
+        )
+        .unwrap();
+        let spec = crate::StoreSpec::Embedded(dir.path().join("data"));
+        let model = HashEmbedder::new(32);
+        spec.update(
+            &lib,
+            &Default::default(),
+            Some(crate::Embedding::new(&model)),
+            &mut |_| {},
+        )
+        .unwrap();
+        let engine =
+            Engine::with_embedder(spec.open().unwrap(), std::sync::Arc::new(model)).unwrap();
+        let search = |query: &str| {
+            engine
+                .search(&SearchRequest {
+                    query: query.into(),
+                    ..Default::default()
+                })
+                .unwrap()
+        };
+        let plain = search("trust list");
+        assert!(plain.quoted.is_none());
+        assert_eq!(plain.results[0].citation.heading, ["Devices"], "{plain:#?}");
+        let quoted = search("\"trust list\"");
+        assert_eq!(quoted.results[0].citation.heading, ["Renewal"]);
+        assert_eq!(
+            quoted.quoted,
+            Some(crate::Quoted {
+                phrases: vec!["trust list".into()],
+                holding: 1
+            })
+        );
+        assert!(quoted.results[0].score > quoted.results[1].score);
+        assert_eq!(quoted.quoted.as_ref().unwrap().note(), None);
+        let missing = search("\"list of trust\" devices");
+        assert_eq!(missing.quoted.as_ref().unwrap().holding, 0);
+        assert_eq!(
+            missing.quoted.unwrap().note().unwrap(),
+            "No passage holds “list of trust” as written; the closest passages are shown."
+        );
+        assert!(!missing.results.is_empty());
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use filter::{resolve_filter, resolve_filter_in};
 pub use fusion::{fuse_convex, fuse_rrf, Fusion, FusionMethod};
 pub use rank::{MatchLevel, MatchThresholds, Rerank};
 pub use request::{Mode, SearchRequest, MAX_LIMIT, MAX_QUERY_CHARS};
-pub use results::{AlsoIn, SearchResponse, SearchResult};
+pub use results::{AlsoIn, Quoted, SearchResponse, SearchResult};
 pub use serving::{EngineHandle, ReloadEvery, Reloader, ServeEvent, Served};
 pub use store::{Backend, Capabilities, StoreSpec};
 pub use understand::Understood;

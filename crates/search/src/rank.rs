@@ -173,6 +173,52 @@ fn contains_word(hay: &str, needle: &str) -> bool {
     })
 }
 
+/// Most phrases in double quotes a query is read for.
+const MAX_QUOTED: usize = 8;
+
+/// The phrases a query puts in double quotes (straight or curly), as written, in order:
+/// `"CTL file" update` → `["CTL file"]`. An unpaired quote and a pair holding no letter
+/// or digit are ignored.
+pub fn quoted_phrases(query: &str) -> Vec<String> {
+    let mut phrases = Vec::new();
+    let mut open: Option<usize> = None;
+    for (at, c) in query.char_indices() {
+        match (c, open) {
+            ('"' | '“' | '”', Some(start)) => {
+                let phrase = query[start..at].trim();
+                if phrase.chars().any(char::is_alphanumeric) && phrases.len() < MAX_QUOTED {
+                    phrases.push(phrase.to_string());
+                }
+                open = None;
+            }
+            ('"' | '“', None) => open = Some(at + c.len_utf8()),
+            _ => {}
+        }
+    }
+    phrases
+}
+
+/// The words of a text for phrase matching: its runs of letters and digits, lower case
+/// (so `12.5(1)SU1` is `12 5 1 su1` and a phrase matches across any punctuation or
+/// spacing between its words).
+fn phrase_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether a passage (its heading path or text) holds every phrase, word for word.
+pub fn holds_phrases(chunk: &Chunk, phrases: &[String]) -> bool {
+    let mut words = phrase_words(&chunk.heading.join(" "));
+    words.push(String::new());
+    words.extend(phrase_words(&chunk.text));
+    phrases.iter().all(|p| {
+        let want = phrase_words(p);
+        !want.is_empty() && words.windows(want.len()).any(|w| w == want.as_slice())
+    })
+}
+
 /// Whether a passage is from release notes (by its file name or title).
 fn is_release_notes(chunk: &Chunk) -> bool {
     let stem = chunk
@@ -487,6 +533,42 @@ mod tests {
         assert!(!contains_word("kasan reports", "asan"));
         assert!(!contains_word("asanity", "asan"));
         assert!(!contains_word("x", ""));
+    }
+
+    #[test]
+    fn phrases_in_double_quotes_are_read_as_written() {
+        assert_eq!(
+            quoted_phrases(r#"how do I update the "CTL file" after a "Tomcat-ECDSA" renewal"#),
+            ["CTL file", "Tomcat-ECDSA"]
+        );
+        assert_eq!(
+            quoted_phrases("“certificate trust list” renewal"),
+            ["certificate trust list"]
+        );
+        // Unpaired, empty or punctuation-only quotes name nothing.
+        assert!(quoted_phrases(r#"the 7" screen"#).is_empty());
+        assert!(quoted_phrases(r#"a "" b " - " c"#).is_empty());
+        let many = r#""a" "b" "c" "d" "e" "f" "g" "h" "i" "j""#;
+        assert_eq!(quoted_phrases(many).len(), MAX_QUOTED);
+    }
+
+    #[test]
+    fn a_passage_holds_a_phrase_word_for_word() {
+        let c = chunk(
+            &["Certificates", "CTL File Update"],
+            "Run utils ctl update CTLFile on the publisher, release 12.5(1)SU1.",
+        );
+        let holds =
+            |p: &[&str]| holds_phrases(&c, &p.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(holds(&["utils ctl update"]));
+        assert!(holds(&["UTILS  CTL update ctlfile"]));
+        assert!(holds(&["ctl file update"]), "in the heading path");
+        assert!(holds(&["12.5.1 SU1"]), "punctuation between words aside");
+        assert!(holds(&["utils ctl", "the publisher"]));
+        assert!(!holds(&["utils ctl", "the subscriber"]), "every phrase");
+        assert!(!holds(&["update utils"]), "in order");
+        assert!(!holds(&["util ctl"]), "whole words, not stems");
+        assert!(!holds(&["update run"]), "not across heading and text");
     }
 
     #[test]

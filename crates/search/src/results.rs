@@ -93,6 +93,39 @@ pub struct SearchResponse {
     /// nothing close to the query.
     #[serde(default)]
     pub no_close_match: bool,
+    /// Words the query put in double quotes, and how many results hold them as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<Quoted>,
     /// Ranked results.
     pub results: Vec<SearchResult>,
+}
+
+/// Words a query put in double quotes (`"CTL file" update`): passages holding every
+/// such phrase word for word (in their text or heading path; case, spacing and
+/// punctuation between the words aside) rank before those that do not.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quoted {
+    /// The phrases, as written between the quotes.
+    pub phrases: Vec<String>,
+    /// How many of the results hold them all (the first ones).
+    pub holding: usize,
+}
+
+impl Quoted {
+    /// What every surface says when no result holds the phrases: "No passage holds
+    /// “CTL file” as written; the closest passages are shown."
+    pub fn note(&self) -> Option<String> {
+        if self.holding > 0 {
+            return None;
+        }
+        let named: Vec<String> = self.phrases.iter().map(|p| format!("“{p}”")).collect();
+        let (what, verb) = match named.len() {
+            1 => (named[0].clone(), "holds"),
+            _ => (named.join(" and "), "holds all of"),
+        };
+        Some(format!(
+            "No passage {verb} {what} as written; the closest passages are shown."
+        ))
+    }
 }

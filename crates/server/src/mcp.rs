@@ -7,7 +7,8 @@ mod admin;
 use crate::api::{chunk_view, context_view, ChunkView, MAX_CONTEXT};
 use crate::{AppState, EngineHandle};
 use mcdewey_search::{
-    AlsoIn, Citation, Engine, LibraryTree, MatchLevel, Mode, SearchError, SearchRequest, Understood,
+    AlsoIn, Citation, Engine, LibraryTree, MatchLevel, Mode, Quoted, SearchError, SearchRequest,
+    Understood,
 };
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::schema_for_type;
@@ -30,7 +31,8 @@ use std::sync::Arc;
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SearchArgs {
     /// What to look for: a question in plain words, a CLI command, an error message,
-    /// a parameter name.
+    /// a parameter name. Words in double quotes ("CTL file") are looked for as
+    /// written: passages holding them come first.
     #[schemars(length(min = 1, max = 2000))]
     pub query: String,
     /// Only this product (folder name, e.g. "cucm"); see list_library.
@@ -137,6 +139,9 @@ pub struct SearchOutput {
     /// True when no passage is a strong match and the first is weak: the library has
     /// nothing close.
     pub no_close_match: bool,
+    /// Words the query put in double quotes, and how many hits hold them as written
+    /// (those come first).
+    pub quoted: Option<Quoted>,
     /// Hits, best first.
     pub results: Vec<Hit>,
 }
@@ -418,6 +423,9 @@ impl McdeweyMcp {
         if let Some(line) = response.understood.as_ref().and_then(understood_line) {
             text.push_str(&format!("{line}\n"));
         }
+        if let Some(note) = response.quoted.as_ref().and_then(|q| q.note()) {
+            text.push_str(&format!("{note}\n"));
+        }
         if response.no_close_match && !results.is_empty() {
             text.push_str(
                 "No close match: nothing in the library matches this query well; the passages \
@@ -468,6 +476,7 @@ impl McdeweyMcp {
             query: response.query,
             understood: response.understood,
             no_close_match: response.no_close_match,
+            quoted: response.quoted,
             results,
         };
         Ok(structured(&out, text))

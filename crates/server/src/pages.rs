@@ -407,6 +407,9 @@ async fn search_page(
                     @if let Some(u) = &r.understood {
                         (understood_chip(u, &params))
                     }
+                    @if let Some(note) = r.quoted.as_ref().and_then(|q| q.note()) {
+                        p.notice.unquoted role="status" { (note) }
+                    }
                     @if r.results.is_empty() {
                         p.notice { "No passage matches. Try other words, or remove a filter." }
                     } @else if r.no_close_match {

@@ -1051,6 +1051,32 @@ async fn releases_are_understood_passages_grouped_and_weak_matches_flagged() {
         !page.contains("filter you chose"),
         "no filter was chosen: {page}"
     );
+    // Words in double quotes: the passages holding them come first; a phrase no
+    // passage holds is said, in JSON and on the page.
+    let (_, body) = get_json(&r, "/api/search?q=%22CTL%20file%22%20tokens&mode=bm25").await;
+    assert_eq!(
+        body["quoted"]["phrases"],
+        serde_json::json!(["CTL file"]),
+        "{body}"
+    );
+    assert!(body["quoted"]["holding"].as_u64().unwrap() >= 1, "{body}");
+    assert!(
+        body["results"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("ctl file"),
+        "{body}"
+    );
+    let (_, body) = get_json(&r, "/api/search?q=ctl%20tokens").await;
+    assert!(body.get("quoted").is_none(), "{body}");
+    let (_, _, page) = get(&r, "/?q=%22file+of+the+CTL%22+tokens").await;
+    assert!(
+        page.contains(
+            "No passage holds “file of the CTL” as written; the closest passages are shown."
+        ),
+        "{page}"
+    );
     // The search form keeps the filters and mode in force for the next query.
     let (_, _, page) = get(&r, "/?q=ctl&version=v15&mode=bm25").await;
     assert!(
