@@ -219,8 +219,9 @@ impl PgStore {
     /// The best `limit` chunks for a keyword query: the sum over its terms of the
     /// term's BM25 idf times its `ts_rank` over the chunk text (weight D) and heading
     /// path (weight A, [`HEADING_WEIGHT`]). Any term may match, as in the embedded
-    /// store; quoted phrases keep their meaning. The query is read as plain words
-    /// ([`plain_words`]): no `-word` exclusions, no `or` operator.
+    /// store. The query is read as plain words ([`plain_words`]): no `-word`
+    /// exclusions, no `or` operator, no phrases (the engine ranks the passages holding
+    /// words in double quotes first, whatever the store).
     pub fn keyword(
         &self,
         query: &str,
@@ -656,13 +657,19 @@ fn read_manifest(c: &mut impl postgres::GenericClient) -> Result<Manifest, postg
 /// `websearch_to_tsquery` sees it: a dash that begins a word (one not after a letter or
 /// digit) is part of a flag — `-fsanitize=address`, `-Wl,--thinlto-cache-dir`, `(-O2)`
 /// are terms to find, not words to leave out — and "or" is a word of the question ("the
-/// phone itself or CUCM"), not an operator; `thinlto-cache-dir` keeps its dashes and
-/// quoted phrases stay phrases.
+/// phone itself or CUCM"), not an operator; `thinlto-cache-dir` keeps its dashes.
+/// Double quotes make no phrase either: a phrase no chunk holds would find nothing,
+/// where the embedded store finds the chunks holding its words.
 fn plain_words(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     let mut after_word = false;
     for c in query.chars() {
-        out.push(if c == '-' && !after_word { ' ' } else { c });
+        let quote = matches!(c, '"' | '“' | '”');
+        out.push(if quote || (c == '-' && !after_word) {
+            ' '
+        } else {
+            c
+        });
         after_word = c.is_alphanumeric() || (c == '-' && after_word);
     }
     out.split_whitespace()
@@ -700,10 +707,8 @@ mod tests {
             plain_words("the phone itself OR CUCM, or Skinny?"),
             "the phone itself CUCM, Skinny?"
         );
-        assert_eq!(
-            plain_words("\"link state\" orders"),
-            "\"link state\" orders"
-        );
+        assert_eq!(plain_words("\"link state\" orders"), "link state orders");
+        assert_eq!(plain_words("“link-state” orders"), "link-state orders");
     }
 
     #[test]

@@ -405,34 +405,13 @@ impl Engine {
             chunks.insert(hit.0.clone(), chunk);
         }
         hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
-        // Passages holding the quoted phrases first, each side in its order.
+        // Passages holding the quoted phrases first.
         let holding: std::collections::HashSet<ChunkId> = chunks
             .iter()
             .filter(|(_, c)| !phrases.is_empty() && rank::holds_phrases(c, &phrases))
             .map(|(id, _)| id.clone())
             .collect();
-        if !holding.is_empty() {
-            // Lifted together just above the best passage that lacks them, so scores
-            // still fall down the list.
-            let holds = &holding;
-            let candidates = &hits[..read];
-            let scores = |held: bool| {
-                candidates
-                    .iter()
-                    .filter(move |h| holds.contains(&h.0) == held)
-                    .map(|h| h.1)
-            };
-            let lowest_held = scores(true).fold(f32::INFINITY, f32::min);
-            let best_other = scores(false).fold(f32::NEG_INFINITY, f32::max);
-            if lowest_held <= best_other {
-                let lift = best_other - lowest_held + 0.01;
-                hits[..read]
-                    .iter_mut()
-                    .filter(|h| holding.contains(&h.0))
-                    .for_each(|h| h.1 += lift);
-                hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
-            }
-        }
+        lift_holding(&mut hits[..read], &holding);
         // Contents pages stay readable in the document but out of the results.
         if !contents.is_empty() {
             hits.retain(|h| !contents.contains(&h.0));
@@ -693,6 +672,26 @@ impl Engine {
         let t = LibraryTree::from_manifest(self.manifest()?);
         Ok(self.tree.get_or_init(|| t))
     }
+}
+
+/// Puts the candidates in `holding` first, their scores lifted together just above the
+/// best candidate's outside it, so that scores still fall down the list.
+fn lift_holding(hits: &mut [(ChunkId, f32)], holding: &std::collections::HashSet<ChunkId>) {
+    let scores = |held: bool| {
+        hits.iter()
+            .filter(move |h| holding.contains(&h.0) == held)
+            .map(|h| h.1)
+    };
+    let lowest_held = scores(true).fold(f32::INFINITY, f32::min);
+    let best_other = scores(false).fold(f32::NEG_INFINITY, f32::max);
+    if holding.is_empty() || lowest_held > best_other {
+        return;
+    }
+    let lift = best_other - lowest_held + 0.01;
+    hits.iter_mut()
+        .filter(|h| holding.contains(&h.0))
+        .for_each(|h| h.1 += lift);
+    hits.sort_by(|a, b| b.1.total_cmp(&a.1));
 }
 
 /// `query` without the phrases (", "-separated) that named a release; the query itself
