@@ -199,7 +199,17 @@ const SEQUENCE_RELS: &[&str] = &[
 /// sequence `rel`, and besides them nothing but labels ("Next:", "Up:", brackets), as
 /// texinfo writes `Next: Invoking patch, Previous: Invoking diff, Up: Top [Contents]`.
 pub(crate) fn is_furniture(el: ElementRef) -> bool {
-    is_dropped(el.value()) || is_sequence_nav(el)
+    is_dropped(el.value()) || is_sequence_nav(el) || is_permalink_mark(el)
+}
+
+/// Whether an element is a permalink mark: a link to a place on the page whose whole
+/// text is `¶`, `#` or `§` (Sphinx and DocBook put one after headings and options).
+fn is_permalink_mark(el: ElementRef) -> bool {
+    el.value().name() == "a" && el.value().attr("href").is_some_and(|h| h.starts_with('#')) && {
+        let text: String = el.text().collect();
+        let text = text.trim();
+        !text.is_empty() && text.chars().all(|c| matches!(c, '¶' | '#' | '§'))
+    }
 }
 
 fn is_sequence_nav(el: ElementRef) -> bool {
@@ -385,6 +395,14 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
         write_headerless_table(el, depth, out);
         return;
     }
+    if name == "dt" && is_anchored_term(el) {
+        // An option, setting or glossary term with its own permalink is a section of
+        // its own: the deepest heading, so that its passage is cited by its name.
+        out.push_str("<h6>");
+        write_children(el, depth + 1, out);
+        out.push_str("</h6>");
+        return;
+    }
     out.push('<');
     out.push_str(name);
     for (k, v) in e.attrs() {
@@ -404,6 +422,27 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// Whether a definition term is an entry documentation generators give a permalink:
+/// it (or its list, for the list's first term) has an id, and it links to that id
+/// (Sphinx `.. option::` and style options, glossaries, DocBook variable lists).
+fn is_anchored_term(dt: ElementRef) -> bool {
+    let list_id = || {
+        let parent = dt.parent().and_then(ElementRef::wrap)?;
+        let first = parent
+            .children()
+            .filter_map(ElementRef::wrap)
+            .find(|c| c.value().name() == "dt")?;
+        (first.id() == dt.id()).then(|| parent.value().attr("id"))?
+    };
+    let Some(id) = dt.value().attr("id").or_else(list_id) else {
+        return false;
+    };
+    let target = format!("#{id}");
+    dt.descendants()
+        .filter_map(ElementRef::wrap)
+        .any(|a| a.value().name() == "a" && a.value().attr("href") == Some(target.as_str()))
 }
 
 /// Writes a headerless table with its first row's cells as header cells.
@@ -469,6 +508,44 @@ fn tidy(md: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terms_with_their_own_permalink_are_headings() {
+        let page = r##"<html><body><div role="main"><h1>Style Options</h1>
+            <h2>Configurable Format Style Options</h2>
+            <dl id="removesemicolon"><dt><strong>RemoveSemicolon</strong> (<code>Boolean</code>)
+            <span class="versionbadge">clang-format 16</span>
+            <a class="reference internal" href="#removesemicolon"><span>¶</span></a></dt>
+            <dd><p>Remove semicolons after the closing brace of a non-empty function.</p></dd></dl>
+            <dl class="std option"><dt class="sig sig-object std" id="cmdoption-Werror">
+            <span class="sig-name descname">-Werror</span>
+            <a class="headerlink" href="#cmdoption-Werror">¶</a></dt>
+            <dd><p>Turn warnings into errors.</p></dd></dl>
+            <dl><dt id="plain">A term</dt><dd><p>Without a permalink: a list item.</p></dd></dl>
+            </div></body></html>"##;
+        let md = html_to_markdown(page).markdown;
+        assert!(
+            md.contains("###### **RemoveSemicolon** (`Boolean`) clang-format 16"),
+            "{md}"
+        );
+        assert!(md.contains("###### -Werror"), "{md}");
+        assert!(!md.contains("# A term"), "{md}");
+        let blocks = crate::markdown::parse_text(&md, crate::markdown::Dialect::Markdown);
+        let headings: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b.heading_level().is_some())
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                "Style Options",
+                "Configurable Format Style Options",
+                "RemoveSemicolon (Boolean) clang-format 16",
+                "-Werror"
+            ]
+        );
+    }
 
     #[test]
     fn keeps_content_drops_furniture() {
