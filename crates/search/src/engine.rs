@@ -350,7 +350,10 @@ impl Engine {
         } else {
             read.max(PHRASE_READ)
         };
-        let (mut hits, semantic) = self.first_stage(query, filter, mode, limit.max(read))?;
+        // Both lists search with the names of quoted symbols added ("';'": semicolon);
+        // the second stage reads the query as written.
+        let retrieval = crate::symbols::with_names(query);
+        let (mut hits, semantic) = self.first_stage(&retrieval, filter, mode, limit.max(read))?;
         let mut cosine_floor = semantic.as_ref().and_then(|s| s.floor);
         let mut cosine: std::collections::HashMap<ChunkId, f32> =
             semantic.into_iter().flat_map(|s| s.list).collect();
@@ -362,7 +365,7 @@ impl Engine {
                 versions: Some(steer_to.to_vec()),
                 ..filter.clone()
             };
-            let (steered, semantic) = self.first_stage(query, &only, mode, limit.max(read))?;
+            let (steered, semantic) = self.first_stage(&retrieval, &only, mode, limit.max(read))?;
             let floor = semantic.as_ref().and_then(|s| s.floor);
             cosine_floor = match (cosine_floor, floor) {
                 (Some(a), Some(b)) => Some(a.max(b)),

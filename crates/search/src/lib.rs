@@ -19,6 +19,7 @@ mod request;
 mod results;
 pub mod serving;
 mod store;
+mod symbols;
 pub mod understand;
 
 pub use citation::{Citation, HEADING_SEPARATOR};
