@@ -1176,17 +1176,14 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
         summary["skipped"].as_array().unwrap().is_empty(),
         "product.json is metadata, not a skipped file: {summary}"
     );
-    let r = ok_json(mcdewey(
-        &[
-            "search",
-            "in Unified CM 12.5(1) mixed mode",
-            "--json",
-            "--mode",
-            "bm25",
-        ],
-        &lib,
-        &data,
-    ));
+    let keyword_json = |query: &str| {
+        ok_json(mcdewey(
+            &["search", query, "--json", "--mode", "bm25"],
+            &lib,
+            &data,
+        ))
+    };
+    let r = keyword_json("in Unified CM 12.5(1) mixed mode");
     assert_eq!(
         r["understood"]["versions"],
         serde_json::json!(["v12.5.1"]),
@@ -1223,17 +1220,7 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
     );
     // Words in double quotes: passages holding them as written come first, and a
     // phrase no passage holds is said.
-    let r = ok_json(mcdewey(
-        &[
-            "search",
-            "\"protects the signalling\" phones",
-            "--json",
-            "--mode",
-            "bm25",
-        ],
-        &lib,
-        &data,
-    ));
+    let r = keyword_json("\"protects the signalling\" phones");
     assert_eq!(
         r["quoted"],
         serde_json::json!({"phrases": ["protects the signalling"], "holding": 2}),

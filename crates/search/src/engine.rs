@@ -717,23 +717,14 @@ mod tests {
     use super::*;
     use mcdewey_embed::HashEmbedder;
 
-    #[test]
-    fn keyword_candidates_outside_the_vector_list_get_their_own_similarity() {
-        let dir = tempfile::tempdir().unwrap();
-        let lib = dir.path().join("library");
+    /// An engine over a library of one Markdown document, indexed with the hash
+    /// embedder, and that embedder.
+    fn engine_over(dir: &std::path::Path, markdown: &str) -> (Engine, HashEmbedder) {
+        let lib = dir.join("library");
         let doc = lib.join("p/v1/guide/guide.md");
         std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
-        let sections: String = ["Trust lists", "Port numbers", "Media keys"]
-            .iter()
-            .map(|t| {
-                format!(
-                    "## {t}\n\n{}\n\n",
-                    format!("{t} are described here. ").repeat(12)
-                )
-            })
-            .collect();
-        std::fs::write(&doc, sections).unwrap();
-        let spec = crate::StoreSpec::Embedded(dir.path().join("data"));
+        std::fs::write(&doc, markdown).unwrap();
+        let spec = crate::StoreSpec::Embedded(dir.join("data"));
         let model = HashEmbedder::new(32);
         spec.update(
             &lib,
@@ -745,6 +736,22 @@ mod tests {
         let engine =
             Engine::with_embedder(spec.open().unwrap(), std::sync::Arc::new(model.clone()))
                 .unwrap();
+        (engine, model)
+    }
+
+    #[test]
+    fn keyword_candidates_outside_the_vector_list_get_their_own_similarity() {
+        let dir = tempfile::tempdir().unwrap();
+        let sections: String = ["Trust lists", "Port numbers", "Media keys"]
+            .iter()
+            .map(|t| {
+                format!(
+                    "## {t}\n\n{}\n\n",
+                    format!("{t} are described here. ").repeat(12)
+                )
+            })
+            .collect();
+        let (engine, model) = engine_over(dir.path(), &sections);
         let query = model.embed_query("port numbers").unwrap();
         let ids: Vec<ChunkId> = (0..3)
             .map(|i| ChunkId::new("p::v1::guide::guide", i))
@@ -784,31 +791,16 @@ mod tests {
     #[test]
     fn passages_holding_a_quoted_phrase_rank_first() {
         let dir = tempfile::tempdir().unwrap();
-        let lib = dir.path().join("library");
-        let doc = lib.join("p/v1/guide/guide.md");
-        std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
         // The first section has the words often but never side by side; the second
         // has them together once.
         let scattered =
             "The list of trusted devices is kept per phone; trust is renewed. ".repeat(6);
         let together =
             "Renew the trust list after the certificate changes. Other words here. ".repeat(3);
-        std::fs::write(
-            &doc,
-            format!("## Devices\n\n{scattered}\n\n## Renewal\n\n{together}\n"),
-        )
-        .unwrap();
-        let spec = crate::StoreSpec::Embedded(dir.path().join("data"));
-        let model = HashEmbedder::new(32);
-        spec.update(
-            &lib,
-            &Default::default(),
-            Some(crate::Embedding::new(&model)),
-            &mut |_| {},
-        )
-        .unwrap();
-        let engine =
-            Engine::with_embedder(spec.open().unwrap(), std::sync::Arc::new(model)).unwrap();
+        let (engine, _) = engine_over(
+            dir.path(),
+            &format!("## Devices\n\n{scattered}\n\n## Renewal\n\n{together}\n"),
+        );
         let search = |query: &str| {
             engine
                 .search(&SearchRequest {
