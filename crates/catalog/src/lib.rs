@@ -5,6 +5,7 @@
 mod embedding;
 mod manifest;
 mod scan;
+pub mod spelling;
 
 pub use embedding::{
     embed_with_cache, embedding_text, embedding_text_of, write_atomic, Embedding, EmbeddingCache,

@@ -12,6 +12,7 @@
 //! lower-cased, English stop words dropped and stemmed; joined tokens are only
 //! lower-cased.
 
+use mcdewey_catalog::spelling::american;
 /// The analyzer type, for callers that keep one (the search crate's second stage).
 pub use tantivy::tokenizer::TextAnalyzer;
 use tantivy::tokenizer::{
@@ -128,100 +129,6 @@ fn alnum_parts(word: &str) -> Vec<(usize, usize)> {
         parts.push((s, word.len()));
     }
     parts
-}
-
-/// Endings spelled one way in British and another in American English, with the part
-/// of the word before them at least this long (so `our`, `hour`, `four`, `wise`, `raise`
-/// and `rogue` are left alone). Words that only end alike (`enterprise`, `precise`) are
-/// rewritten too, the same way in the text and in the question, so they still match
-/// each other; two different words meet only in rare cases (`timbre`, `timber`).
-const SPELLING_ENDINGS: &[(&str, &str, usize)] = &[
-    ("isations", "izations", 3),
-    ("isation", "ization", 3),
-    ("ising", "izing", 3),
-    ("ised", "ized", 3),
-    ("ises", "izes", 3),
-    ("isers", "izers", 3),
-    ("iser", "izer", 3),
-    ("ise", "ize", 3),
-    ("lysing", "lyzing", 2),
-    ("lysed", "lyzed", 2),
-    ("lyses", "lyzes", 2),
-    ("lyser", "lyzer", 2),
-    ("lyse", "lyze", 2),
-    ("ourable", "orable", 3),
-    ("ouring", "oring", 3),
-    ("ourite", "orite", 3),
-    ("ourites", "orites", 3),
-    ("oured", "ored", 3),
-    ("ourers", "orers", 3),
-    ("ourer", "orer", 3),
-    ("oural", "oral", 3),
-    ("ours", "ors", 3),
-    ("our", "or", 3),
-    ("ogues", "ogs", 3),
-    ("ogue", "og", 3),
-    ("tres", "ters", 2),
-    ("tre", "ter", 2),
-    ("bres", "bers", 2),
-    ("bre", "ber", 2),
-];
-/// Whole words spelled differently.
-const SPELLING_WORDS: &[(&str, &str)] = &[
-    ("licence", "license"),
-    ("licences", "licenses"),
-    ("defence", "defense"),
-    ("defences", "defenses"),
-    ("offence", "offense"),
-    ("offences", "offenses"),
-    ("pretence", "pretense"),
-    ("grey", "gray"),
-    ("programme", "program"),
-    ("programmes", "programs"),
-];
-/// Letters inside a word spelled differently (mostly medical: `haemoglobin`,
-/// `anaemia`, `paediatric`, `oestrogen`, `diarrhoea`).
-const SPELLING_INFIXES: &[(&str, &str)] = &[
-    ("haem", "hem"),
-    ("aemi", "emi"),
-    ("paed", "ped"),
-    ("aetiol", "etiol"),
-    ("oestr", "estr"),
-    ("oedem", "edem"),
-    ("oesoph", "esoph"),
-    ("foet", "fet"),
-    ("rrhoea", "rrhea"),
-];
-
-/// A word as American English spells it, when it is written the British way; lower
-/// case when rewritten, else the word as it was.
-fn american(word: &str) -> std::borrow::Cow<'_, str> {
-    use std::borrow::Cow;
-    if !word.is_ascii() || word.len() < 4 || word.bytes().any(|b| b.is_ascii_digit()) {
-        return Cow::Borrowed(word);
-    }
-    let lower = word.to_ascii_lowercase();
-    if let Some((_, us)) = SPELLING_WORDS.iter().find(|(gb, _)| *gb == lower) {
-        return Cow::Owned((*us).to_string());
-    }
-    let mut out = lower.clone();
-    for (gb, us) in SPELLING_INFIXES {
-        if out.contains(gb) {
-            out = out.replacen(gb, us, 1);
-        }
-    }
-    if let Some((gb, us, _)) = SPELLING_ENDINGS
-        .iter()
-        .find(|(gb, _, before)| out.len() >= gb.len() + before && out.ends_with(gb))
-    {
-        out.truncate(out.len() - gb.len());
-        out.push_str(us);
-    }
-    if out == lower {
-        Cow::Borrowed(word)
-    } else {
-        Cow::Owned(out)
-    }
 }
 
 impl TokenStream for TechnicalStream {

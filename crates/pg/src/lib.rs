@@ -12,6 +12,7 @@ mod update;
 
 pub use update::{update_in_batches, update_library};
 
+use mcdewey_catalog::spelling::american_text;
 use mcdewey_catalog::{DocEntry, Filter, IndexError, Manifest, SkipEntry};
 use mcdewey_core::{Chunk, ChunkId, Location, PageLabel};
 use postgres::types::ToSql;
@@ -236,7 +237,7 @@ impl PgStore {
             let parsed: String = c
                 .query_one(
                     "SELECT websearch_to_tsquery('english', $1)::text",
-                    &[&plain_words(query)],
+                    &[&american_text(&plain_words(query)).into_owned()],
                 )
                 .map_err(|e| self.err("parsing the query", e))?
                 .get(0);

@@ -2,6 +2,7 @@
 //! store, committed in batches (one transaction each) under the indexer's advisory lock.
 
 use crate::{pg_reason, read_manifest, PgStore, INDEXER_LOCK};
+use mcdewey_catalog::spelling::american_text;
 use mcdewey_catalog::{
     embed_with_cache, embedding_text, embedding_text_of, ChunkSink, Embedding, IndexError,
     Manifest, Progress, Scanner, UpdateSummary, MIN_BATCH_CHUNKS,
@@ -311,6 +312,12 @@ fn commit_batch(
             vector,
         ];
         tx.execute(&insert, &params).map_err(w)?;
+        // Searched as the embedded store's analyzer reads words: British spellings the
+        // American way (the stored text stays as written).
+        let (heading_words, body_words) = (
+            american_text(&heading_text).into_owned(),
+            american_text(&chunk.text).into_owned(),
+        );
         tx.execute(
             &insert_search,
             &[
@@ -318,8 +325,8 @@ fn commit_batch(
                 &chunk.product,
                 &chunk.version,
                 &chunk.doc_set,
-                &heading_text,
-                &chunk.text,
+                &heading_words,
+                &body_words,
             ],
         )
         .map_err(w)?;

@@ -26,7 +26,7 @@ fn library() -> tempfile::TempDir {
     write(
         lib.path(),
         "acme/v2/guide/routing.md",
-        "# Routing\n\n## Static routes\n\nStatic routes in v2 accept a tag and a distance.\n",
+        "# Routing\n\n## Static routes\n\nStatic routes in v2 accept a tag and a distance. Their behavior is unchanged.\n",
     );
     lib
 }
@@ -91,6 +91,12 @@ fn indexes_searches_filters_and_updates_in_place() {
         let hits = store.keyword(phrase, &Filter::default(), 10).unwrap();
         assert_eq!(hits.len(), 1, "{phrase}: {hits:?}");
     }
+    // A British spelling finds the American text, as in the embedded store.
+    let british = store.keyword("behaviour", &Filter::default(), 10).unwrap();
+    assert!(
+        british.len() == 1 && british[0].0.document.contains("::v2::"),
+        "{british:?}"
+    );
     let flag = store.keyword("-distance", &Filter::default(), 10).unwrap();
     assert!(
         flag.iter().any(|(id, _)| id.document.contains("::v2::")),
