@@ -74,10 +74,32 @@ pub fn american(word: &str) -> std::borrow::Cow<'_, str> {
     if !word.is_ascii() || word.len() < 4 || word.bytes().any(|b| b.is_ascii_digit()) {
         return Cow::Borrowed(word);
     }
-    let lower = word.to_ascii_lowercase();
-    if let Some((_, us)) = SPELLING_WORDS.iter().find(|(gb, _)| *gb == lower) {
+    if let Some((_, us)) = SPELLING_WORDS
+        .iter()
+        .find(|(gb, _)| word.eq_ignore_ascii_case(gb))
+    {
         return Cow::Owned((*us).to_string());
     }
+    // Most words hold no British letters: they are looked at without a copy (every
+    // word of every indexed chunk passes here).
+    let bytes = word.as_bytes();
+    let holds = |gb: &str| {
+        bytes
+            .windows(gb.len())
+            .any(|w| w.eq_ignore_ascii_case(gb.as_bytes()))
+    };
+    let ends = |gb: &str, before: usize| {
+        bytes.len() >= gb.len() + before
+            && bytes[bytes.len() - gb.len()..].eq_ignore_ascii_case(gb.as_bytes())
+    };
+    if !SPELLING_INFIXES.iter().any(|(gb, _)| holds(gb))
+        && !SPELLING_ENDINGS
+            .iter()
+            .any(|(gb, _, before)| ends(gb, *before))
+    {
+        return Cow::Borrowed(word);
+    }
+    let lower = word.to_ascii_lowercase();
     let mut out = lower.clone();
     for (gb, us) in SPELLING_INFIXES {
         if out.contains(gb) {

@@ -409,9 +409,10 @@ impl Engine {
         }
         hits[..read].sort_by(|a, b| b.1.total_cmp(&a.1));
         // Passages holding the quoted phrases first.
+        let wanted: Vec<Vec<String>> = phrases.iter().map(|p| rank::phrase_words(p)).collect();
         let holding: std::collections::HashSet<ChunkId> = chunks
             .iter()
-            .filter(|(_, c)| !phrases.is_empty() && rank::holds_phrases(c, &phrases))
+            .filter(|(_, c)| !wanted.is_empty() && rank::holds_phrases(c, &wanted))
             .map(|(id, _)| id.clone())
             .collect();
         lift_holding(&mut hits[..read], &holding);
@@ -680,6 +681,9 @@ impl Engine {
 /// Puts the candidates in `holding` first, their scores lifted together just above the
 /// best candidate's outside it, so that scores still fall down the list.
 fn lift_holding(hits: &mut [(ChunkId, f32)], holding: &std::collections::HashSet<ChunkId>) {
+    if holding.is_empty() {
+        return;
+    }
     let scores = |held: bool| {
         hits.iter()
             .filter(move |h| holding.contains(&h.0) == held)
@@ -687,7 +691,7 @@ fn lift_holding(hits: &mut [(ChunkId, f32)], holding: &std::collections::HashSet
     };
     let lowest_held = scores(true).fold(f32::INFINITY, f32::min);
     let best_other = scores(false).fold(f32::NEG_INFINITY, f32::max);
-    if holding.is_empty() || lowest_held > best_other {
+    if lowest_held > best_other {
         return;
     }
     let lift = best_other - lowest_held + 0.01;

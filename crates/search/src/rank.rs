@@ -201,22 +201,22 @@ pub fn quoted_phrases(query: &str) -> Vec<String> {
 /// The words of a text for phrase matching: its runs of letters and digits, lower case
 /// (so `12.5(1)SU1` is `12 5 1 su1` and a phrase matches across any punctuation or
 /// spacing between its words).
-fn phrase_words(text: &str) -> Vec<String> {
+pub fn phrase_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
 }
 
-/// Whether a passage (its heading path or text) holds every phrase, word for word.
-pub fn holds_phrases(chunk: &Chunk, phrases: &[String]) -> bool {
+/// Whether a passage (its heading path or text) holds every phrase, word for word; the
+/// phrases as [`phrase_words`] splits them.
+pub fn holds_phrases(chunk: &Chunk, phrases: &[Vec<String>]) -> bool {
     let mut words = phrase_words(&chunk.heading.join(" "));
     words.push(String::new());
     words.extend(phrase_words(&chunk.text));
-    phrases.iter().all(|p| {
-        let want = phrase_words(p);
-        !want.is_empty() && words.windows(want.len()).any(|w| w == want.as_slice())
-    })
+    phrases
+        .iter()
+        .all(|want| !want.is_empty() && words.windows(want.len()).any(|w| w == want.as_slice()))
 }
 
 /// Whether a passage is from release notes (by its file name or title).
@@ -559,7 +559,7 @@ mod tests {
             "Run utils ctl update CTLFile on the publisher, release 12.5(1)SU1.",
         );
         let holds =
-            |p: &[&str]| holds_phrases(&c, &p.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            |p: &[&str]| holds_phrases(&c, &p.iter().map(|s| phrase_words(s)).collect::<Vec<_>>());
         assert!(holds(&["utils ctl update"]));
         assert!(holds(&["UTILS  CTL update ctlfile"]));
         assert!(holds(&["ctl file update"]), "in the heading path");
