@@ -395,10 +395,19 @@ impl Rerank {
 /// Whether a line of a contents page ends in a page reference: `… 91`, `…, on page
 /// 91`, `Title\t91`, `Title ........ xvii`.
 fn ends_in_page(line: &str) -> bool {
+    // A row of three cells or more is a table's, whatever its last cell holds (a port,
+    // a count, "TLS 1.2"): a contents line is a title and its page.
+    if line.matches('\t').count() >= 2 {
+        return false;
+    }
     let line = line.trim().trim_end_matches('.');
     let Some((before, last)) = line.rsplit_once(|c: char| c.is_whitespace() || c == '.') else {
         return false;
     };
+    // "TLS 1.2", "release 12.5": the last digits are a number's fraction, not a page.
+    if line.as_bytes()[before.len()] == b'.' && before.ends_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
     let numeral = (!last.is_empty() && last.len() <= 4 && last.bytes().all(|b| b.is_ascii_digit()))
         || (!last.is_empty()
             && last.len() <= 6
@@ -695,6 +704,18 @@ mod tests {
             "- -fsanitize=address\n- -fsanitize=memory\n- -fsanitize=thread\n- -g\n- -O1\n- -O2",
         );
         assert!(!is_contents(&options));
+        // A table whose last column is a number or a version is a table.
+        let ports = "Application\tProtocol\tDestination / Listener\tMinimum TLS version\n\
+                     Tomcat\tHTTPS\t443\n\
+                     CTL-SERV\tProprietary\t2444\n\
+                     CAPF-SERV\tTransmission Control Protocol (TCP)\t3804\n\
+                     SIP-SIG\tSession Initiation Protocol (SIP)\t5061\n\
+                     HA Proxy\tTCP\t6971, 6972\n\
+                     Trust Verification Service (TVS)\tProprietary\t2445";
+        assert!(!is_contents(&chunk(&[], ports)));
+        let versions = "Tomcat uses TLS 1.2\nSCCP uses TLS 1.2\nCTI uses TLS 1.1\n\
+                        CAPF uses TLS 1.2\nAXL uses TLS 1.0\nILS uses TLS 1.2";
+        assert!(!is_contents(&chunk(&[], versions)));
     }
 
     #[test]
