@@ -395,6 +395,30 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
         write_headerless_table(el, depth, out);
         return;
     }
+    if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") && is_admonition_title(el) {
+        // A NOTE or WARNING box's title is the box's label, not a section: as a
+        // heading it would hold everything after the box until the next heading.
+        out.push_str("<p><strong>");
+        write_children(el, depth + 1, out);
+        out.push_str("</strong></p>");
+        return;
+    }
+    if name == "dl" && is_reference_list(el) {
+        // Each term of a reference list heads a section of its own, as an anchored
+        // term does.
+        out.push_str("<dl>");
+        for child in el.children().filter_map(ElementRef::wrap) {
+            if child.value().name() == "dt" {
+                out.push_str("<h6>");
+                write_children(child, depth + 1, out);
+                out.push_str("</h6>");
+            } else if !is_furniture(child) {
+                write_element(child, child.value(), depth + 1, out);
+            }
+        }
+        out.push_str("</dl>");
+        return;
+    }
     if name == "dt" && is_anchored_term(el) {
         // An option, setting or glossary term with its own permalink is a section of
         // its own: the deepest heading, so that its passage is cited by its name.
@@ -422,6 +446,87 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// Classes of DocBook's admonition boxes, whose title is a heading element.
+const ADMONITIONS: &[&str] = &["note", "warning", "tip", "caution", "important"];
+
+/// Whether a heading is the title of a DocBook admonition box (`<div class="note">
+/// <h3 class="title">Note</h3>`).
+fn is_admonition_title(heading: ElementRef) -> bool {
+    heading
+        .parent()
+        .and_then(ElementRef::wrap)
+        .filter(|p| p.value().name() == "div")
+        .and_then(|p| p.value().attr("class"))
+        .is_some_and(|class| class.split_whitespace().any(|c| ADMONITIONS.contains(&c)))
+}
+
+/// Entries a definition list needs to be a reference list ([`is_reference_list`]).
+const REFERENCE_ENTRIES: usize = 4;
+/// The longest term of a reference list, in characters: names, not sentences.
+const REFERENCE_TERM_CHARS: usize = 120;
+/// The median description of a reference list, in characters: paragraphs, not labels.
+const REFERENCE_DESCRIPTION_CHARS: usize = 200;
+
+/// Whether a definition list is a reference whose entries are sections of their own,
+/// written without permalinks: clang-format's style options before clang 16,
+/// PostgreSQL's settings, glossaries. At least [`REFERENCE_ENTRIES`] terms, each a name
+/// (letters, at most [`REFERENCE_TERM_CHARS`] characters), with descriptions of
+/// [`REFERENCE_DESCRIPTION_CHARS`] characters or more (the median), at the top of its
+/// section rather than inside another list or a table. Footnotes, citations, field
+/// lists ("Parameters", "Returns") and contents (terms that are each one link) are lists.
+fn is_reference_list(dl: ElementRef) -> bool {
+    let class = dl.value().attr("class").unwrap_or("");
+    if ["footnote", "citation", "field-list", "toc"]
+        .iter()
+        .any(|c| class.contains(c))
+    {
+        return false;
+    }
+    let nested = dl
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| matches!(a.value().name(), "dd" | "li" | "table"));
+    if nested {
+        return false;
+    }
+    let mut terms = 0;
+    let mut descriptions = Vec::new();
+    for child in dl.children().filter_map(ElementRef::wrap) {
+        let chars = || {
+            child
+                .text()
+                .map(|t| t.trim().chars().count())
+                .sum::<usize>()
+        };
+        match child.value().name() {
+            "dt" => {
+                let name: String = child.text().collect();
+                let name = name.trim();
+                // A term that is one link and nothing else is a contents entry.
+                let linked = child
+                    .descendants()
+                    .filter_map(ElementRef::wrap)
+                    .filter(|a| a.value().name() == "a" && a.value().attr("href").is_some())
+                    .any(|a| a.text().collect::<String>().trim() == name);
+                if linked
+                    || name.chars().count() > REFERENCE_TERM_CHARS
+                    || !name.chars().any(char::is_alphabetic)
+                {
+                    return false;
+                }
+                terms += 1;
+            }
+            "dd" => descriptions.push(chars()),
+            _ => {}
+        }
+    }
+    descriptions.sort_unstable();
+    terms >= REFERENCE_ENTRIES
+        && descriptions
+            .get(descriptions.len() / 2)
+            .is_some_and(|&m| m >= REFERENCE_DESCRIPTION_CHARS)
 }
 
 /// Whether a definition term is an entry documentation generators give a permalink:
@@ -545,6 +650,86 @@ mod tests {
                 "-Werror"
             ]
         );
+    }
+
+    #[test]
+    fn terms_of_a_reference_list_are_headings_without_permalinks() {
+        let long = "Aligns the operands of consecutive assignments, so that a block of \
+                    them reads as a table; the option takes a style with nested flags \
+                    for comments, empty lines, compound assignments and padding.";
+        let entry = |name: &str| {
+            format!(
+                "<dt><strong>{name}</strong> (<code>Boolean</code>) \
+                 <span class=\"versionbadge\">clang-format 11</span></dt><dd><p>{long}</p>\
+                 <pre>int a = 1;</pre></dd>"
+            )
+        };
+        let options: String = [
+            "AlignArrayOfStructures",
+            "AlignAfterOpenBracket",
+            "AlignConsecutiveMacros",
+            "AlignConsecutiveBitFields",
+        ]
+        .iter()
+        .map(|n| entry(n))
+        .collect();
+        let page = format!(
+            r##"<html><body><div role="main"><h1>Style Options</h1>
+            <h2>Configurable Format Style Options</h2><dl>{options}</dl>
+            <h2>Glossary in brief</h2>
+            <dl><dt>ACL</dt><dd>Access list.</dd><dt>CTL</dt><dd>Trust list.</dd>
+            <dt>ITL</dt><dd>Initial trust list.</dd><dt>LSC</dt><dd>A certificate.</dd></dl>
+            <h2>Notes</h2>
+            <dl class="footnote brackets"><dt>1</dt><dd><p>{long}</p></dd><dt>2</dt><dd><p>{long}</p></dd>
+            <dt>3</dt><dd><p>{long}</p></dd><dt>4</dt><dd><p>{long}</p></dd></dl>
+            <ul><li><dl>{options}</dl></li></ul>
+            <dl><dt><a href="a.html">Chapter A</a></dt><dd><p>{long}</p></dd><dt><a href="b.html">Chapter B</a></dt>
+            <dd><p>{long}</p></dd><dt><a href="c.html">Chapter C</a></dt><dd><p>{long}</p></dd>
+            <dt><a href="d.html">Chapter D</a></dt><dd><p>{long}</p></dd></dl>
+            </div></body></html>"##
+        );
+        let md = html_to_markdown(&page).markdown;
+        let blocks = crate::markdown::parse_text(&md, crate::markdown::Dialect::Markdown);
+        let headings: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b.heading_level().is_some())
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                "Style Options",
+                "Configurable Format Style Options",
+                "AlignArrayOfStructures (Boolean) clang-format 11",
+                "AlignAfterOpenBracket (Boolean) clang-format 11",
+                "AlignConsecutiveMacros (Boolean) clang-format 11",
+                "AlignConsecutiveBitFields (Boolean) clang-format 11",
+                "Glossary in brief",
+                "Notes",
+            ],
+            "short descriptions, footnotes, a list inside a list item and contents stay lists: {md}"
+        );
+        assert_eq!(md.matches(long).count(), 16, "every description kept: {md}");
+        assert!(md.contains("int a = 1;"), "{md}");
+    }
+
+    #[test]
+    fn an_admonition_title_is_its_label_not_a_section() {
+        let page = r#"<html><body><div class="refsect1"><h2>Options</h2>
+            <p>Options come first.</p>
+            <div class="note"><h3 class="title">Note</h3><p>Large objects are dumped too.</p></div>
+            <p>The options after the note belong to Options.</p>
+            <h3>Examples</h3><p>pg_dump mydb</p></div></body></html>"#;
+        let md = html_to_markdown(page).markdown;
+        let blocks = crate::markdown::parse_text(&md, crate::markdown::Dialect::Markdown);
+        let headings: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b.heading_level().is_some())
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(headings, ["Options", "Examples"], "{md}");
+        assert!(md.contains("**Note**"), "{md}");
+        assert!(md.contains("Large objects are dumped too."), "{md}");
     }
 
     #[test]

@@ -4,9 +4,16 @@ use mcdewey_core::Chunk;
 use mcdewey_search::{Citation, LibraryTree, SearchResponse};
 use std::fmt::Write;
 
-/// `p. 153`, `pp. 153-155`, `p. 147 (printed 129)`, or "page unknown".
+/// `p. 153`, `pp. 153-155`, `p. 147 (printed 129)`, or "page unknown" (a chunk's own
+/// view).
 fn page_text(c: &Citation) -> String {
     c.page_text().unwrap_or_else(|| "page unknown".to_string())
+}
+
+/// The page after two spaces, or nothing when it is unknown (HTML and Markdown without
+/// page marks have none), as the web UI's result list shows it.
+fn listed_page(c: &Citation) -> String {
+    c.page_text().map(|p| format!("  {p}")).unwrap_or_default()
 }
 
 /// The part of a result's text that holds most of the query's words (the web UI's
@@ -55,11 +62,11 @@ pub fn results(r: &SearchResponse) -> String {
     for hit in &r.results {
         let _ = writeln!(
             out,
-            "{:>2}. {}  [{}]  {}",
+            "{:>2}. {}  [{}]{}",
             hit.rank,
             hit.citation.source,
             hit.citation.version,
-            page_text(&hit.citation)
+            listed_page(&hit.citation)
         );
         if !hit.citation.heading.is_empty() {
             let _ = writeln!(out, "    {}", hit.citation.heading_path());
@@ -74,10 +81,10 @@ pub fn results(r: &SearchResponse) -> String {
         for other in &hit.also_in {
             let _ = writeln!(
                 out,
-                "    also in {}: {}  {}",
+                "    also in {}: {}{}",
                 other.citation.version,
                 other.chunk_id,
-                page_text(&other.citation)
+                listed_page(&other.citation)
             );
         }
         for other in &hit.differs_in {
