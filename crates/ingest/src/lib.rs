@@ -162,7 +162,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Bumped whenever parsing or chunking changes the chunks of an unchanged file, so that
 /// indexes built before are rebuilt.
-pub const PARSER_VERSION: u32 = 7;
+pub const PARSER_VERSION: u32 = 8;
 
 /// Reads, parses and chunks one library file.
 pub fn read_document(file: &LibraryFile, opts: &IngestOptions) -> Result<Document, IngestError> {
@@ -382,10 +382,13 @@ fn text_blocks(file: &LibraryFile, source: &str, bytes: &[u8]) -> Result<TextBlo
             let page = html::document_to_markdown(&parsed);
             let mut md = page.markdown;
             // A page without a top heading is titled by its <title>, so its first
-            // chunks (navigation generators put h2/h3 first or none) carry one.
+            // chunks (navigation generators put h2/h3 first or none) carry one; when
+            // its first heading already reads as the title (DocBook's `<h2>20.5. Write
+            // Ahead Log</h2>`), that heading becomes the top one instead of being
+            // cited twice ("20.5. Write Ahead Log › 20.5. Write Ahead Log").
             let has_title = md.lines().any(|l| l.starts_with("# "));
             if let (false, Some(title)) = (has_title, page.title) {
-                md = format!("# {title}\n\n{md}");
+                md = titled(&md, &title);
             }
             (
                 markdown::parse_text(&md, markdown::Dialect::Markdown),
@@ -398,6 +401,40 @@ fn text_blocks(file: &LibraryFile, source: &str, bytes: &[u8]) -> Result<TextBlo
         ),
     };
     Ok((blocks, warnings, reference))
+}
+
+/// Markdown of a page without a top-level heading, given one: its first heading promoted
+/// when it reads as `title`, else `title` put first.
+fn titled(md: &str, title: &str) -> String {
+    // Words as read: Markdown escapes (`pg\_dump`), emphasis and code marks aside.
+    let words = |s: &str| {
+        s.replace(['\\', '*', '`', '_'], "")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let first = md.lines().position(|l| {
+        let t = l.trim_start_matches('#');
+        t.len() < l.len() && t.starts_with(' ')
+    });
+    match first {
+        Some(i)
+            if words(md.lines().nth(i).unwrap_or("").trim_start_matches('#')) == words(title) =>
+        {
+            md.lines()
+                .enumerate()
+                .map(|(n, l)| {
+                    if n == i {
+                        format!("#{}", l.trim_start_matches('#'))
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        _ => format!("# {title}\n\n{md}"),
+    }
 }
 
 /// Blocks of a PDF, and warnings (damaged pages, withheld page numbers, no text layer).
@@ -509,6 +546,32 @@ mod tests {
         );
         assert_eq!(doc.chunks[0].heading, ["Security Modes"]);
         assert!(doc.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_page_titled_by_its_first_heading_cites_it_once() {
+        let page = |h2: &str| {
+            format!(
+                "<html><head><title>20.5. Write_Ahead Log</title></head><body>\
+                 <div class=\"sect1\"><h2 class=\"title\">{h2}</h2><p>Settings of the WAL.</p>\
+                 <h3>20.5.6. Recovery Target</h3><p>Where recovery stops.</p></div></body></html>"
+            )
+        };
+        let f = file("postgresql/v15/manual/runtime-config-wal.html");
+        let opts = IngestOptions::default();
+        let same = parse_document(
+            &f,
+            page("20.5. <b>Write_Ahead</b> <code>Log</code>").as_bytes(),
+            &opts,
+        )
+        .unwrap();
+        assert_eq!(same.chunks[0].heading, ["20.5. Write_Ahead Log"]);
+        let other = parse_document(&f, page("Settings").as_bytes(), &opts).unwrap();
+        assert_eq!(
+            other.chunks[0].heading,
+            ["20.5. Write_Ahead Log", "Settings"],
+            "a first heading that is not the title stays under it"
+        );
     }
 
     #[test]

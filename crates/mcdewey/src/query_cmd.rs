@@ -18,9 +18,10 @@ pub struct SearchArgs {
     /// Number of results (1-100).
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
-    /// Retrieval: bm25 (keywords), vector (meaning) or hybrid (both, fused).
-    #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
-    pub mode: ModeArg,
+    /// Retrieval: bm25 (keywords), vector (meaning) or hybrid (both, fused). Default:
+    /// hybrid, or bm25 on an index built without a model (`index --no-embed`).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
     #[command(flatten)]
     pub model: ModelArgs,
     /// Print JSON: {"query", "results": [{rank, chunk_id, source, product, version,
@@ -97,7 +98,7 @@ impl SearchArgs {
             self.query,
             self.filters,
             self.limit,
-            self.mode.into(),
+            self.mode.map(Mode::from),
             self.json,
         )
     }
@@ -147,7 +148,16 @@ pub fn open_engine(paths: &Paths) -> Result<Engine> {
 
 /// Opens the engine for a retrieval mode: the model is loaded unless the mode is bm25.
 pub fn open_engine_for(paths: &Paths, model: &ModelArgs, mode: Mode) -> Result<Engine> {
-    let store = paths.open_store()?;
+    engine_over(paths.open_store()?, paths, model, mode)
+}
+
+/// The engine over an opened store for a retrieval mode.
+fn engine_over(
+    store: mcdewey_search::Backend,
+    paths: &Paths,
+    model: &ModelArgs,
+    mode: Mode,
+) -> Result<Engine> {
     let mut engine = match mode {
         Mode::Bm25 => Engine::new(store),
         _ => Engine::with_embedder(store, model.load()?)?,
@@ -156,16 +166,31 @@ pub fn open_engine_for(paths: &Paths, model: &ModelArgs, mode: Mode) -> Result<E
     Ok(engine)
 }
 
+/// Hybrid search, or keywords only on an index built without a model (said on stderr,
+/// which keeps `--json` output clean).
+fn default_mode(store: &mcdewey_search::Backend) -> Result<Mode> {
+    if store.stores_vectors()? {
+        return Ok(Mode::Hybrid);
+    }
+    eprintln!("This index has no vectors (built without a model): searching by keywords (bm25).");
+    Ok(Mode::Bm25)
+}
+
 pub fn search(
     paths: &Paths,
     model: &ModelArgs,
     query: String,
     filters: FilterArgs,
     limit: usize,
-    mode: Mode,
+    mode: Option<Mode>,
     json: bool,
 ) -> Result<()> {
-    let engine = open_engine_for(paths, model, mode)?;
+    let store = paths.open_store()?;
+    let mode = match mode {
+        Some(mode) => mode,
+        None => default_mode(&store)?,
+    };
+    let engine = engine_over(store, paths, model, mode)?;
     let response = engine.search(&SearchRequest {
         query,
         product: filters.product,

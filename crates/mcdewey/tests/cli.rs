@@ -1153,6 +1153,21 @@ fn index_json_reports_progress_as_json_lines_on_stderr() {
     assert_eq!(last_files["done"], 3, "{last_files}");
     assert_eq!(last_files["total"], 3);
     assert!(last_files["rate_per_s"].is_number() && last_files.get("eta_s").is_some());
+    // Searching it needs no --mode: keywords, said on stderr, JSON on stdout intact.
+    let out = mcdewey(&["search", "certificates", "--json"], &lib, &data);
+    let r = ok_json(out.clone());
+    assert!(
+        r["results"][0]["similarity"].is_null(),
+        "no similarity: {r}"
+    );
+    assert_eq!(r["results"].as_array().map(Vec::len), Some(3), "{r}");
+    assert!(
+        stderr(&out).contains(
+            "This index has no vectors (built without a model): searching by keywords (bm25)."
+        ),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -158,6 +158,17 @@ impl Backend {
         }
     }
 
+    /// Whether the index holds vectors an embedding model made, loaded or not (without
+    /// loading them).
+    pub fn stores_vectors(&self) -> Result<bool, IndexError> {
+        match self {
+            Backend::Embedded { store, vectors } => {
+                Ok(vectors.is_some() || store.manifest()?.model.is_some())
+            }
+            Backend::Postgres(pg) => Ok(pg.model_id().is_some()),
+        }
+    }
+
     /// Whether vectors were loaded or are stored.
     pub(crate) fn has_vectors(&self) -> bool {
         match self {
