@@ -228,6 +228,9 @@ pub struct FusionArgs {
     /// Second stage: bonus of release notes for questions about changes.
     #[arg(long)]
     pub rerank_notes: Option<f32>,
+    /// Second stage: weight of the share of the query a passage holds word for word.
+    #[arg(long)]
+    pub rerank_verbatim: Option<f32>,
     /// Score added to passages of a release named in the query (0: no steering).
     #[arg(long)]
     pub steer: Option<f32>,
@@ -248,6 +251,7 @@ impl FusionArgs {
         r.heading = non_negative("--rerank-heading", self.rerank_heading)?.unwrap_or(r.heading);
         r.exact = non_negative("--rerank-exact", self.rerank_exact)?.unwrap_or(r.exact);
         r.notes = non_negative("--rerank-notes", self.rerank_notes)?.unwrap_or(r.notes);
+        r.verbatim = non_negative("--rerank-verbatim", self.rerank_verbatim)?.unwrap_or(r.verbatim);
         engine.set_rerank(r);
         if let Some(s) = non_negative("--steer", self.steer)? {
             engine.set_steer(s);

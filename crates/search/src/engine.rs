@@ -837,6 +837,52 @@ mod tests {
     }
 
     #[test]
+    fn a_sentence_pasted_from_the_manual_finds_its_passage_first() {
+        let dir = tempfile::tempdir().unwrap();
+        // The first section has every word of the sentence, often, in another order;
+        // the second holds the sentence once among other text.
+        let scattered = "Restart every node: the TFTP service, the certificate, the cluster; \
+                         renew each service after you restart the node of the cluster. "
+            .repeat(5);
+        let sentence = "After you renew the certificate, restart the TFTP service on every node of the cluster.";
+        let holding = format!("Phones download files at boot. {sentence} Other words follow here.");
+        let (mut engine, _) = engine_over(
+            dir.path(),
+            &format!("## Services\n\n{scattered}\n\n## Renewal\n\n{holding}\n"),
+        );
+        let first = |engine: &Engine, query: &str| {
+            engine
+                .search(&SearchRequest {
+                    query: query.into(),
+                    ..Default::default()
+                })
+                .unwrap()
+                .results[0]
+                .citation
+                .heading
+                .clone()
+        };
+        assert_eq!(first(&engine, sentence), ["Renewal"]);
+        // Most of the sentence, asked on its own, is a quotation too.
+        assert_eq!(
+            first(
+                &engine,
+                "renew the certificate, restart the TFTP service on every node"
+            ),
+            ["Renewal"]
+        );
+        engine.set_rerank(rank::Rerank {
+            verbatim: 0.0,
+            ..engine.rerank()
+        });
+        assert_eq!(
+            first(&engine, sentence),
+            ["Services"],
+            "without the verbatim evidence the other section wins"
+        );
+    }
+
+    #[test]
     fn the_query_cache_evicts_oldest_first() {
         let mut c = QueryCache {
             capacity: 2,

@@ -30,6 +30,9 @@ pub struct Rerank {
     pub exact: f32,
     /// Bonus of release notes when the query asks what changed or since when.
     pub notes: f32,
+    /// Weight of the share of the query a passage holds word for word
+    /// ([`Features::verbatim`]): a sentence or message pasted from the manual.
+    pub verbatim: f32,
 }
 
 impl Default for Rerank {
@@ -46,6 +49,7 @@ impl Default for Rerank {
             heading: 0.0,
             exact: 0.0,
             notes: 0.3,
+            verbatim: VERBATIM_WEIGHT,
         }
     }
 }
@@ -75,6 +79,50 @@ pub struct QueryEvidence {
     literal: Option<String>,
     /// Whether the query asks what changed, since when or in which release.
     asks_change: bool,
+    /// The query's words for verbatim matching ([`phrase_words`]), when it has at
+    /// least [`VERBATIM_WORDS`].
+    words: Vec<String>,
+}
+
+/// The fewest words a query and a passage must share in one run, in order, for the
+/// passage to hold the query verbatim: fewer is a shared name ("Cisco Unified
+/// Communications Manager Administration") or a turn of phrase ("is positively associated
+/// with breast cancer"), not a quotation.
+pub const VERBATIM_WORDS: usize = 8;
+/// The least share of the query's words that run must be.
+pub const VERBATIM_SHARE: f32 = 0.6;
+/// Default weight of [`Features::verbatim`].
+pub const VERBATIM_WEIGHT: f32 = 1.0;
+
+/// The longest run of words `a` and `b` share, in order.
+fn longest_common_run(a: &[String], b: &[String]) -> usize {
+    let mut best = 0;
+    let mut prev = vec![0usize; b.len() + 1];
+    let mut cur = vec![0usize; b.len() + 1];
+    for x in a {
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = if x == y { prev[j] + 1 } else { 0 };
+            best = best.max(cur[j + 1]);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    best
+}
+
+/// The share of the query's words a passage's text holds in one run, word for word
+/// ([`phrase_words`]), when the run has [`VERBATIM_WORDS`] words or more and is
+/// [`VERBATIM_SHARE`] of the query or more; else 0.
+fn verbatim_share(q: &QueryEvidence, chunk: &Chunk) -> f32 {
+    if q.words.len() < VERBATIM_WORDS {
+        return 0.0;
+    }
+    let run = longest_common_run(&q.words, &phrase_words(&chunk.text));
+    let share = run as f32 / q.words.len() as f32;
+    if run >= VERBATIM_WORDS && share >= VERBATIM_SHARE {
+        share
+    } else {
+        0.0
+    }
 }
 
 /// Lower case, single spaces, no Markdown escapes.
@@ -304,12 +352,18 @@ impl QueryEvidence {
         let lower = normalise(query);
         let asks_change = CHANGE_PHRASES.iter().any(|p| lower.contains(p))
             || asks_about_releases(&lower, products);
+        let words = phrase_words(query);
         QueryEvidence {
             analyzer,
             terms,
             identifiers,
             literal,
             asks_change,
+            words: if words.len() >= VERBATIM_WORDS {
+                words
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -330,6 +384,9 @@ pub struct Features {
     pub exact: bool,
     /// Whether the query asks about changes and the passage is from release notes.
     pub notes: bool,
+    /// The share of the query the passage's text holds word for word in one run, when
+    /// that run is long enough to be a quotation (0 otherwise).
+    pub verbatim: f32,
 }
 
 /// The features that need no reading of the text (release notes): all the second stage
@@ -337,6 +394,7 @@ pub struct Features {
 pub fn quick_features(q: &QueryEvidence, chunk: &Chunk) -> Features {
     Features {
         notes: q.asks_change && is_release_notes(chunk),
+        verbatim: verbatim_share(q, chunk),
         ..Features::default()
     }
 }
@@ -372,6 +430,7 @@ pub fn features(q: &mut QueryEvidence, chunk: &Chunk) -> Features {
         heading: share(&heading, None),
         exact,
         notes: q.asks_change && is_release_notes(chunk),
+        verbatim: verbatim_share(q, chunk),
     }
 }
 
@@ -389,6 +448,7 @@ impl Rerank {
             + self.heading * f.heading
             + flag(f.exact, self.exact)
             + flag(f.notes, self.notes)
+            + self.verbatim * f.verbatim
     }
 }
 
@@ -661,6 +721,34 @@ mod tests {
         assert!(!miss.exact && miss.coverage == 0.0, "{miss:?}");
         let question = QueryEvidence::of("how do I list CAPF requests?");
         assert!(question.literal.is_none(), "a question is not a literal");
+    }
+
+    #[test]
+    fn a_passage_holds_the_query_verbatim_only_in_a_long_run() {
+        let q = QueryEvidence::of("Updates the CTL file and sets the cluster to non-secure mode.");
+        let holding = chunk(
+            &["Mixed Mode"],
+            "utils ctl set-cluster non-secure-mode\nUpdates the CTL file and sets the cluster to non-secure mode.",
+        );
+        assert_eq!(verbatim_share(&q, &holding), 1.0);
+        // Four words in a row of twelve, and the words of the query out of order.
+        let part = chunk(&[], "Updates the CTL file on each node of the cluster.");
+        assert_eq!(verbatim_share(&q, &part), 0.0);
+        let shuffled = chunk(
+            &[],
+            "Mode non-secure to cluster the sets and file CTL the updates.",
+        );
+        assert_eq!(verbatim_share(&q, &shuffled), 0.0);
+        // Eight of twelve in a row is a quotation.
+        let most = chunk(&[], "It updates the CTL file and sets the cluster mode.");
+        assert!((verbatim_share(&q, &most) - 8.0 / 12.0).abs() < 1e-6);
+        // A short query is never a quotation.
+        let short = QueryEvidence::of("CTL file update");
+        assert_eq!(verbatim_share(&short, &holding), 0.0);
+        assert_eq!(
+            longest_common_run(&phrase_words("a b c d"), &phrase_words("x b c y")),
+            2
+        );
     }
 
     #[test]
