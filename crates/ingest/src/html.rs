@@ -614,6 +614,15 @@ fn tidy(md: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The headings of a page's Markdown, in order.
+    fn headings_of(md: &str) -> Vec<String> {
+        crate::markdown::parse_text(md, crate::markdown::Dialect::Markdown)
+            .into_iter()
+            .filter(|b| b.heading_level().is_some())
+            .map(|b| b.text)
+            .collect()
+    }
+
     #[test]
     fn terms_with_their_own_permalink_are_headings() {
         let page = r##"<html><body><div role="main"><h1>Style Options</h1>
@@ -635,12 +644,7 @@ mod tests {
         );
         assert!(md.contains("###### -Werror"), "{md}");
         assert!(!md.contains("# A term"), "{md}");
-        let blocks = crate::markdown::parse_text(&md, crate::markdown::Dialect::Markdown);
-        let headings: Vec<&str> = blocks
-            .iter()
-            .filter(|b| b.heading_level().is_some())
-            .map(|b| b.text.as_str())
-            .collect();
+        let headings = headings_of(&md);
         assert_eq!(
             headings,
             [
@@ -689,12 +693,7 @@ mod tests {
             </div></body></html>"##
         );
         let md = html_to_markdown(&page).markdown;
-        let blocks = crate::markdown::parse_text(&md, crate::markdown::Dialect::Markdown);
-        let headings: Vec<&str> = blocks
-            .iter()
-            .filter(|b| b.heading_level().is_some())
-            .map(|b| b.text.as_str())
-            .collect();
+        let headings = headings_of(&md);
         assert_eq!(
             headings,
             [
@@ -721,12 +720,7 @@ mod tests {
             <p>The options after the note belong to Options.</p>
             <h3>Examples</h3><p>pg_dump mydb</p></div></body></html>"#;
         let md = html_to_markdown(page).markdown;
-        let blocks = crate::markdown::parse_text(&md, crate::markdown::Dialect::Markdown);
-        let headings: Vec<&str> = blocks
-            .iter()
-            .filter(|b| b.heading_level().is_some())
-            .map(|b| b.text.as_str())
-            .collect();
+        let headings = headings_of(&md);
         assert_eq!(headings, ["Options", "Examples"], "{md}");
         assert!(md.contains("**Note**"), "{md}");
         assert!(md.contains("Large objects are dumped too."), "{md}");
