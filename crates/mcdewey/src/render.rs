@@ -82,7 +82,7 @@ pub fn results(r: &SearchResponse) -> String {
             let _ = writeln!(
                 out,
                 "    also in {}: {}{}",
-                other.citation.version,
+                hit.citation.member_name(&other.citation),
                 other.chunk_id,
                 listed_page(&other.citation)
             );

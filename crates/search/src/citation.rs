@@ -66,6 +66,17 @@ impl Citation {
         }
     }
 
+    /// How a grouped passage names `other`, one of its members, on every surface (pages,
+    /// CLI, MCP text): by its release, or as "an overlapping passage" when it is another
+    /// chunk of the same release (one section cut into overlapping chunks).
+    pub fn member_name(&self, other: &Citation) -> String {
+        if other.version == self.version {
+            "an overlapping passage".to_string()
+        } else {
+            other.version.clone()
+        }
+    }
+
     /// The heading path as people read it, on every surface (pages, CLI, MCP text):
     /// `Phone Security › Overview`.
     pub fn heading_path(&self) -> String {
@@ -131,5 +142,13 @@ mod tests {
         assert_eq!(c.page_text().unwrap(), "pp. T-1-T-3");
         c.page_label = None;
         assert_eq!(c.page_text(), None);
+        // A member of a grouped passage is named by its release, or as an overlapping
+        // passage of the same one.
+        let other = Citation {
+            version: "v2".into(),
+            ..c.clone()
+        };
+        assert_eq!(c.member_name(&other), "v2");
+        assert_eq!(c.member_name(&c), "an overlapping passage");
     }
 }

@@ -446,7 +446,8 @@ impl McdeweyMcp {
                     .also_in
                     .iter()
                     .map(|a| {
-                        let mut s = format!("{} {}", a.citation.version, a.chunk_id);
+                        let mut s =
+                            format!("{} {}", h.citation.member_name(&a.citation), a.chunk_id);
                         if let Some(p) = a.citation.page_text() {
                             s.push_str(&format!(" ({p})"));
                         }

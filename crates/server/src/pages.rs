@@ -439,7 +439,7 @@ async fn search_page(
                                         @for (i, other) in hit.also_in.iter().enumerate() {
                                             @if i > 0 { ", " }
                                             a href=(chunk_href(&other.chunk_id)) {
-                                                (other.citation.version)
+                                                (hit.citation.member_name(&other.citation))
                                                 @if let Some(p) = other.citation.page_text() { ", " (p) }
                                             }
                                         }
