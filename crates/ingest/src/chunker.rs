@@ -1,6 +1,7 @@
 //! Blocks into chunks: structure-aware, heading-scoped, size-bounded.
 
 use crate::blocks::{Block, BlockKind};
+use crate::contents::{ends_in_page, is_link_line};
 use mcdewey_core::{Location, PageLabel};
 
 /// Chunk size bounds, in characters of cleaned text.
@@ -59,6 +60,9 @@ struct Open {
     location: Location,
     /// Whether the chunk opened with body text: the rest of a section cut by size.
     continues: bool,
+    /// Body blocks that are lines of a table of contents, and characters of the others.
+    contents_lines: usize,
+    text_chars: usize,
 }
 
 impl Open {
@@ -81,8 +85,32 @@ impl Open {
         self.chars += text.len() + 1;
         if body {
             self.body_chars += text.len();
+            if is_contents_line(block) {
+                self.contents_lines += 1;
+            } else {
+                self.text_chars += text.len();
+            }
         }
     }
+}
+
+/// Lines of a table of contents in a row that make a chunk of their own: as many as
+/// search needs to keep a chunk out of results as a contents page.
+const CONTENTS_RUN: usize = 5;
+/// Characters of text before such a run that are a passage of their own rather than the
+/// run's label ("Table of Contents").
+const TEXT_BEFORE_CONTENTS: usize = 80;
+
+/// Whether a block is a line of a table of contents: one link and nothing else, or a
+/// title and its page ([`crate::contents`]).
+fn is_contents_line(block: &Block) -> bool {
+    let mut lines = block
+        .raw
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .peekable();
+    matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem)
+        && ((lines.peek().is_some() && lines.all(is_link_line)) || ends_in_page(&block.text))
 }
 
 /// Cuts blocks into chunks.
@@ -92,7 +120,10 @@ impl Open {
 /// lines of a section cut by size, they join the chunk before them (the same section's)
 /// if both fit in `max_chars`, rather than open the next section's chunk under their
 /// heading path. Tables and code blocks stay whole when they fit in `max_chars`; longer
-/// blocks are split by lines, then by sentences.
+/// blocks are split by lines, then by sentences. A run of [`CONTENTS_RUN`] lines of a
+/// table of contents or more is a chunk of its own, apart from the text before it (when
+/// that is more than a label) and after it, so that search, which keeps contents out of
+/// its results, does not lose the text they would share a chunk with.
 pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
     let mut out = Vec::new();
     let mut stack: Vec<(u8, String)> = Vec::new();
@@ -129,6 +160,19 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
             }
             open.add(&block.text, &block.raw, block, false);
             continue;
+        }
+        let contents = is_contents_line(block);
+        let run_starts = contents
+            && blocks[i..]
+                .iter()
+                .take(CONTENTS_RUN)
+                .filter(|b| is_contents_line(b))
+                .count()
+                == CONTENTS_RUN;
+        let run_ends = !contents && open.contents_lines >= CONTENTS_RUN;
+        if (run_starts && open.text_chars >= TEXT_BEFORE_CONTENTS) || run_ends {
+            flush(&mut open, &mut out);
+            open.heading = path(&stack);
         }
         let pieces = if block.text.len() > opts.max_chars {
             split_text(&block.text, opts.target_chars)
@@ -356,6 +400,43 @@ mod tests {
         ] {
             assert_eq!(is_label(label), is, "{label}");
         }
+    }
+
+    #[test]
+    fn a_table_of_contents_is_a_chunk_apart_from_the_text_around_it() {
+        let links: String = (1..=6)
+            .map(|n| format!("[49.{n}. Section {n}](page{n}.html)\n\n"))
+            .collect();
+        // A chapter page: its contents, then its introduction.
+        let chapter = format!(
+            "## Chapter 49. Logical Decoding\n\n**Table of Contents**\n\n{links}\
+             PostgreSQL provides infrastructure to stream the modifications performed via SQL.\n"
+        );
+        let out = chunks(&chapter, &ChunkOptions::default());
+        assert_eq!(out.len(), 2, "{out:#?}");
+        assert!(out[0]
+            .text
+            .starts_with("Chapter 49. Logical Decoding\nTable of Contents\n49.1."));
+        assert_eq!(out[1].heading, ["Chapter 49. Logical Decoding"]);
+        assert!(out[1]
+            .text
+            .starts_with("PostgreSQL provides infrastructure"));
+        // A section's last sentence before the next part's list of chapters.
+        let part = format!(
+            "## View Status\n\nYou can view the certificate operation status in the profile \
+             window of the application user or the end user.\n\n{}",
+            links.replace('[', "- [")
+        );
+        let out = chunks(&part, &ChunkOptions::default());
+        assert_eq!(out.len(), 2, "{out:#?}");
+        assert!(out[0]
+            .text
+            .ends_with("of the application user or the end user."));
+        assert!(out[1].text.starts_with("- 49.1. Section 1"), "{out:#?}");
+        // A few links inside a section stay with its text.
+        let few = "## Notes\n\nSee the pages below for the details of each setting and its default value.\n\n\
+                   - [One](a.html)\n- [Two](b.html)\n\nMore text follows the list here.\n";
+        assert_eq!(chunks(few, &ChunkOptions::default()).len(), 1);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod blocks;
 pub mod chunker;
+pub mod contents;
 pub mod discover;
 pub mod fidelity;
 pub mod furniture;
@@ -162,7 +163,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Bumped whenever parsing or chunking changes the chunks of an unchanged file, so that
 /// indexes built before are rebuilt.
-pub const PARSER_VERSION: u32 = 8;
+pub const PARSER_VERSION: u32 = 9;
 
 /// Reads, parses and chunks one library file.
 pub fn read_document(file: &LibraryFile, opts: &IngestOptions) -> Result<Document, IngestError> {

@@ -12,6 +12,7 @@
 
 use mcdewey_core::Chunk;
 use mcdewey_index::analyzer::{analyze, technical_analyzer, TextAnalyzer};
+use mcdewey_ingest::contents::{ends_in_page, is_link_line};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -452,33 +453,6 @@ impl Rerank {
     }
 }
 
-/// Whether a line of a contents page ends in a page reference: `… 91`, `…, on page
-/// 91`, `Title\t91`, `Title ........ xvii`.
-fn ends_in_page(line: &str) -> bool {
-    // A row of three cells or more is a table's, whatever its last cell holds (a port,
-    // a count, "TLS 1.2"): a contents line is a title and its page.
-    if line.matches('\t').count() >= 2 {
-        return false;
-    }
-    let line = line.trim().trim_end_matches('.');
-    let Some((before, last)) = line.rsplit_once(|c: char| c.is_whitespace() || c == '.') else {
-        return false;
-    };
-    // "TLS 1.2", "release 12.5": the last digits are a number's fraction, not a page.
-    if line.as_bytes()[before.len()] == b'.' && before.ends_with(|c: char| c.is_ascii_digit()) {
-        return false;
-    }
-    let numeral = (!last.is_empty() && last.len() <= 4 && last.bytes().all(|b| b.is_ascii_digit()))
-        || (!last.is_empty()
-            && last.len() <= 6
-            && last.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')));
-    numeral
-        && before
-            .trim_end_matches(['.', ' ', '\t', ','])
-            .chars()
-            .any(char::is_alphabetic)
-}
-
 /// Whether a chunk is a table of contents (or a chapter's list of its sections) rather
 /// than text: most of its lines end in a page number, or most are list items that are
 /// each one link (to the same page or others). Such chunks stay in the document view but are kept out
@@ -494,22 +468,7 @@ pub fn is_contents(chunk: &Chunk) -> bool {
         return true;
     }
     let raw: Vec<&str> = chunk.raw.lines().filter(|l| !l.trim().is_empty()).collect();
-    let anchors = raw
-        .iter()
-        .filter(|l| {
-            let t = l
-                .trim_start()
-                .trim_start_matches(['-', '*', '+'])
-                .trim_start();
-            let t = t
-                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
-                .trim_start();
-            // A list item that is one link and nothing else: to a place on the same
-            // page (a chapter's own contents) or to another page (a Sphinx toctree,
-            // a doc set's index page).
-            t.starts_with('[') && t.contains("](") && t.ends_with(')')
-        })
-        .count();
+    let anchors = raw.iter().filter(|l| is_link_line(l)).count();
     anchors >= 5 && anchors * 10 >= raw.len() * 6
 }
 
