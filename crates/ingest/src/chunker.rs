@@ -134,7 +134,9 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
     let mut label: Option<u8> = None;
     for (i, block) in blocks.iter().enumerate() {
         if let Some(mut level) = block.heading_level() {
-            if open.body_chars >= opts.min_chars {
+            // A contents run ends at a heading too, neither joined to the text before
+            // it nor to the next section.
+            if open.body_chars >= opts.min_chars || open.contents_lines >= CONTENTS_RUN {
                 flush(&mut open, &mut out);
             } else if open.continues {
                 join_previous(&mut open, &mut out, opts.max_chars);
@@ -433,6 +435,20 @@ mod tests {
             .text
             .ends_with("of the application user or the end user."));
         assert!(out[1].text.starts_with("- 49.1. Section 1"), "{out:#?}");
+        // A section's own list of its subsections, before the first of them.
+        let sections = format!(
+            "## 2 Output Formats\n\nThe following sections describe each format, illustrating how \
+             diff reports the differences.\n\n{}### 2.1 Two Sample Input Files\n\nHere are two files.\n",
+            links.replace('[', "- [")
+        );
+        let out = chunks(&sections, &ChunkOptions::default());
+        assert_eq!(out.len(), 3, "{out:#?}");
+        assert!(out[0].text.ends_with("reports the differences."));
+        assert!(out[1].text.starts_with("- 49.1."));
+        assert_eq!(
+            out[2].heading,
+            ["2 Output Formats", "2.1 Two Sample Input Files"]
+        );
         // A few links inside a section stay with its text.
         let few = "## Notes\n\nSee the pages below for the details of each setting and its default value.\n\n\
                    - [One](a.html)\n- [Two](b.html)\n\nMore text follows the list here.\n";
