@@ -132,6 +132,7 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
 
     // The level of a "CHAPTER 3" heading whose title is the heading right after it.
     let mut label: Option<u8> = None;
+    let lines_of_contents: Vec<bool> = blocks.iter().map(is_contents_line).collect();
     for (i, block) in blocks.iter().enumerate() {
         if let Some(mut level) = block.heading_level() {
             // A contents run ends at a heading too, neither joined to the text before
@@ -163,12 +164,12 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
             open.add(&block.text, &block.raw, block, false);
             continue;
         }
-        let contents = is_contents_line(block);
+        let contents = lines_of_contents[i];
         let run_starts = contents
-            && blocks[i..]
+            && lines_of_contents[i..]
                 .iter()
                 .take(CONTENTS_RUN)
-                .filter(|b| is_contents_line(b))
+                .filter(|&&c| c)
                 .count()
                 == CONTENTS_RUN;
         let run_ends = !contents && open.contents_lines >= CONTENTS_RUN;
