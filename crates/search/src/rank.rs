@@ -390,8 +390,9 @@ pub struct Features {
     pub verbatim: f32,
 }
 
-/// The features that need no reading of the text (release notes): all the second stage
-/// uses when its text weights are off.
+/// The features that need no analysis of the text (release notes, a quotation of the
+/// query: words split, not stemmed): all the second stage uses when its term weights
+/// are off.
 pub fn quick_features(q: &QueryEvidence, chunk: &Chunk) -> Features {
     Features {
         notes: q.asks_change && is_release_notes(chunk),
