@@ -66,7 +66,10 @@ struct Open {
 }
 
 impl Open {
-    fn add(&mut self, text: &str, raw: &str, block: &Block, body: bool) {
+    /// Adds a block's text (or a piece of it); `body` unless a heading, `contents` when
+    /// the block is a line of a table of contents (told once per block by the caller:
+    /// a block cut into many pieces is not read again for each).
+    fn add(&mut self, text: &str, raw: &str, block: &Block, body: bool, contents: bool) {
         let at = &mut self.location;
         if self.texts.is_empty() {
             self.continues = body;
@@ -85,7 +88,7 @@ impl Open {
         self.chars += text.len() + 1;
         if body {
             self.body_chars += text.len();
-            if is_contents_line(block) {
+            if contents {
                 self.contents_lines += 1;
             } else {
                 self.text_chars += text.len();
@@ -151,7 +154,7 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
             if titled && is_label(&block.text) {
                 // Not a section of its own: the next heading, at this level, is.
                 label = Some(level);
-                open.add(&block.text, &block.raw, block, false);
+                open.add(&block.text, &block.raw, block, false, false);
                 continue;
             }
             while stack.last().is_some_and(|(l, _)| *l >= level) {
@@ -161,7 +164,7 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
             if open.body_chars == 0 {
                 open.heading = path(&stack);
             }
-            open.add(&block.text, &block.raw, block, false);
+            open.add(&block.text, &block.raw, block, false, false);
             continue;
         }
         let contents = lines_of_contents[i];
@@ -199,7 +202,7 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
             } else {
                 piece.as_str()
             };
-            open.add(&piece, raw, block, true);
+            open.add(&piece, raw, block, true, contents);
         }
         if matches!(block.kind, BlockKind::Table | BlockKind::Code)
             && open.chars >= opts.target_chars
