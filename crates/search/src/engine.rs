@@ -537,7 +537,15 @@ impl Engine {
                     .any(|&i| ranked.holding.contains(loaded[i].0)),
             );
             let chunks: Vec<&Chunk> = members.iter().map(|&i| order[i]).collect();
-            let shown = group::representative(&chunks, &steer_to);
+            let holds: Vec<bool> = members
+                .iter()
+                .map(|&i| {
+                    let id = loaded[i].0;
+                    ranked.holding.contains(id)
+                        || ranked.features.get(id).is_some_and(|f| f.verbatim > 0.0)
+                })
+                .collect();
+            let shown = group::representative(&chunks, &steer_to, &holds);
             let (id, _, chunk) = loaded[members[shown]];
             let score = loaded[members[0]].1;
             let cosine = (mode != Mode::Bm25)
@@ -880,6 +888,55 @@ mod tests {
             ["Services"],
             "without the verbatim evidence the other section wins"
         );
+    }
+
+    #[test]
+    fn a_passage_of_two_releases_is_shown_as_the_one_holding_the_quotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("library");
+        let shared = "The trust list names every server a phone may talk to, and the phone \
+                      checks each file it downloads against it before it applies the file. "
+            .repeat(3);
+        let sentence = "Open the trust list ports to the data VLAN from where the client runs.";
+        for (version, text) in [
+            ("v1", format!("{shared}{sentence}")),
+            (
+                "v2",
+                format!("{shared}Phones in the voice VLAN need nothing more."),
+            ),
+        ] {
+            let doc = lib.join(format!("p/{version}/guide/guide.md"));
+            std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
+            std::fs::write(&doc, format!("## Trust lists\n\n{text}\n")).unwrap();
+        }
+        let spec = crate::StoreSpec::Embedded(dir.path().join("data"));
+        let model = HashEmbedder::new(32);
+        spec.update(
+            &lib,
+            &Default::default(),
+            Some(crate::Embedding::new(&model)),
+            &mut |_| {},
+        )
+        .unwrap();
+        let engine =
+            Engine::with_embedder(spec.open().unwrap(), std::sync::Arc::new(model)).unwrap();
+        let search = |query: &str| {
+            engine
+                .search(&SearchRequest {
+                    query: query.into(),
+                    ..Default::default()
+                })
+                .unwrap()
+        };
+        let plain = search("trust list servers");
+        assert_eq!(plain.results.len(), 1, "one passage: {plain:#?}");
+        assert_eq!(
+            plain.results[0].citation.version, "v2",
+            "the latest release"
+        );
+        let pasted = search(sentence);
+        assert_eq!(pasted.results[0].citation.version, "v1", "{pasted:#?}");
+        assert_eq!(pasted.results[0].also_in[0].citation.version, "v2");
     }
 
     #[test]

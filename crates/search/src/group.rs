@@ -129,9 +129,12 @@ pub fn reworded_in(
     out
 }
 
-/// The member a group is shown as: one from a release the query asked for, else the
-/// latest release; within a release, the best ranked.
-pub fn representative(members: &[&Chunk], asked: &[(String, String)]) -> usize {
+/// The member a group is shown as: one from a release the query asked for; else the
+/// latest release among the members that hold what the query quotes (`holds`: words in
+/// double quotes, or most of the query word for word), when some do — chunks of two
+/// releases cut at different places hold a sentence in one and not the other — else
+/// among all; within a release, the best ranked.
+pub fn representative(members: &[&Chunk], asked: &[(String, String)], holds: &[bool]) -> usize {
     let asked_for = |c: &Chunk| {
         asked
             .iter()
@@ -140,13 +143,17 @@ pub fn representative(members: &[&Chunk], asked: &[(String, String)]) -> usize {
     if let Some(i) = members.iter().position(|c| asked_for(c)) {
         return i;
     }
-    let mut best = 0;
-    for (i, c) in members.iter().enumerate().skip(1) {
-        if Version::parse(&c.version) > Version::parse(&members[best].version) {
-            best = i;
+    let some_hold = holds.iter().any(|&h| h);
+    let mut best: Option<usize> = None;
+    for (i, c) in members.iter().enumerate() {
+        if some_hold && !holds.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        if best.is_none_or(|b| Version::parse(&c.version) > Version::parse(&members[b].version)) {
+            best = Some(i);
         }
     }
-    best
+    best.unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -177,12 +184,21 @@ mod tests {
         assert_eq!(groups, vec![vec![0, 1], vec![2]]);
         let members = [&old, &newer];
         assert_eq!(
-            representative(&members, &[]),
+            representative(&members, &[], &[false, false]),
             1,
             "latest when none was asked"
         );
         let asked = [("cucm".to_string(), "v12.5.1".to_string())];
-        assert_eq!(representative(&members, &asked), 0, "the release asked for");
+        assert_eq!(
+            representative(&members, &asked, &[false, true]),
+            0,
+            "the release asked for"
+        );
+        assert_eq!(
+            representative(&members, &[], &[true, false]),
+            0,
+            "the one holding what the query quotes"
+        );
     }
 
     #[test]
