@@ -4,10 +4,10 @@ use mcdewey_core::Chunk;
 use mcdewey_search::{Citation, LibraryTree, SearchResponse};
 use std::fmt::Write;
 
-/// `p. 153`, `pp. 153-155`, `p. 147 (printed 129)`, or "page unknown" (a chunk's own
-/// view).
+/// `p. 153`, `pp. 153-155`, `p. 147 (printed 129)`, or "unknown" (a chunk's own view,
+/// as the web UI's chunk page says it).
 fn page_text(c: &Citation) -> String {
-    c.page_text().unwrap_or_else(|| "page unknown".to_string())
+    c.page_text().unwrap_or_else(|| "unknown".to_string())
 }
 
 /// The page after two spaces, or nothing when it is unknown (HTML and Markdown without
