@@ -729,13 +729,34 @@ mod tests {
     use super::*;
     use mcdewey_embed::HashEmbedder;
 
+    /// The response to a query with the default settings.
+    fn search_for(engine: &Engine, query: &str) -> SearchResponse {
+        engine
+            .search(&SearchRequest {
+                query: query.into(),
+                ..Default::default()
+            })
+            .unwrap()
+    }
+
     /// An engine over a library of one Markdown document, indexed with the hash
     /// embedder, and that embedder.
     fn engine_over(dir: &std::path::Path, markdown: &str) -> (Engine, HashEmbedder) {
+        engine_over_files(dir, &[("p/v1/guide/guide.md", markdown.to_string())])
+    }
+
+    /// An engine over a library of these files (path in the library, Markdown),
+    /// indexed with the hash embedder, and that embedder.
+    fn engine_over_files(
+        dir: &std::path::Path,
+        files: &[(&str, String)],
+    ) -> (Engine, HashEmbedder) {
         let lib = dir.join("library");
-        let doc = lib.join("p/v1/guide/guide.md");
-        std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
-        std::fs::write(&doc, markdown).unwrap();
+        for (path, markdown) in files {
+            let doc = lib.join(path);
+            std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
+            std::fs::write(&doc, markdown).unwrap();
+        }
         let spec = crate::StoreSpec::Embedded(dir.join("data"));
         let model = HashEmbedder::new(32);
         spec.update(
@@ -813,14 +834,7 @@ mod tests {
             dir.path(),
             &format!("## Devices\n\n{scattered}\n\n## Renewal\n\n{together}\n"),
         );
-        let search = |query: &str| {
-            engine
-                .search(&SearchRequest {
-                    query: query.into(),
-                    ..Default::default()
-                })
-                .unwrap()
-        };
+        let search = |query: &str| search_for(&engine, query);
         let plain = search("trust list");
         assert!(plain.quoted.is_none());
         assert_eq!(plain.results[0].citation.heading, ["Devices"], "{plain:#?}");
@@ -859,13 +873,7 @@ mod tests {
             &format!("## Services\n\n{scattered}\n\n## Renewal\n\n{holding}\n"),
         );
         let first = |engine: &Engine, query: &str| {
-            engine
-                .search(&SearchRequest {
-                    query: query.into(),
-                    ..Default::default()
-                })
-                .unwrap()
-                .results[0]
+            search_for(engine, query).results[0]
                 .citation
                 .heading
                 .clone()
@@ -893,41 +901,24 @@ mod tests {
     #[test]
     fn a_passage_of_two_releases_is_shown_as_the_one_holding_the_quotation() {
         let dir = tempfile::tempdir().unwrap();
-        let lib = dir.path().join("library");
         let shared = "The trust list names every server a phone may talk to, and the phone \
                       checks each file it downloads against it before it applies the file. "
             .repeat(3);
         let sentence = "Open the trust list ports to the data VLAN from where the client runs.";
-        for (version, text) in [
-            ("v1", format!("{shared}{sentence}")),
-            (
-                "v2",
-                format!("{shared}Phones in the voice VLAN need nothing more."),
-            ),
-        ] {
-            let doc = lib.join(format!("p/{version}/guide/guide.md"));
-            std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
-            std::fs::write(&doc, format!("## Trust lists\n\n{text}\n")).unwrap();
-        }
-        let spec = crate::StoreSpec::Embedded(dir.path().join("data"));
-        let model = HashEmbedder::new(32);
-        spec.update(
-            &lib,
-            &Default::default(),
-            Some(crate::Embedding::new(&model)),
-            &mut |_| {},
-        )
-        .unwrap();
-        let engine =
-            Engine::with_embedder(spec.open().unwrap(), std::sync::Arc::new(model)).unwrap();
-        let search = |query: &str| {
-            engine
-                .search(&SearchRequest {
-                    query: query.into(),
-                    ..Default::default()
-                })
-                .unwrap()
-        };
+        let page = |text: String| format!("## Trust lists\n\n{text}\n");
+        let (engine, _) = engine_over_files(
+            dir.path(),
+            &[
+                ("p/v1/guide/guide.md", page(format!("{shared}{sentence}"))),
+                (
+                    "p/v2/guide/guide.md",
+                    page(format!(
+                        "{shared}Phones in the voice VLAN need nothing more."
+                    )),
+                ),
+            ],
+        );
+        let search = |query: &str| search_for(&engine, query);
         let plain = search("trust list servers");
         assert_eq!(plain.results.len(), 1, "one passage: {plain:#?}");
         assert_eq!(
