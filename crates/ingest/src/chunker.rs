@@ -1,7 +1,7 @@
 //! Blocks into chunks: structure-aware, heading-scoped, size-bounded.
 
 use crate::blocks::{Block, BlockKind};
-use crate::contents::{ends_in_page, is_link_line};
+use crate::contents::{ends_in_page, is_link_line, MIN_LINES};
 use mcdewey_core::{Location, PageLabel};
 
 /// Chunk size bounds, in characters of cleaned text.
@@ -99,7 +99,7 @@ impl Open {
 
 /// Lines of a table of contents in a row that make a chunk of their own: as many as
 /// search needs to keep a chunk out of results as a contents page.
-const CONTENTS_RUN: usize = 5;
+const CONTENTS_RUN: usize = MIN_LINES;
 /// Characters of text before such a run that are a passage of their own rather than the
 /// run's label ("Table of Contents").
 const TEXT_BEFORE_CONTENTS: usize = 80;
@@ -168,13 +168,9 @@ pub fn chunk_blocks(blocks: &[Block], opts: &ChunkOptions) -> Vec<ChunkDraft> {
             continue;
         }
         let contents = lines_of_contents[i];
-        let run_starts = contents
-            && lines_of_contents[i..]
-                .iter()
-                .take(CONTENTS_RUN)
-                .filter(|&&c| c)
-                .count()
-                == CONTENTS_RUN;
+        let run_starts = lines_of_contents
+            .get(i..i + CONTENTS_RUN)
+            .is_some_and(|run| run.iter().all(|&c| c));
         let run_ends = !contents && open.contents_lines >= CONTENTS_RUN;
         if (run_starts && open.text_chars >= TEXT_BEFORE_CONTENTS) || run_ends {
             flush(&mut open, &mut out);

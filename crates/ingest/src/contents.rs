@@ -2,6 +2,10 @@
 //! The chunker keeps a run of them in a chunk of its own, and search keeps such chunks
 //! out of results (they stand in for the sections they list).
 
+/// The fewest such lines that make a table of contents: what search needs to keep a
+/// chunk out of results, and so what the chunker puts in a chunk of its own.
+pub const MIN_LINES: usize = 5;
+
 /// Whether a line of text ends in a page reference: `… 91`, `…, on page 91`,
 /// `Title\t91`, `Title ........ xvii`. A row of three cells or more is a table's,
 /// whatever its last cell holds (a port, a count, "TLS 1.2"), and the fraction of a

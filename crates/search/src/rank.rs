@@ -12,7 +12,7 @@
 
 use mcdewey_core::Chunk;
 use mcdewey_index::analyzer::{analyze, technical_analyzer, TextAnalyzer};
-use mcdewey_ingest::contents::{ends_in_page, is_link_line};
+use mcdewey_ingest::contents::{ends_in_page, is_link_line, MIN_LINES};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -465,12 +465,12 @@ pub fn is_contents(chunk: &Chunk) -> bool {
         .filter(|l| !l.trim().is_empty())
         .collect();
     let paged = lines.iter().filter(|l| ends_in_page(l)).count();
-    if paged >= 5 && paged * 10 >= lines.len() * 6 {
+    if paged >= MIN_LINES && paged * 10 >= lines.len() * 6 {
         return true;
     }
     let raw: Vec<&str> = chunk.raw.lines().filter(|l| !l.trim().is_empty()).collect();
     let anchors = raw.iter().filter(|l| is_link_line(l)).count();
-    anchors >= 5 && anchors * 10 >= raw.len() * 6
+    anchors >= MIN_LINES && anchors * 10 >= raw.len() * 6
 }
 
 /// How well a result matches its query, for people and agents.
