@@ -345,6 +345,12 @@ fn own_rows(table: ElementRef) -> impl Iterator<Item = ElementRef> {
 }
 
 fn write_children(el: ElementRef, depth: usize, out: &mut String) {
+    write_children_as(el, depth, false, out);
+}
+
+/// Writes an element's children; with `terms_as_headings` (a reference list's), its
+/// definition terms as headings ([`write_term_heading`]).
+fn write_children_as(el: ElementRef, depth: usize, terms_as_headings: bool, out: &mut String) {
     let nav = nav_runs(el);
     for (i, child) in el.children().enumerate() {
         if nav[i] {
@@ -361,6 +367,10 @@ fn write_children(el: ElementRef, depth: usize, out: &mut String) {
                 }
                 if depth > MAX_DEPTH {
                     escape(&child.text().collect::<String>(), out);
+                    continue;
+                }
+                if terms_as_headings && e.name() == "dt" {
+                    write_term_heading(child, depth, out);
                     continue;
                 }
                 write_element(child, e, depth, out);
@@ -407,24 +417,12 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
         // Each term of a reference list heads a section of its own, as an anchored
         // term does.
         out.push_str("<dl>");
-        for child in el.children().filter_map(ElementRef::wrap) {
-            if child.value().name() == "dt" {
-                out.push_str("<h6>");
-                write_children(child, depth + 1, out);
-                out.push_str("</h6>");
-            } else if !is_furniture(child) {
-                write_element(child, child.value(), depth + 1, out);
-            }
-        }
+        write_children_as(el, depth + 1, true, out);
         out.push_str("</dl>");
         return;
     }
     if name == "dt" && is_anchored_term(el) {
-        // An option, setting or glossary term with its own permalink is a section of
-        // its own: the deepest heading, so that its passage is cited by its name.
-        out.push_str("<h6>");
-        write_children(el, depth + 1, out);
-        out.push_str("</h6>");
+        write_term_heading(el, depth, out);
         return;
     }
     out.push('<');
@@ -446,6 +444,14 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// Writes a definition term as the deepest heading: an option, setting or glossary
+/// term that is a section of its own, so that its passage is cited by its name.
+fn write_term_heading(dt: ElementRef, depth: usize, out: &mut String) {
+    out.push_str("<h6>");
+    write_children(dt, depth + 1, out);
+    out.push_str("</h6>");
 }
 
 /// Classes of DocBook's admonition boxes, whose title is a heading element.

@@ -414,26 +414,23 @@ fn titled(md: &str, title: &str) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let first = md.lines().position(|l| {
+    let first = md.lines().enumerate().find_map(|(i, l)| {
         let t = l.trim_start_matches('#');
-        t.len() < l.len() && t.starts_with(' ')
+        (t.len() < l.len() && t.starts_with(' ')).then_some((i, t))
     });
     match first {
-        Some(i)
-            if words(md.lines().nth(i).unwrap_or("").trim_start_matches('#')) == words(title) =>
-        {
-            md.lines()
-                .enumerate()
-                .map(|(n, l)| {
-                    if n == i {
-                        format!("#{}", l.trim_start_matches('#'))
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
+        Some((i, heading)) if words(heading) == words(title) => md
+            .lines()
+            .enumerate()
+            .map(|(n, l)| {
+                if n == i {
+                    format!("#{}", l.trim_start_matches('#'))
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         _ => format!("# {title}\n\n{md}"),
     }
 }
