@@ -1198,6 +1198,10 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
             &data,
         ))
     };
+    let keyword_text = |query: &str| {
+        let out = mcdewey(&["search", query, "--mode", "bm25"], &lib, &data);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
     let r = keyword_json("in Unified CM 12.5(1) mixed mode");
     assert_eq!(
         r["understood"]["versions"],
@@ -1223,12 +1227,7 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
     assert_eq!(r["query"], "-signalling of phones", "{r}");
     assert_eq!(r["results"].as_array().unwrap().len(), 1, "{r}");
     // A release the library does not hold, named by an alias: said as written.
-    let out = mcdewey(
-        &["search", "Unified CM 14 mixed mode", "--mode", "bm25"],
-        &lib,
-        &data,
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = keyword_text("Unified CM 14 mixed mode");
     assert!(
         text.contains("“Unified CM 14” is not in the library, which holds cucm"),
         "{text}"
@@ -1241,12 +1240,7 @@ fn products_are_recognised_by_the_names_their_metadata_declares() {
         serde_json::json!({"phrases": ["protects the signalling"], "holding": 2}),
         "{r}"
     );
-    let out = mcdewey(
-        &["search", "\"signalling of the phones\"", "--mode", "bm25"],
-        &lib,
-        &data,
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = keyword_text("\"signalling of the phones\"");
     assert!(
         text.contains(
             "No passage holds “signalling of the phones” as written; the closest passages are shown."
