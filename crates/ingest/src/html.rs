@@ -641,6 +641,10 @@ mod tests {
             <span class="sig-name descname">-Werror</span>
             <a class="headerlink" href="#cmdoption-Werror">¶</a></dt>
             <dd><p>Turn warnings into errors.</p></dd></dl>
+            <dl class="std option"><dt class="sig sig-object std" id="cmdoption-0">
+            <span class="sig-name descname"><span class="pre">-###</span></span>
+            <a class="headerlink" href="#cmdoption-0">¶</a></dt>
+            <dd><p>Print (but do not run) the commands.</p></dd></dl>
             <dl><dt id="plain">A term</dt><dd><p>Without a permalink: a list item.</p></dd></dl>
             </div></body></html>"##;
         let md = html_to_markdown(page).markdown;
@@ -657,7 +661,8 @@ mod tests {
                 "Style Options",
                 "Configurable Format Style Options",
                 "RemoveSemicolon (Boolean) clang-format 16",
-                "-Werror"
+                "-Werror",
+                "-###"
             ]
         );
     }

@@ -166,10 +166,14 @@ impl Parser<'_> {
             self.push(BlockKind::Table, text, i, end);
             return end + 1;
         }
-        if list_marker(&line).is_some() {
+        if let Some(marker) = list_marker(&line) {
             let end = self.continuation_end(i, true);
             let text = self.joined_text(i, end);
-            self.push(BlockKind::ListItem, text, i, end);
+            // An empty item (a bare `- ` line, left by PDF conversion before a
+            // procedure's steps) has nothing to read: a lone `-` line in a passage.
+            if text != marker {
+                self.push(BlockKind::ListItem, text, i, end);
+            }
             return end + 1;
         }
         if self.standalone(i) {
@@ -323,7 +327,15 @@ fn atx_heading(trimmed: &str) -> Option<(u8, &str)> {
     if !rest.is_empty() && !rest.starts_with(' ') && !rest.starts_with('\t') {
         return None;
     }
-    let title = rest.trim().trim_end_matches('#').trim();
+    // A closing run of `#` is one set off by a space (`## Title ##`); one that ends a
+    // word belongs to it: `-###`, clang's option, and `C#` are titles as written.
+    let content = rest.trim();
+    let unclosed = content.trim_end_matches('#');
+    let title = if unclosed.is_empty() || unclosed.ends_with([' ', '\t']) {
+        unclosed.trim_end()
+    } else {
+        content
+    };
     Some((u8::try_from(hashes).unwrap_or(6), title))
 }
 
@@ -481,6 +493,33 @@ mod tests {
         );
         assert_eq!(blocks[7].text, "admin: utils ctl\n\nmore");
         assert_eq!((blocks[7].line_start, blocks[7].line_end), (23, 27));
+    }
+
+    #[test]
+    fn empty_list_items_are_left_out() {
+        let md = "### Procedure\n\n- \n- Step 1** Regenerate the certificate.  \n  - Step 2** Restart.\n- \n\n-\nLazy text.\n";
+        let blocks = parse_text(md, Dialect::Markdown);
+        let texts: Vec<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Procedure",
+                "- Step 1 Regenerate the certificate.",
+                "- Step 2 Restart.",
+                "-\nLazy text."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_closing_run_of_hashes_is_set_off_by_a_space() {
+        let title = |line: &str| atx_heading(line).map(|(_, t)| t.to_string());
+        assert_eq!(title("## Options ##"), Some("Options".into()));
+        assert_eq!(title("### Options #\t#"), Some("Options #".into()));
+        assert_eq!(title("###### -###"), Some("-###".into()));
+        assert_eq!(title("## Using C#"), Some("Using C#".into()));
+        assert_eq!(title("## ###"), Some("".into()));
+        assert_eq!(title("#hashtag"), None);
     }
 
     #[test]
