@@ -9,6 +9,8 @@
 /// Keeps tabs (table cells) and leading list bullets; collapses runs of spaces.
 pub fn clean_inline(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
+    // In a GFM table row `\|` is a pipe of the cell's text, in code spans too.
+    let table_row = line.trim_start().starts_with('|');
     let mut out = String::with_capacity(line.len());
     let mut i = 0;
     while i < chars.len() {
@@ -59,7 +61,13 @@ pub fn clean_inline(line: &str) -> String {
                     Some(close) => {
                         // Spaces inside are kept: a span broken over two lines pairs
                         // the wrong backticks here, and its spaces are the text's.
-                        out.extend(&chars[i + run..close]);
+                        let span = &chars[i + run..close];
+                        if table_row {
+                            let span: String = span.iter().collect();
+                            out.push_str(&span.replace("\\|", "|"));
+                        } else {
+                            out.extend(span);
+                        }
                         i = close + run;
                     }
                     None => i += run,
@@ -249,6 +257,13 @@ mod tests {
             "MAPPING and DROP use"
         );
         assert_eq!(clean_inline("an open ` tick"), "an open tick");
+        // In a table row an escaped pipe is a pipe, code spans included (GFM); a
+        // regular expression's `\|` elsewhere stays as written.
+        assert_eq!(
+            clean_inline("| `<<\\| (box,box)` | \\|\\| |"),
+            "| <<| (box,box) | || |"
+        );
+        assert_eq!(clean_inline("grep `a\\|b`"), "grep a\\|b");
     }
 
     #[test]
