@@ -105,6 +105,7 @@ pub fn pdf_blocks(pdf: &PdfText) -> (Vec<Block>, Vec<String>) {
             garbled[0]
         ));
     }
+    join_broken_words(&mut blocks);
     (blocks, warnings)
 }
 
@@ -236,25 +237,83 @@ pub fn join_lines<'a>(lines: impl Iterator<Item = &'a str>) -> String {
             out.push_str(line);
             continue;
         }
-        let hyphenated = {
-            let mut tail = out.chars().rev();
-            tail.next() == Some('-') && tail.next().is_some_and(|c| c.is_lowercase())
-        };
-        // A word that holds another hyphen is a name broken at one of its own hyphens
-        // (`fonts-crosextra-` + `caladea`, `fonts-` + `crosextra-carlito`): it stays.
-        let last_word = out.rsplit(char::is_whitespace).next().unwrap_or_default();
-        let next_word = line.split(char::is_whitespace).next().unwrap_or_default();
-        let compound = last_word.trim_end_matches('-').contains('-') || next_word.contains('-');
-        if hyphenated && line.chars().next().is_some_and(|c| c.is_lowercase()) {
-            if !compound {
+        match continuation(&out, line) {
+            Continuation::Word => {
                 out.pop();
             }
-        } else {
-            out.push(' ');
+            Continuation::Compound => {}
+            Continuation::Space => out.push(' '),
         }
         out.push_str(line);
     }
     out
+}
+
+/// How the line `next` continues the text `before` it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Continuation {
+    /// A word broken by a hyphen at the end of the line (`docu-` + `mentation`).
+    Word,
+    /// A name broken at one of its own hyphens: a word that holds another hyphen
+    /// (`fonts-crosextra-` + `caladea`, `fonts-` + `crosextra-carlito`) keeps it.
+    Compound,
+    /// A new word.
+    Space,
+}
+
+fn continuation(before: &str, next: &str) -> Continuation {
+    let hyphenated = {
+        let mut tail = before.chars().rev();
+        tail.next() == Some('-') && tail.next().is_some_and(|c| c.is_lowercase())
+    };
+    if !hyphenated || !next.chars().next().is_some_and(|c| c.is_lowercase()) {
+        return Continuation::Space;
+    }
+    let last_word = before
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or_default();
+    let next_word = next.split(char::is_whitespace).next().unwrap_or_default();
+    if last_word.trim_end_matches('-').contains('-') || next_word.contains('-') {
+        Continuation::Compound
+    } else {
+        Continuation::Word
+    }
+}
+
+/// Joins the words broken by a hyphen where a paragraph or list item ends and the next
+/// paragraph begins — a sentence running over a page break or a column (`doc-` on page 26,
+/// `umentation in …` on page 27): the word's rest moves to the end of the first block,
+/// where the word began, and a block left empty is taken into it.
+fn join_broken_words(blocks: &mut Vec<Block>) {
+    let mut i = 0;
+    while i + 1 < blocks.len() {
+        let (head, tail) = blocks.split_at_mut(i + 1);
+        let (a, b) = (&mut head[i], &mut tail[0]);
+        // Text runs on from a paragraph or a list item into a paragraph.
+        let runs_on = matches!(a.kind, BlockKind::Paragraph | BlockKind::ListItem)
+            && b.kind == BlockKind::Paragraph;
+        let joins = runs_on && continuation(&a.text, &b.text) != Continuation::Space;
+        if !joins {
+            i += 1;
+            continue;
+        }
+        if continuation(&a.text, &b.text) == Continuation::Word {
+            a.text.pop();
+        }
+        let word_end = b.text.find(char::is_whitespace).unwrap_or(b.text.len());
+        a.text.push_str(&b.text[..word_end]);
+        b.text = b.text[word_end..].trim_start().to_string();
+        if b.text.is_empty() {
+            a.line_end = b.line_end;
+            if b.page != a.page {
+                a.page_end = b.page_end.clone().or_else(|| b.page.clone());
+            }
+            blocks.remove(i + 1);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// Lower case, letters and digits only, single spaces: how titles are compared.
@@ -563,6 +622,51 @@ mod tests {
             join_lines(lines.into_iter()),
             "install fonts-crosextra-caladea and fonts-crosextra-carlito"
         );
+    }
+
+    #[test]
+    fn words_broken_between_blocks_are_joined_where_they_began() {
+        let block = |kind, text: &str, at: u32, page: &str| Block {
+            kind,
+            text: text.into(),
+            raw: text.into(),
+            line_start: at,
+            line_end: at,
+            page: Some(PageLabel(page.into())),
+            page_end: None,
+            pdf_page: None,
+        };
+        let mut blocks = vec![
+            block(BlockKind::Paragraph, "man pages and doc-", 1, "8"),
+            block(BlockKind::Paragraph, "umentation in /usr/local", 2, "9"),
+            block(BlockKind::Paragraph, "a list will be gener-", 3, "9"),
+            block(BlockKind::Paragraph, "ated.", 4, "10"),
+            block(BlockKind::Paragraph, "install fonts-", 5, "10"),
+            block(BlockKind::Paragraph, "crosextra-carlito now", 6, "10"),
+            block(BlockKind::Paragraph, "see well-", 7, "10"),
+            block(BlockKind::Heading(2), "known names", 8, "10"),
+            block(BlockKind::ListItem, "• The include depen-", 9, "10"),
+            block(BlockKind::Paragraph, "dency exists", 10, "10"),
+        ];
+        join_broken_words(&mut blocks);
+        let texts: Vec<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "man pages and documentation",
+                "in /usr/local",
+                "a list will be generated.",
+                "install fonts-crosextra-carlito",
+                "now",
+                "see well-",
+                "known names",
+                "• The include dependency",
+                "exists"
+            ]
+        );
+        assert_eq!(blocks[2].line_end, 4, "the emptied block taken in");
+        assert_eq!(blocks[2].page_end, Some(PageLabel("10".into())));
+        assert_eq!(blocks[0].page_end, None);
     }
 
     #[test]
