@@ -293,12 +293,12 @@ fn join_broken_words(blocks: &mut Vec<Block>) {
         // Text runs on from a paragraph or a list item into a paragraph.
         let runs_on = matches!(a.kind, BlockKind::Paragraph | BlockKind::ListItem)
             && b.kind == BlockKind::Paragraph;
-        let joins = runs_on && continuation(&a.text, &b.text) != Continuation::Space;
-        if !joins {
+        let how = continuation(&a.text, &b.text);
+        if !runs_on || how == Continuation::Space {
             i += 1;
             continue;
         }
-        if continuation(&a.text, &b.text) == Continuation::Word {
+        if how == Continuation::Word {
             a.text.pop();
         }
         let word_end = b.text.find(char::is_whitespace).unwrap_or(b.text.len());
