@@ -105,8 +105,7 @@ pub fn pdf_blocks(pdf: &PdfText) -> (Vec<Block>, Vec<String>) {
             garbled[0]
         ));
     }
-    join_broken_words(&mut blocks);
-    (blocks, warnings)
+    (join_broken_words(blocks), warnings)
 }
 
 /// A heading found on a page: it starts at line position `at`, spans `lines` lines.
@@ -284,36 +283,35 @@ fn continuation(before: &str, next: &str) -> Continuation {
 /// Joins the words broken by a hyphen where a paragraph or list item ends and the next
 /// paragraph begins — a sentence running over a page break or a column (`doc-` on page 26,
 /// `umentation in …` on page 27): the word's rest moves to the end of the first block,
-/// where the word began, and a block left empty is taken into it.
-fn join_broken_words(blocks: &mut Vec<Block>) {
-    let mut i = 0;
-    while i + 1 < blocks.len() {
-        let (head, tail) = blocks.split_at_mut(i + 1);
-        let (a, b) = (&mut head[i], &mut tail[0]);
-        // Text runs on from a paragraph or a list item into a paragraph.
-        let runs_on = matches!(a.kind, BlockKind::Paragraph | BlockKind::ListItem)
-            && b.kind == BlockKind::Paragraph;
-        let how = continuation(&a.text, &b.text);
-        if !runs_on || how == Continuation::Space {
-            i += 1;
-            continue;
-        }
-        if how == Continuation::Word {
-            a.text.pop();
-        }
-        let word_end = b.text.find(char::is_whitespace).unwrap_or(b.text.len());
-        a.text.push_str(&b.text[..word_end]);
-        b.text = b.text[word_end..].trim_start().to_string();
-        if b.text.is_empty() {
-            a.line_end = b.line_end;
-            if b.page != a.page {
-                a.page_end = b.page_end.clone().or_else(|| b.page.clone());
+/// where the word began, and a block left empty is taken into it. One pass, each block
+/// moved once.
+fn join_broken_words(blocks: Vec<Block>) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    for mut b in blocks {
+        if let Some(a) = out.last_mut() {
+            // Text runs on from a paragraph or a list item into a paragraph.
+            let runs_on = matches!(a.kind, BlockKind::Paragraph | BlockKind::ListItem)
+                && b.kind == BlockKind::Paragraph;
+            let how = continuation(&a.text, &b.text);
+            if runs_on && how != Continuation::Space {
+                if how == Continuation::Word {
+                    a.text.pop();
+                }
+                let word_end = b.text.find(char::is_whitespace).unwrap_or(b.text.len());
+                a.text.push_str(&b.text[..word_end]);
+                b.text = b.text[word_end..].trim_start().to_string();
+                if b.text.is_empty() {
+                    a.line_end = b.line_end;
+                    if b.page != a.page {
+                        a.page_end = b.page_end.or(b.page);
+                    }
+                    continue;
+                }
             }
-            blocks.remove(i + 1);
-        } else {
-            i += 1;
         }
+        out.push(b);
     }
+    out
 }
 
 /// Lower case, letters and digits only, single spaces: how titles are compared.
@@ -636,7 +634,7 @@ mod tests {
             page_end: None,
             pdf_page: None,
         };
-        let mut blocks = vec![
+        let blocks = vec![
             block(BlockKind::Paragraph, "man pages and doc-", 1, "8"),
             block(BlockKind::Paragraph, "umentation in /usr/local", 2, "9"),
             block(BlockKind::Paragraph, "a list will be gener-", 3, "9"),
@@ -648,7 +646,7 @@ mod tests {
             block(BlockKind::ListItem, "• The include depen-", 9, "10"),
             block(BlockKind::Paragraph, "dency exists", 10, "10"),
         ];
-        join_broken_words(&mut blocks);
+        let blocks = join_broken_words(blocks);
         let texts: Vec<&str> = blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(
             texts,
