@@ -1,7 +1,7 @@
 //! Blocks into chunks: structure-aware, heading-scoped, size-bounded.
 
 use crate::blocks::{Block, BlockKind};
-use crate::contents::{ends_in_page, is_link_line, MIN_LINES};
+use crate::contents::{ends_in_page, is_navigation_line, MIN_LINES};
 use mcdewey_core::{Location, PageLabel};
 
 /// Chunk size bounds, in characters of cleaned text.
@@ -104,8 +104,8 @@ const CONTENTS_RUN: usize = MIN_LINES;
 /// run's label ("Table of Contents").
 const TEXT_BEFORE_CONTENTS: usize = 80;
 
-/// Whether a block is a line of a table of contents: one link and nothing else, or a
-/// title and its page ([`crate::contents`]).
+/// Whether a block is a line of a table of contents or an index: one link and nothing
+/// else, an index entry, or a title and its page ([`crate::contents`]).
 fn is_contents_line(block: &Block) -> bool {
     let mut lines = block
         .raw
@@ -113,7 +113,7 @@ fn is_contents_line(block: &Block) -> bool {
         .filter(|l| !l.trim().is_empty())
         .peekable();
     matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem)
-        && ((lines.peek().is_some() && lines.all(is_link_line)) || ends_in_page(&block.text))
+        && ((lines.peek().is_some() && lines.all(is_navigation_line)) || ends_in_page(&block.text))
 }
 
 /// Cuts blocks into chunks.

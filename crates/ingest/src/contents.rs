@@ -36,15 +36,75 @@ pub fn ends_in_page(line: &str) -> bool {
 /// a number): to a place on the same page (a chapter's own contents) or to another
 /// page (a Sphinx toctree, a DocBook chapter's table of contents, a doc set's index).
 pub fn is_link_line(raw: &str) -> bool {
+    let t = item_text(raw);
+    t.starts_with('[') && t.contains("](") && t.ends_with(')')
+}
+
+/// Whether a Markdown source line points elsewhere and says nothing of its own: one
+/// link alone (a table of contents) or an index entry ([`is_index_entry`]).
+pub fn is_navigation_line(raw: &str) -> bool {
+    is_link_line(raw) || is_index_entry(raw)
+}
+
+/// A Markdown source line without its list marker or number.
+fn item_text(raw: &str) -> &str {
     let t = raw
         .trim_start()
         .trim_start_matches(['-', '*', '+'])
         .trim_start();
-    let t = t
-        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+    t.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
         .trim_start()
-        .trim_end();
-    t.starts_with('[') && t.contains("](") && t.ends_with(')')
+        .trim_end()
+}
+
+/// The longest term of a back-of-book index entry, in characters: longer text before
+/// the links is prose.
+const INDEX_TERM_CHARS: usize = 160;
+
+/// Whether a Markdown source line is an entry of a back-of-book index: a term (plain, or
+/// a link to where it is defined), a comma or colon, then links to the sections that
+/// treat it and nothing else — DocBook's `log\_checkpoints configuration parameter,
+/// [What to Log](runtime-config-logging.html#…)`, Texinfo's `[tab stop alignment](…):
+/// [Tabs](…)`. Like a table of contents, an index stands in for the sections it lists.
+pub fn is_index_entry(raw: &str) -> bool {
+    let mut rest = item_text(raw);
+    let mut links = 0;
+    while let Some(before) = strip_last_link(rest) {
+        links += 1;
+        rest = before.trim_end();
+        match rest.strip_suffix(',') {
+            // Another link of the same entry ("…, [Locale](…), [Character Set](…)"),
+            // or the comma after the term.
+            Some(before) if strip_last_link(before.trim_end()).is_some() => {
+                rest = before.trim_end()
+            }
+            _ => break,
+        }
+    }
+    let Some(term) = rest.strip_suffix([',', ':']).map(str::trim_end) else {
+        return false;
+    };
+    let plain = !term.contains("](") && !term.contains('[');
+    let linked = strip_last_link(term).is_some_and(|b| b.trim().is_empty());
+    links > 0 && !term.is_empty() && term.chars().count() <= INDEX_TERM_CHARS && (plain || linked)
+}
+
+/// The text before a Markdown link `[text](target)` that ends `line`, when one does.
+fn strip_last_link(line: &str) -> Option<&str> {
+    let body = line.strip_suffix(')')?;
+    let mid = body.rfind("](")?;
+    let target = &body[mid + 2..];
+    if target.is_empty() || target.contains(char::is_whitespace) {
+        return None;
+    }
+    // The `[` opening the link's text: the last one not escaped.
+    let text = &body[..mid];
+    let open = text
+        .char_indices()
+        .filter(|&(i, c)| c == '[' && !text[..i].ends_with('\\'))
+        .map(|(i, _)| i)
+        .next_back()?;
+    Some(&line[..open])
 }
 
 #[cfg(test)]
@@ -73,5 +133,28 @@ mod tests {
         ));
         assert!(is_link_line("- [Usage](#usage)"));
         assert!(!is_link_line("See [Usage](#usage) first."));
+    }
+
+    #[test]
+    fn index_entries_are_told_from_text() {
+        for line in [
+            "log\\_checkpoints configuration parameter, [What to Log](runtime-config-logging.html#W)",
+            "character string, [String Constants](sql-syntax.html#A), [Character Types](datatype.html)",
+            "configuration parameter, [Automatic Vacuuming](runtime-config-autovacuum.html)",
+            "[tab stop alignment](Adjusting-Output.html#index-tab): [Tabs](Adjusting-Output.html#Tabs)",
+            "- [\\[1\\] footnote](a.html): [Notes](b.html)",
+        ] {
+            assert!(is_index_entry(line), "{line}");
+        }
+        for line in [
+            "See [Usage](#usage) first.",
+            "[Usage](#usage)",
+            "For what each does, read [Usage](#usage)",
+            ", [Usage](#usage)",
+            "log\\_autovacuum\\_min\\_duration",
+            "Set it with [ALTER SYSTEM](sql-altersystem.html) or [SET](sql-set.html), [x](y)",
+        ] {
+            assert!(!is_index_entry(line), "{line}");
+        }
     }
 }

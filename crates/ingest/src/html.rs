@@ -401,6 +401,10 @@ fn write_element(el: ElementRef, e: &scraper::node::Element, depth: usize, out: 
         out.push_str("</code>");
         return;
     }
+    if name == "table" && is_texinfo_index(el) {
+        write_index_table(el, depth, out);
+        return;
+    }
     if name == "table" && headerless(el) {
         write_headerless_table(el, depth, out);
         return;
@@ -554,6 +558,41 @@ fn is_anchored_term(dt: ElementRef) -> bool {
     dt.descendants()
         .filter_map(ElementRef::wrap)
         .any(|a| a.value().name() == "a" && a.value().attr("href") == Some(target.as_str()))
+}
+
+/// Whether a table is a Texinfo index (`<table class="index-cp">`, Texinfo 7's
+/// `cp-entries-printindex`).
+fn is_texinfo_index(table: ElementRef) -> bool {
+    table
+        .value()
+        .classes()
+        .any(|c| c.starts_with("index-") || c.ends_with("-entries-printindex"))
+}
+
+/// Writes a Texinfo index as the lines of an index, term and section
+/// (`[tab stop alignment](…): [Tabs](…)`), which read as one
+/// ([`crate::contents::is_index_entry`]) where table rows would not; a letter's row is
+/// its letter, and the separator rows between letters hold no text to write.
+fn write_index_table(table: ElementRef, depth: usize, out: &mut String) {
+    for row in own_rows(table) {
+        let cells: Vec<ElementRef> = row
+            .children()
+            .filter_map(ElementRef::wrap)
+            .filter(|c| matches!(c.value().name(), "td" | "th"))
+            .filter(|c| c.text().any(|t| !t.trim().is_empty()))
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        out.push_str("<p>");
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            write_children(cell, depth + 2, out);
+        }
+        out.push_str("</p>");
+    }
 }
 
 /// Writes a headerless table with its first row's cells as header cells.
@@ -846,6 +885,32 @@ mod tests {
             !reference.contains("Previous"),
             "known by markup: {reference}"
         );
+    }
+
+    #[test]
+    fn a_texinfo_index_is_written_as_index_lines() {
+        let page = r##"<body><div class="appendix"><h2 class="appendix">Appendix C Index</h2>
+            <table class="index-cp" border="0"><tr><td></td><th align="left">Index Entry</th><td>&nbsp;</td><th align="left"> Section</th></tr>
+            <tr><td colspan="4"> <hr></td></tr>
+            <tr><th id="Index_cp_letter-T">T</th><td></td><td></td></tr>
+            <tr><td></td><td valign="top"><a href="Adjusting-Output.html#index-tab-stop-alignment">tab stop alignment</a>:</td><td>&nbsp;</td><td valign="top"><a href="Adjusting-Output.html#Tabs">Tabs</a></td></tr>
+            <tr><td></td><td valign="top"><a href="diff3-Merging.html#index-x">System V <code>diff3</code> compatibility</a>:</td><td>&nbsp;</td><td valign="top"><a href="diff3-Merging.html#S">Saving the Changed File</a></td></tr>
+            </table></div></body>"##;
+        let md = html_to_markdown(page).markdown;
+        let lines: Vec<&str> = md.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(
+            lines,
+            [
+                "## Appendix C Index",
+                "Index Entry Section",
+                "T",
+                "[tab stop alignment](Adjusting-Output.html#index-tab-stop-alignment): [Tabs](Adjusting-Output.html#Tabs)",
+                "[System V `diff3` compatibility](diff3-Merging.html#index-x): [Saving the Changed File](diff3-Merging.html#S)",
+            ]
+        );
+        assert!(lines[3..]
+            .iter()
+            .all(|l| crate::contents::is_index_entry(l)));
     }
 
     #[test]

@@ -231,6 +231,9 @@ pub struct FusionArgs {
     /// Second stage: weight of the share of the query a passage holds word for word.
     #[arg(long)]
     pub rerank_verbatim: Option<f32>,
+    /// Second stage: bonus of a passage whose section an identifier of the query names.
+    #[arg(long)]
+    pub rerank_defines: Option<f32>,
     /// Score added to passages of a release named in the query (0: no steering).
     #[arg(long)]
     pub steer: Option<f32>,
@@ -252,6 +255,7 @@ impl FusionArgs {
         r.exact = non_negative("--rerank-exact", self.rerank_exact)?.unwrap_or(r.exact);
         r.notes = non_negative("--rerank-notes", self.rerank_notes)?.unwrap_or(r.notes);
         r.verbatim = non_negative("--rerank-verbatim", self.rerank_verbatim)?.unwrap_or(r.verbatim);
+        r.defines = non_negative("--rerank-defines", self.rerank_defines)?.unwrap_or(r.defines);
         engine.set_rerank(r);
         if let Some(s) = non_negative("--steer", self.steer)? {
             engine.set_steer(s);

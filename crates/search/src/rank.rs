@@ -12,7 +12,7 @@
 
 use mcdewey_core::Chunk;
 use mcdewey_index::analyzer::{analyze, technical_analyzer, TextAnalyzer};
-use mcdewey_ingest::contents::{ends_in_page, is_link_line, MIN_LINES};
+use mcdewey_ingest::contents::{ends_in_page, is_navigation_line, MIN_LINES};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -34,6 +34,10 @@ pub struct Rerank {
     /// Weight of the share of the query a passage holds word for word
     /// ([`Features::verbatim`]): a sentence or message pasted from the manual.
     pub verbatim: f32,
+    /// Bonus of a passage whose section an identifier of the query names
+    /// ([`Features::defines`]): the option or setting asked about, not the ones that
+    /// mention it.
+    pub defines: f32,
 }
 
 impl Default for Rerank {
@@ -51,6 +55,7 @@ impl Default for Rerank {
             exact: 0.0,
             notes: 0.3,
             verbatim: VERBATIM_WEIGHT,
+            defines: DEFINES_WEIGHT,
         }
     }
 }
@@ -75,6 +80,9 @@ pub struct QueryEvidence {
     /// Words that look like identifiers, commands or error strings (mixed case, digits
     /// with letters, `_ : - . / !` inside), lower-cased.
     identifiers: Vec<String>,
+    /// The names the identifiers give (an option without its value: `-ffp-contract`
+    /// for `-ffp-contract=on`), to match the names sections define.
+    names: Vec<String>,
     /// The whole query, normalised (lower case, single spaces), when it has 2+ words
     /// and reads like a command or a literal rather than a question.
     literal: Option<String>,
@@ -94,6 +102,8 @@ pub const VERBATIM_WORDS: usize = 8;
 pub const VERBATIM_SHARE: f32 = 0.6;
 /// Default weight of [`Features::verbatim`].
 pub const VERBATIM_WEIGHT: f32 = 1.0;
+/// Default weight of [`Features::defines`].
+pub const DEFINES_WEIGHT: f32 = 0.0;
 
 /// The longest run of words `a` and `b` share, in order.
 fn longest_common_run(a: &[String], b: &[String]) -> usize {
@@ -343,6 +353,7 @@ impl QueryEvidence {
                     .to_lowercase()
             })
             .collect();
+        let names = identifiers.iter().filter_map(|i| name_of(i)).collect();
         let words: Vec<&str> = query.split_whitespace().collect();
         let question = words.len() > 8
             || query.contains('?')
@@ -358,6 +369,7 @@ impl QueryEvidence {
             analyzer,
             terms,
             identifiers,
+            names,
             literal,
             asks_change,
             words: if words.len() >= VERBATIM_WORDS {
@@ -388,6 +400,45 @@ pub struct Features {
     /// The share of the query the passage's text holds word for word in one run, when
     /// that run is long enough to be a quotation (0 otherwise).
     pub verbatim: f32,
+    /// Whether the passage's own section is named by an identifier of the query: its
+    /// heading is that name, with at most a qualifier in brackets after it
+    /// (`log_min_duration_statement (integer)`, `-ffp-contract=<value>`).
+    pub defines: bool,
+}
+
+/// The name an identifier or a heading's first word gives: up to a value or argument
+/// list (`-ffp-contract=on`, `-fprofile-instr-generate[=<file>]`, `encode(bytes)`),
+/// lower case; `None` when no letter or digit is left.
+fn name_of(word: &str) -> Option<String> {
+    let cut = word
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| matches!(c, '=' | '[' | '(' | '<'))
+        .map_or(word.len(), |(at, _)| at);
+    let name = word[..cut].trim_end_matches([':', ',', '.']).to_lowercase();
+    name.chars().any(char::is_alphanumeric).then_some(name)
+}
+
+/// The name a section's heading defines: its first word, when all after it is a
+/// qualifier in brackets (`log_min_duration_statement (integer)`, `RemoveSemicolon
+/// (Boolean) clang-format 16`) or nothing (`pg_ctl`); `None` for a title in words.
+fn defined_name(heading: &str) -> Option<String> {
+    let heading = heading.trim();
+    let (first, rest) = heading
+        .split_once(char::is_whitespace)
+        .unwrap_or((heading, ""));
+    let rest = rest.trim_start();
+    (rest.is_empty() || rest.starts_with(['(', '['])).then(|| name_of(first))?
+}
+
+/// Whether an identifier of the query names the passage's own section.
+fn defines(q: &QueryEvidence, chunk: &Chunk) -> bool {
+    !q.names.is_empty()
+        && chunk
+            .heading
+            .last()
+            .and_then(|h| defined_name(h))
+            .is_some_and(|name| q.names.contains(&name))
 }
 
 /// The features that need no analysis of the text (release notes, a quotation of the
@@ -397,6 +448,7 @@ pub fn quick_features(q: &QueryEvidence, chunk: &Chunk) -> Features {
     Features {
         notes: q.asks_change && is_release_notes(chunk),
         verbatim: verbatim_share(q, chunk),
+        defines: defines(q, chunk),
         ..Features::default()
     }
 }
@@ -433,6 +485,7 @@ pub fn features(q: &mut QueryEvidence, chunk: &Chunk) -> Features {
         exact,
         notes: q.asks_change && is_release_notes(chunk),
         verbatim: verbatim_share(q, chunk),
+        defines: defines(q, chunk),
     }
 }
 
@@ -451,13 +504,15 @@ impl Rerank {
             + flag(f.exact, self.exact)
             + flag(f.notes, self.notes)
             + self.verbatim * f.verbatim
+            + flag(f.defines, self.defines)
     }
 }
 
 /// Whether a chunk is a table of contents (or a chapter's list of its sections) rather
 /// than text: most of its lines end in a page number, or most are list items that are
-/// each one link (to the same page or others). Such chunks stay in the document view but are kept out
-/// of search results, where they would stand in for the sections they list.
+/// each one link (to the same page or others) or entries of a back-of-book index. Such
+/// chunks stay in the document view but are kept out of search results, where they would
+/// stand in for the sections they list.
 pub fn is_contents(chunk: &Chunk) -> bool {
     let lines: Vec<&str> = chunk
         .text
@@ -469,7 +524,7 @@ pub fn is_contents(chunk: &Chunk) -> bool {
         return true;
     }
     let raw: Vec<&str> = chunk.raw.lines().filter(|l| !l.trim().is_empty()).collect();
-    let anchors = raw.iter().filter(|l| is_link_line(l)).count();
+    let anchors = raw.iter().filter(|l| is_navigation_line(l)).count();
     anchors >= MIN_LINES && anchors * 10 >= raw.len() * 6
 }
 
@@ -712,6 +767,56 @@ mod tests {
     }
 
     #[test]
+    fn a_section_named_by_an_identifier_of_the_query_is_its_definition() {
+        let setting = chunk(
+            &[
+                "20.8. Error Reporting and Logging",
+                "log_min_duration_statement (integer)",
+            ],
+            "Causes the duration of each completed statement to be logged.",
+        );
+        let neighbour = chunk(
+            &[
+                "20.8. Error Reporting and Logging",
+                "log_min_duration_sample (integer)",
+            ],
+            "Produces the same kind of log entries as log_min_duration_statement.",
+        );
+        let q = QueryEvidence::of("log_min_duration_statement");
+        assert!(quick_features(&q, &setting).defines);
+        assert!(!quick_features(&q, &neighbour).defines);
+        // An option asked about with its value names the option's section.
+        let option = chunk(&["Options", "-ffp-contract=<value>"], "Specify when …");
+        let q = QueryEvidence::of("what does -ffp-contract=on do without optimisation?");
+        assert!(quick_features(&q, &option).defines);
+        assert!(
+            quick_features(
+                &QueryEvidence::of("RemoveSemicolon"),
+                &chunk(
+                    &["RemoveSemicolon (Boolean) clang-format 16"],
+                    "Remove semicolons."
+                )
+            )
+            .defines
+        );
+        // A title in words, and a query without identifiers, define nothing.
+        let title = chunk(&["pg_ctl promotes a standby"], "…");
+        assert!(!quick_features(&QueryEvidence::of("pg_ctl"), &title).defines);
+        assert!(!quick_features(&QueryEvidence::of("log duration"), &setting).defines);
+        for (word, name) in [
+            (
+                "-fprofile-instr-generate[=<file>]",
+                Some("-fprofile-instr-generate"),
+            ),
+            ("encode(bytes", Some("encode")),
+            ("pg_ctl:", Some("pg_ctl")),
+            ("=", None),
+        ] {
+            assert_eq!(name_of(word).as_deref(), name, "{word}");
+        }
+    }
+
+    #[test]
     fn contents_pages_are_told_from_text() {
         let toc = "Cisco CTL Client Setup\t91\nAbout Cisco CTL Setup\t91\nAddition of Second SAST Role\t93\n\
                    SIP OAuth Configuration Through CLI\t93\nActivate Cisco CTL Provider Service\t94\nCHAPTER 5";
@@ -743,6 +848,15 @@ mod tests {
         let mut linked = toctree.clone();
         linked.raw = linked.raw.replace(")\n", ") explains it.\n");
         assert!(!is_contents(&linked));
+        // A back-of-book index: terms, each with links to the sections that treat it.
+        let mut index = chunk(&["Index", "L"], "");
+        index.raw = "log\\_checkpoints configuration parameter, [What to Log](rcl.html#W)\n\n\
+                     log\\_connections configuration parameter, [What to Log](rcl.html#W)\n\n\
+                     log\\_destination configuration parameter, [Where to Log](rcl.html#H)\n\n\
+                     log\\_directory configuration parameter, [Where to Log](rcl.html#H)\n\n\
+                     length, [String Functions](f.html), [Bit String Functions](b.html)"
+            .into();
+        assert!(is_contents(&index));
         // Text with numbers, and option lists, are text.
         let prose = "The keepalive timer defaults to 15\nPhones retry 3 times.\nThe port is 5061\n\
                      Use utils capf csr list to see requests.\nThe table lists 12 phones.";
