@@ -859,6 +859,52 @@ mod tests {
     }
 
     #[test]
+    fn a_setting_asked_by_name_lifts_the_section_defining_it() {
+        let dir = tempfile::tempdir().unwrap();
+        // The sampling setting's section names the asked setting in its text; the asked
+        // setting's own section names it in its heading.
+        let more = "Only superusers can change this setting in the configuration file. ".repeat(8);
+        let (mut engine, _) = engine_over(
+            dir.path(),
+            &format!(
+                "## When to Log\n\n\
+                 ### log_min_duration_sample (integer)\n\n\
+                 Produces the same kind of log entries as log_min_duration_statement, for \
+                 a sample of the statements. {more}\n\n\
+                 ### log_min_duration_statement (integer)\n\n\
+                 Causes the duration of each completed statement to be logged if it ran that \
+                 long. {more}\n"
+            ),
+        );
+        let scores = |engine: &Engine| {
+            let mut by_heading: Vec<(String, f32)> =
+                search_for(engine, "log_min_duration_statement")
+                    .results
+                    .iter()
+                    .map(|r| (r.citation.heading.last().unwrap().clone(), r.score))
+                    .collect();
+            by_heading.sort_by(|a, b| a.0.cmp(&b.0));
+            by_heading
+        };
+        let with = scores(&engine);
+        engine.set_rerank(rank::Rerank {
+            defines: 0.0,
+            ..engine.rerank()
+        });
+        let without = scores(&engine);
+        assert_eq!(with.len(), 2);
+        let lift: Vec<f32> = with.iter().zip(&without).map(|(a, b)| a.1 - b.1).collect();
+        assert!(
+            lift[0].abs() < 1e-4,
+            "the mentioning section is not lifted: {with:?} {without:?}"
+        );
+        assert!(
+            (lift[1] - rank::DEFINES_WEIGHT).abs() < 1e-4,
+            "the defining section is: {with:?} {without:?}"
+        );
+    }
+
+    #[test]
     fn a_sentence_pasted_from_the_manual_finds_its_passage_first() {
         let dir = tempfile::tempdir().unwrap();
         // The first section has every word of the sentence, often, in another order;
