@@ -481,7 +481,9 @@ const REFERENCE_DESCRIPTION_CHARS: usize = 200;
 
 /// Whether a definition list is a reference whose entries are sections of their own,
 /// written without permalinks: clang-format's style options before clang 16,
-/// PostgreSQL's settings, glossaries. At least [`REFERENCE_ENTRIES`] terms, each a name
+/// PostgreSQL's settings, glossaries. At least [`REFERENCE_ENTRIES`] terms (or fewer,
+/// when every term is a link target of its own: PostgreSQL's two settings of a
+/// section, `<dt id="GUC-SYNCHRONOUS-STANDBY-NAMES">`), each a name
 /// (letters, at most [`REFERENCE_TERM_CHARS`] characters), with descriptions of
 /// [`REFERENCE_DESCRIPTION_CHARS`] characters or more (the median), at the top of its
 /// section rather than inside another list or a table. Footnotes, citations, field
@@ -501,7 +503,7 @@ fn is_reference_list(dl: ElementRef) -> bool {
     if nested {
         return false;
     }
-    let mut terms = 0;
+    let (mut terms, mut anchored) = (0, 0);
     let mut descriptions = Vec::new();
     for child in dl.children().filter_map(ElementRef::wrap) {
         let chars = || {
@@ -527,13 +529,14 @@ fn is_reference_list(dl: ElementRef) -> bool {
                     return false;
                 }
                 terms += 1;
+                anchored += usize::from(child.value().attr("id").is_some());
             }
             "dd" => descriptions.push(chars()),
             _ => {}
         }
     }
     descriptions.sort_unstable();
-    terms >= REFERENCE_ENTRIES
+    (terms >= REFERENCE_ENTRIES || (terms > 0 && anchored == terms))
         && descriptions
             .get(descriptions.len() / 2)
             .is_some_and(|&m| m >= REFERENCE_DESCRIPTION_CHARS)
@@ -770,6 +773,23 @@ mod tests {
         );
         assert_eq!(md.matches(long).count(), 16, "every description kept: {md}");
         assert!(md.contains("int a = 1;"), "{md}");
+        // Two settings, each a link target of its own, are sections too; two terms
+        // without ids are a list.
+        let settings = format!(
+            r##"<body><h2>Primary Server</h2><dl class="variablelist">
+            <dt id="GUC-SYNCHRONOUS-STANDBY-NAMES"><span class="term"><code class="varname">synchronous_standby_names</code> (<code class="type">string</code>)</span></dt><dd><p>{long} {long}</p></dd>
+            <dt id="GUC-VACUUM-DEFER-CLEANUP-AGE"><span class="term"><code class="varname">vacuum_defer_cleanup_age</code> (<code class="type">integer</code>)</span></dt><dd><p>{long} {long}</p></dd>
+            </dl><h2>Two terms</h2><dl><dt>First</dt><dd><p>{long} {long}</p></dd><dt>Second</dt><dd><p>{long} {long}</p></dd></dl></body>"##
+        );
+        assert_eq!(
+            headings_of(&html_to_markdown(&settings).markdown),
+            [
+                "Primary Server",
+                "synchronous_standby_names (string)",
+                "vacuum_defer_cleanup_age (integer)",
+                "Two terms"
+            ]
+        );
     }
 
     #[test]

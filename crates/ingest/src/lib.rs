@@ -163,7 +163,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Bumped whenever parsing or chunking changes the chunks of an unchanged file, so that
 /// indexes built before are rebuilt.
-pub const PARSER_VERSION: u32 = 14;
+pub const PARSER_VERSION: u32 = 15;
 
 /// Reads, parses and chunks one library file.
 pub fn read_document(file: &LibraryFile, opts: &IngestOptions) -> Result<Document, IngestError> {
