@@ -563,13 +563,16 @@ fn is_anchored_term(dt: ElementRef) -> bool {
         .any(|a| a.value().name() == "a" && a.value().attr("href") == Some(target.as_str()))
 }
 
-/// Whether a table is a Texinfo index (`<table class="index-cp">`, Texinfo 7's
-/// `cp-entries-printindex`).
+/// Whether a table is a Texinfo index: `<table class="index-cp">` (Texinfo 6: `index-`
+/// and the index's two-letter name, `cp`, `fn`, `vr`…), `cp-entries-printindex`
+/// (Texinfo 7).
 fn is_texinfo_index(table: ElementRef) -> bool {
-    table
-        .value()
-        .classes()
-        .any(|c| c.starts_with("index-") || c.ends_with("-entries-printindex"))
+    let two_letters = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_lowercase());
+    table.value().classes().any(|c| {
+        c.strip_prefix("index-").is_some_and(two_letters)
+            || c.strip_suffix("-entries-printindex")
+                .is_some_and(two_letters)
+    })
 }
 
 /// Writes a Texinfo index as the lines of an index, term and section
@@ -931,6 +934,12 @@ mod tests {
         assert!(lines[3..]
             .iter()
             .all(|l| crate::contents::is_index_entry(l)));
+        // Texinfo 7 names it otherwise; a table of another class stays a table.
+        let v7 = page.replace("index-cp", "cp-entries-printindex");
+        assert_eq!(html_to_markdown(&v7).markdown, md);
+        let other = page.replace("index-cp", "index-table");
+        let table = html_to_markdown(&other).markdown;
+        assert!(table.lines().any(|l| l.starts_with("| ")), "{table}");
     }
 
     #[test]
