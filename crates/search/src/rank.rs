@@ -529,7 +529,9 @@ impl Rerank {
 /// than text: most of its lines end in a page number, or most are list items that are
 /// each one link (to the same page or others) or entries of a back-of-book index. Such
 /// chunks stay in the document view but are kept out of search results, where they would
-/// stand in for the sections they list.
+/// stand in for the sections they list. So is a chunk of links and nothing else but a
+/// label — the tail of a contents page cut by size, a "Subsections" menu, a "See Also"
+/// line — however few.
 pub fn is_contents(chunk: &Chunk) -> bool {
     let lines: Vec<&str> = chunk
         .text
@@ -542,8 +544,20 @@ pub fn is_contents(chunk: &Chunk) -> bool {
     }
     let raw: Vec<&str> = chunk.raw.lines().filter(|l| !l.trim().is_empty()).collect();
     let anchors = raw.iter().filter(|l| is_navigation_line(l)).count();
-    anchors >= MIN_LINES && anchors * 10 >= raw.len() * 6
+    if anchors >= MIN_LINES && anchors * 10 >= raw.len() * 6 {
+        return true;
+    }
+    let mut others = raw.iter().filter(|l| !is_navigation_line(l));
+    anchors > 0
+        && others
+            .next()
+            .is_none_or(|label| label.trim().chars().count() <= LABEL_CHARS)
+        && others.next().is_none()
 }
+
+/// The longest label a chunk of links may have ("Subsections", "## See Also") and still
+/// be navigation.
+const LABEL_CHARS: usize = 80;
 
 /// How well a result matches its query, for people and agents.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -878,6 +892,22 @@ mod tests {
                      length, [String Functions](f.html), [Bit String Functions](b.html)"
             .into();
         assert!(is_contents(&index));
+        // Fewer links with a label and nothing else: a menu, a contents page's tail.
+        let mut menu = chunk(&["Pause"], "Subsections\n- Pause mouse close");
+        menu.raw = "**Subsections**\n\n- [Pause mouse close](node183.html)".into();
+        assert!(is_contents(&menu));
+        let mut see_also = chunk(
+            &["createdb", "See Also"],
+            "See Also\ndropdb, CREATE DATABASE",
+        );
+        see_also.raw =
+            "## See Also\n\n[dropdb](app-dropdb.html), [CREATE DATABASE](sql-createdatabase.html)"
+                .into();
+        assert!(is_contents(&see_also));
+        // A sentence beside the links is text.
+        let mut said = menu.clone();
+        said.raw = "**Subsections**\n\nThe pause command waits for the mouse.\n\n- [Pause mouse close](node183.html)".into();
+        assert!(!is_contents(&said));
         // Text with numbers, and option lists, are text.
         let prose = "The keepalive timer defaults to 15\nPhones retry 3 times.\nThe port is 5061\n\
                      Use utils capf csr list to see requests.\nThe table lists 12 phones.";
