@@ -69,17 +69,15 @@ const INDEX_TERM_CHARS: usize = 160;
 pub fn is_index_entry(raw: &str) -> bool {
     let mut rest = item_text(raw);
     let mut links = 0;
-    while let Some(before) = strip_last_link(rest) {
+    let mut link = strip_last_link(rest);
+    while let Some(before) = link {
         links += 1;
         rest = before.trim_end();
-        match rest.strip_suffix(',') {
-            // Another link of the same entry ("…, [Locale](…), [Character Set](…)"),
-            // or the comma after the term.
-            Some(before) if strip_last_link(before.trim_end()).is_some() => {
-                rest = before.trim_end()
-            }
-            _ => break,
-        }
+        // A comma before another link of the same entry ("…, [Locale](…), [Character
+        // Set](…)"); else the comma after the term, which stays in `rest`.
+        link = rest
+            .strip_suffix(',')
+            .and_then(|b| strip_last_link(b.trim_end()));
     }
     let Some(term) = rest.strip_suffix([',', ':']).map(str::trim_end) else {
         return false;

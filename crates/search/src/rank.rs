@@ -543,16 +543,17 @@ pub fn is_contents(chunk: &Chunk) -> bool {
         return true;
     }
     let raw: Vec<&str> = chunk.raw.lines().filter(|l| !l.trim().is_empty()).collect();
-    let anchors = raw.iter().filter(|l| is_navigation_line(l)).count();
+    let (links, others): (Vec<&str>, Vec<&str>) = raw.iter().partition(|l| is_navigation_line(l));
+    let anchors = links.len();
     if anchors >= MIN_LINES && anchors * 10 >= raw.len() * 6 {
         return true;
     }
-    let mut others = raw.iter().filter(|l| !is_navigation_line(l));
     anchors > 0
-        && others
-            .next()
-            .is_none_or(|label| label.trim().chars().count() <= LABEL_CHARS)
-        && others.next().is_none()
+        && match others.as_slice() {
+            [] => true,
+            [label] => label.trim().chars().count() <= LABEL_CHARS,
+            _ => false,
+        }
 }
 
 /// The longest label a chunk of links may have ("Subsections", "## See Also") and still
